@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "quizapp.accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self):
+        from .roles import ensure_teachers_group
+
+        post_migrate.connect(ensure_teachers_group, dispatch_uid="quizapp.accounts.teachers_group")

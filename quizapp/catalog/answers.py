@@ -1,0 +1,122 @@
+"""Answer checking: one function per question type, shared by every caller (quizzes, admin preview,
+imports). Pure Python: plain data in, an `Outcome` out.
+
+The shape of a given answer, by type:
+  single, truefalse  the chosen choice id (int)
+  multiple           the set of chosen choice ids
+  fill               the typed text (str)
+  ordering           the ordering-item ids in the order the learner put them
+  matching           {left pair id: pair id whose right item the learner chose}
+
+An answer that names ids outside the question (tampering, a stale form) raises `InvalidAnswer`:
+callers refuse it rather than mark it wrong.
+"""
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+class InvalidAnswer(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    type: str
+    correct_choices: frozenset = field(default_factory=frozenset)
+    choices: tuple = ()
+    accepted: tuple = ()
+    order: tuple = ()  # ordering-item ids in the right order
+    pairs: tuple = ()  # matching pair ids
+
+
+@dataclass(frozen=True)
+class Outcome:
+    correct: bool
+    score: float  # 1.0 right, 0.0 wrong, in between for partly right multiple/ordering/matching answers
+
+
+# Trailing punctuation a learner may type after a term, in both half-width and full-width forms
+# (NFKC has already folded most full-width forms, but not the ideographic full stop or comma).
+_TRAILING_PUNCTUATION = ".,;:!?。，、；：！？…"
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Fold a typed answer to the form that is compared: NFKC (full-width letters and digits become
+    half-width), case-folded, inner whitespace collapsed, surrounding whitespace and trailing
+    punctuation removed."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _SPACES.sub(" ", text).strip()
+    return text.rstrip(_TRAILING_PUNCTUATION + " ").strip()
+
+
+def _whole(ok: bool) -> Outcome:
+    return Outcome(correct=ok, score=1.0 if ok else 0.0)
+
+
+def check_single(key: AnswerKey, given) -> Outcome:
+    if isinstance(given, bool) or not isinstance(given, int) or given not in key.choices:
+        raise InvalidAnswer("not a choice of this question")
+    return _whole(given in key.correct_choices)
+
+
+def check_multiple(key: AnswerKey, given) -> Outcome:
+    """Right only when exactly the right set is chosen. Partial score as Moodle's multiple-answer
+    grading: (right picks - wrong picks) / number of right choices, floored at 0."""
+    try:
+        chosen = frozenset(given)
+    except TypeError as exc:
+        raise InvalidAnswer("expected a set of choices") from exc
+    if not chosen <= frozenset(key.choices):
+        raise InvalidAnswer("not a choice of this question")
+    hits = len(chosen & key.correct_choices)
+    misses = len(chosen - key.correct_choices)
+    if chosen == key.correct_choices:
+        return Outcome(True, 1.0)
+    return Outcome(False, max(0.0, (hits - misses) / len(key.correct_choices)))
+
+
+def check_fill(key: AnswerKey, given) -> Outcome:
+    if not isinstance(given, str):
+        raise InvalidAnswer("expected text")
+    typed = normalize(given)
+    return _whole(bool(typed) and any(typed == normalize(a) for a in key.accepted))
+
+
+def check_ordering(key: AnswerKey, given) -> Outcome:
+    """Score: the share of items standing in their right place."""
+    if not isinstance(given, Sequence) or isinstance(given, str):
+        raise InvalidAnswer("expected an order of items")
+    given = tuple(given)
+    if sorted(given) != sorted(key.order):
+        raise InvalidAnswer("the order must contain every item exactly once")
+    in_place = sum(1 for a, b in zip(given, key.order) if a == b)
+    return Outcome(given == key.order, in_place / len(key.order))
+
+
+def check_matching(key: AnswerKey, given) -> Outcome:
+    """Score: the share of left items paired with their own right item."""
+    if not isinstance(given, Mapping):
+        raise InvalidAnswer("expected pairs")
+    pairs = set(key.pairs)
+    if set(given) != pairs or not set(given.values()) <= pairs:
+        raise InvalidAnswer("every left item needs one right item of this question")
+    right = sum(1 for left, chosen in given.items() if left == chosen)
+    return Outcome(right == len(pairs), right / len(pairs))
+
+
+CHECKERS = {
+    "single": check_single,
+    "truefalse": check_single,
+    "multiple": check_multiple,
+    "fill": check_fill,
+    "ordering": check_ordering,
+    "matching": check_matching,
+}
+
+
+def check(key: AnswerKey, given) -> Outcome:
+    return CHECKERS[key.type](key, given)

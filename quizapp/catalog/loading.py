@@ -1,0 +1,654 @@
+"""Loading the question banks in content/ (format: content/README.md).
+
+Two phases, so a bad file never half-loads: `read_bank` parses and checks every file and collects every
+problem as `file:line: message`; only a bank with no problem reaches `apply_bank`, which upserts by key in
+one transaction.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+
+from .models import AcceptedAnswer, Choice, Flashcard, MatchPair, OrderItem, Origin, Question, Section, Status
+
+SECTION_MAP = "sections.yaml"
+KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+BLANK = "____"
+
+QUESTION_COMMON = {"key", "type", "difficulty", "prompt", "explanation", "tags", "status"}
+QUESTION_TYPE_FIELDS = {
+    "single": {"choices"},
+    "multiple": {"choices"},
+    "truefalse": {"answer"},
+    "fill": {"answers"},
+    "ordering": {"items"},
+    "matching": {"pairs"},
+}
+FLASHCARD_FIELDS = {"key", "front", "back", "hint", "status"}
+
+
+# --- YAML with line numbers ----------------------------------------------------------------------
+
+class LineDict(dict):
+    """A mapping that remembers the line it started on and the line of each of its keys."""
+
+    line = 0
+    key_lines: dict
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader, node):
+    loader.flatten_mapping(node)
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in mapping:
+            loader.duplicate_keys.append((line, key))
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = line
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self):
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class BankError(Exception):
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _parse(path: Path, problems: list):
+    loader = _LineLoader(path.read_text(encoding="utf-8"))
+    loader.duplicate_keys = []
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        problems.append(Problem(str(path), line, f"YAML syntax error: {getattr(exc, 'problem', None) or exc}"))
+        return None
+    finally:
+        loader.dispose()
+    for line, key in loader.duplicate_keys:
+        problems.append(Problem(str(path), line, f"field '{key}' is given twice"))
+    return data
+
+
+# --- What a bank is, once read ---------------------------------------------------------------------
+
+@dataclass
+class SectionSpec:
+    key: str
+    title: str
+    parent: str | None
+    order: int
+    notes: str | None = None  # None: the banks say nothing, keep what the database has
+
+
+@dataclass
+class QuestionSpec:
+    key: str
+    section: str
+    type: str
+    prompt: str
+    explanation: str
+    difficulty: int
+    tags: list
+    status: str
+    choices: list = field(default_factory=list)  # [(text, correct)]
+    answers: list = field(default_factory=list)
+    items: list = field(default_factory=list)
+    pairs: list = field(default_factory=list)  # [(left, right)]
+
+    def content(self) -> dict:
+        return {
+            "section": self.section, "type": self.type, "prompt": self.prompt,
+            "explanation": self.explanation, "difficulty": self.difficulty, "tags": self.tags,
+            "status": self.status, "choices": self.choices, "answers": self.answers,
+            "items": self.items, "pairs": self.pairs,
+        }
+
+
+@dataclass
+class FlashcardSpec:
+    key: str
+    section: str
+    front: str
+    back: str
+    hint: str
+    status: str
+
+    def content(self) -> dict:
+        return {"section": self.section, "front": self.front, "back": self.back, "hint": self.hint,
+                "status": self.status}
+
+
+@dataclass
+class Bank:
+    sections: dict  # key -> SectionSpec, every section of the map
+    questions: list
+    flashcards: list
+    covered_leaves: set  # the leaves the loaded bank files speak for
+    complete: bool  # True when every bank file was loaded: withdrawal may look at every section
+
+
+# --- Reading and checking ------------------------------------------------------------------------
+
+class _Checker:
+    def __init__(self, path: Path, problems: list):
+        self.path = str(path)
+        self.problems = problems
+
+    def problem(self, line, message):
+        self.problems.append(Problem(self.path, line or 1, message))
+
+    def text(self, mapping, name, line, required=True):
+        value = mapping.get(name)
+        line = mapping.key_lines.get(name, line) if isinstance(mapping, LineDict) else line
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem(line, f"'{name}' is missing")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.problem(line, f"'{name}' must be text (quote it)")
+            return ""
+        return str(value).strip()
+
+    def unknown_fields(self, mapping, allowed, what):
+        for name in mapping:
+            if name not in allowed:
+                self.problem(mapping.key_lines.get(name, mapping.line), f"unknown field '{name}' in {what}")
+
+    def mapping(self, value, line, what):
+        if not isinstance(value, LineDict):
+            self.problem(line, f"{what} must be a mapping of fields")
+            return None
+        return value
+
+    def sequence(self, mapping, name, what):
+        value = mapping.get(name)
+        line = mapping.key_lines.get(name, mapping.line)
+        if value is None:
+            return [], line
+        if not isinstance(value, list):
+            self.problem(line, f"'{name}' of {what} must be a list")
+            return [], line
+        return value, line
+
+
+def read_section_map(path: Path, problems: list) -> dict:
+    data = _parse(path, problems)
+    check = _Checker(path, problems)
+    sections: dict = {}
+    if data is None:
+        return sections
+    if not isinstance(data, list):
+        check.problem(1, "the section map must be a list of sections")
+        return sections
+
+    def walk(items, parent, line):
+        if not isinstance(items, list):
+            check.problem(line, "'children' must be a list of sections")
+            return
+        for item in items:
+            entry = check.mapping(item, line, "a section")
+            if entry is None:
+                continue
+            check.unknown_fields(entry, {"key", "title", "children"}, "a section")
+            key = check.text(entry, "key", entry.line)
+            title = check.text(entry, "title", entry.line)
+            if not key:
+                continue
+            if not KEY_PATTERN.match(key):
+                check.problem(entry.line, f"section key '{key}' must be lower-case words joined by '-'")
+            if key in sections:
+                check.problem(entry.line, f"section '{key}' appears twice")
+                continue
+            sections[key] = SectionSpec(key=key, title=title, parent=parent, order=len(sections) + 1)
+            if "children" in entry:
+                walk(entry["children"], key, entry.key_lines["children"])
+
+    walk(data, None, 1)
+    return sections
+
+
+def _leaves(sections: dict) -> set:
+    parents = {s.parent for s in sections.values()}
+    return {k for k in sections if k not in parents}
+
+
+def _top_of(sections: dict, key: str) -> str:
+    while sections[key].parent:
+        key = sections[key].parent
+    return key
+
+
+def read_bank_file(path: Path, sections: dict, problems: list, seen: dict) -> tuple[list, list, set]:
+    """Check one bank file against the section map. `seen` maps keys already read to where they were."""
+    check = _Checker(path, problems)
+    data = _parse(path, problems)
+    questions, flashcards, covered = [], [], set()
+    if data is None:
+        return questions, flashcards, covered
+    top = check.mapping(data, 1, "a bank file")
+    if top is None:
+        return questions, flashcards, covered
+    check.unknown_fields(top, {"section", "sections"}, "a bank file")
+    top_key = check.text(top, "section", top.line)
+    if top_key and top_key not in sections:
+        check.problem(top.key_lines.get("section", 1), f"unknown section '{top_key}' (not in {SECTION_MAP})")
+        top_key = ""
+    elif top_key and sections[top_key].parent:
+        check.problem(top.key_lines.get("section", 1), f"'{top_key}' is not a top-level section")
+        top_key = ""
+    leaves = _leaves(sections)
+    entries, line = check.sequence(top, "sections", "a bank file")
+    if "sections" not in top:
+        check.problem(top.line, "'sections' is missing")
+    for raw in entries:
+        entry = check.mapping(raw, line, "a section entry")
+        if entry is None:
+            continue
+        check.unknown_fields(entry, {"key", "notes", "questions", "flashcards"}, "a section entry")
+        leaf = check.text(entry, "key", entry.line)
+        if not leaf:
+            continue
+        if leaf not in sections:
+            check.problem(entry.line, f"unknown section '{leaf}' (not in {SECTION_MAP})")
+            continue
+        if leaf not in leaves:
+            check.problem(entry.line, f"section '{leaf}' has subsections; questions belong to its leaves")
+            continue
+        if top_key and _top_of(sections, leaf) != top_key:
+            check.problem(entry.line, f"section '{leaf}' is not under '{top_key}'")
+            continue
+        if ("section", leaf) in seen:
+            check.problem(entry.line, f"section '{leaf}' is already given at {seen[('section', leaf)]}")
+            continue
+        seen[("section", leaf)] = f"{path}:{entry.line}"
+        covered.add(leaf)
+        if "notes" in entry:
+            sections[leaf].notes = check.text(entry, "notes", entry.line, required=False)
+        items, qline = check.sequence(entry, "questions", f"section '{leaf}'")
+        for raw_q in items:
+            q = check.mapping(raw_q, qline, "a question")
+            if q is not None:
+                spec = _read_question(check, q, leaf, seen)
+                if spec:
+                    questions.append(spec)
+        cards, cline = check.sequence(entry, "flashcards", f"section '{leaf}'")
+        for raw_c in cards:
+            c = check.mapping(raw_c, cline, "a flashcard")
+            if c is not None:
+                spec = _read_flashcard(check, c, leaf, seen)
+                if spec:
+                    flashcards.append(spec)
+    return questions, flashcards, covered
+
+
+def _read_key(check, mapping, kind, seen):
+    key = check.text(mapping, "key", mapping.line)
+    if not key:
+        return None
+    if not KEY_PATTERN.match(key):
+        check.problem(mapping.line, f"key '{key}' must be lower-case letters, digits and '-'")
+        return None
+    where = f"{check.path}:{mapping.line}"
+    if (kind, key) in seen:
+        check.problem(mapping.line, f"duplicate {kind} key '{key}' (first at {seen[(kind, key)]})")
+        return None
+    seen[(kind, key)] = where
+    return key
+
+
+def _read_status(check, mapping):
+    status = mapping.get("status", Status.PUBLISHED)
+    if status not in Status.values:
+        check.problem(mapping.key_lines.get("status", mapping.line), "status must be 'published' or 'draft'")
+        return Status.PUBLISHED
+    return status
+
+
+def _read_question(check, q, leaf, seen):
+    key = _read_key(check, q, "question", seen)
+    qtype = q.get("type")
+    line = q.line
+    if qtype not in QUESTION_TYPE_FIELDS:
+        check.problem(q.key_lines.get("type", line),
+                      f"type must be one of {', '.join(QUESTION_TYPE_FIELDS)} (got {qtype!r})")
+        return None
+    allowed = QUESTION_COMMON | QUESTION_TYPE_FIELDS[qtype]
+    for name in q:
+        if name not in allowed:
+            other = [t for t, fields in QUESTION_TYPE_FIELDS.items() if name in fields]
+            message = (f"field '{name}' does not belong to a {qtype} question" if other
+                       else f"unknown field '{name}' in a question")
+            check.problem(q.key_lines[name], message)
+    prompt = check.text(q, "prompt", line)
+    explanation = check.text(q, "explanation", line)
+    difficulty = q.get("difficulty")
+    if isinstance(difficulty, bool) or not isinstance(difficulty, int) or not 1 <= difficulty <= 5:
+        check.problem(q.key_lines.get("difficulty", line), "difficulty must be a whole number from 1 to 5")
+        difficulty = None
+    tags = q.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        check.problem(q.key_lines.get("tags", line), "tags must be a list of words")
+        tags = []
+    spec = QuestionSpec(key=key, section=leaf, type=qtype, prompt=prompt, explanation=explanation,
+                        difficulty=difficulty, tags=tags, status=_read_status(check, q))
+    before = len(check.problems)
+    getattr(_TypeFields, qtype)(check, q, spec)
+    if key and prompt and explanation and difficulty and len(check.problems) == before:
+        return spec
+    return None
+
+
+class _TypeFields:
+    """Read and check the answer fields of each question type into the spec."""
+
+    @staticmethod
+    def _choices(check, q, spec):
+        raw, line = check.sequence(q, "choices", "a question")
+        if "choices" not in q:
+            check.problem(q.line, f"a {spec.type} question needs 'choices'")
+            return
+        for item in raw:
+            if isinstance(item, LineDict):
+                check.unknown_fields(item, {"text", "correct"}, "a choice")
+                text = check.text(item, "text", item.line)
+                correct = item.get("correct", False)
+                if not isinstance(correct, bool):
+                    check.problem(item.line, "'correct' must be true or false")
+                    correct = False
+            elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
+                text, correct = str(item).strip(), False
+            else:
+                check.problem(line, "a choice must be text or a mapping with 'text' and 'correct'")
+                continue
+            if text:
+                spec.choices.append((text, correct))
+        texts = [t for t, _ in spec.choices]
+        if len(set(texts)) != len(texts):
+            check.problem(line, "two choices have the same text")
+        if not 3 <= len(spec.choices) <= 6:
+            check.problem(line, f"a {spec.type} question needs 3 to 6 choices (has {len(spec.choices)})")
+        return line
+
+    @staticmethod
+    def single(check, q, spec):
+        line = _TypeFields._choices(check, q, spec)
+        right = sum(1 for _, c in spec.choices if c)
+        if line and right != 1:
+            check.problem(line, f"a single question needs exactly one correct choice (has {right})")
+
+    @staticmethod
+    def multiple(check, q, spec):
+        line = _TypeFields._choices(check, q, spec)
+        right = sum(1 for _, c in spec.choices if c)
+        if line and (right < 2 or right == len(spec.choices)):
+            check.problem(line, "a multiple question needs at least two correct choices and one wrong one "
+                                f"(has {right} correct of {len(spec.choices)})")
+
+    @staticmethod
+    def truefalse(check, q, spec):
+        answer = q.get("answer")
+        if not isinstance(answer, bool):
+            check.problem(q.key_lines.get("answer", q.line), "a truefalse question needs 'answer: true' or 'answer: false'")
+            return
+        spec.choices = [("true", answer), ("false", not answer)]
+
+    @staticmethod
+    def fill(check, q, spec):
+        from .answers import normalize
+
+        raw, line = check.sequence(q, "answers", "a question")
+        answers = [str(a).strip() for a in raw if isinstance(a, (str, int, float)) and not isinstance(a, bool)]
+        if len(answers) != len(raw) or not all(answers):
+            check.problem(line, "every accepted answer must be non-empty text")
+        if not answers:
+            check.problem(line, "a fill question needs at least one accepted answer in 'answers'")
+        if spec.prompt and BLANK not in spec.prompt:
+            check.problem(q.key_lines.get("prompt", q.line), f"a fill prompt marks its blank with {BLANK}")
+        if len({normalize(a) for a in answers}) != len(answers):
+            check.problem(line, "two accepted answers are the same once normalized (case, width, punctuation)")
+        spec.answers = answers
+
+    @staticmethod
+    def ordering(check, q, spec):
+        raw, line = check.sequence(q, "items", "a question")
+        items = [str(i).strip() for i in raw if isinstance(i, (str, int, float)) and not isinstance(i, bool)]
+        if len(items) != len(raw) or not all(items):
+            check.problem(line, "every item must be non-empty text")
+        if not 3 <= len(items) <= 6:
+            check.problem(line, f"an ordering question needs 3 to 6 items (has {len(items)})")
+        if len(set(items)) != len(items):
+            check.problem(line, "two items have the same text")
+        spec.items = items
+
+    @staticmethod
+    def matching(check, q, spec):
+        raw, line = check.sequence(q, "pairs", "a question")
+        for item in raw:
+            pair = check.mapping(item, line, "a pair")
+            if pair is None:
+                continue
+            check.unknown_fields(pair, {"left", "right"}, "a pair")
+            left, right = check.text(pair, "left", pair.line), check.text(pair, "right", pair.line)
+            if left and right:
+                spec.pairs.append((left, right))
+        if not 3 <= len(spec.pairs) <= 6:
+            check.problem(line, f"a matching question needs 3 to 6 pairs (has {len(spec.pairs)})")
+        lefts, rights = [p[0] for p in spec.pairs], [p[1] for p in spec.pairs]
+        if len(set(lefts)) != len(lefts) or len(set(rights)) != len(rights):
+            check.problem(line, "left items must differ from each other, and so must right items")
+
+
+def _read_flashcard(check, c, leaf, seen):
+    key = _read_key(check, c, "flashcard", seen)
+    check.unknown_fields(c, FLASHCARD_FIELDS, "a flashcard")
+    front, back = check.text(c, "front", c.line), check.text(c, "back", c.line)
+    hint = check.text(c, "hint", c.line, required=False)
+    if key and front and back:
+        return FlashcardSpec(key=key, section=leaf, front=front, back=back, hint=hint, status=_read_status(check, c))
+    return None
+
+
+def bank_files(paths) -> tuple[Path, list[Path], bool]:
+    """Resolve command-line paths to (section map, bank files, complete?)."""
+    if not paths:
+        paths = [Path(settings.CONTENT_DIR)]
+    section_map, files, complete = None, [], False
+    for path in map(Path, paths):
+        if path.is_dir():
+            complete = True
+            section_map = section_map or path / SECTION_MAP
+            files += sorted(p for p in path.glob("*.yaml") if p.name != SECTION_MAP)
+        elif path.name == SECTION_MAP:
+            section_map = path
+        else:
+            files.append(path)
+    if section_map is None:
+        beside = files[0].parent / SECTION_MAP if files else None
+        section_map = beside if beside and beside.exists() else Path(settings.CONTENT_DIR) / SECTION_MAP
+    return section_map, files, complete
+
+
+def read_bank(paths=None) -> Bank:
+    """Read and check every file; raise BankError listing every problem."""
+    section_map, files, complete = bank_files(paths)
+    problems: list = []
+    missing = [p for p in [section_map, *files] if not p.is_file()]
+    if missing:
+        raise BankError([Problem(str(p), 1, "no such file") for p in missing])
+    sections = read_section_map(section_map, problems)
+    questions, flashcards, covered, seen = [], [], set(), {}
+    for path in files:
+        q, c, leaves = read_bank_file(path, sections, problems, seen)
+        questions += q
+        flashcards += c
+        covered |= leaves
+    if problems:
+        raise BankError(problems)
+    return Bank(sections=sections, questions=questions, flashcards=flashcards,
+                covered_leaves=covered, complete=complete)
+
+
+# --- Writing -------------------------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+
+    def __str__(self):
+        return (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{self.withdrawn} withdrawn")
+
+
+@dataclass
+class LoadReport:
+    sections: Counts
+    questions: Counts
+    flashcards: Counts
+
+
+def question_content(question: Question) -> dict:
+    """The same shape as QuestionSpec.content(), read from the database (prefetched rows)."""
+    choices = [(c.text, c.is_correct) for c in question.choices.all()]
+    return {
+        "section": question.section.key, "type": question.type, "prompt": question.prompt,
+        "explanation": question.explanation, "difficulty": question.difficulty, "tags": question.tags,
+        "status": question.status, "choices": choices,
+        "answers": [a.text for a in question.accepted_answers.all()],
+        "items": [i.text for i in question.order_items.all()],
+        "pairs": [(p.left, p.right) for p in question.match_pairs.all()],
+    }
+
+
+def write_answer_rows(question: Question, *, choices, answers, items, pairs) -> None:
+    """Replace a question's answer rows (the caller bumps `version` when they change)."""
+    for related in (question.choices, question.accepted_answers, question.order_items, question.match_pairs):
+        related.all().delete()
+    Choice.objects.bulk_create(
+        Choice(question=question, text=t, is_correct=c, order=i) for i, (t, c) in enumerate(choices)
+    )
+    AcceptedAnswer.objects.bulk_create(AcceptedAnswer(question=question, text=a) for a in answers)
+    OrderItem.objects.bulk_create(OrderItem(question=question, text=t, position=i) for i, t in enumerate(items))
+    MatchPair.objects.bulk_create(
+        MatchPair(question=question, left=l, right=r, order=i) for i, (l, r) in enumerate(pairs)
+    )
+
+
+def _answer_part(content):
+    return {k: content[k] for k in ("type", "prompt", "choices", "answers", "items", "pairs")}
+
+
+@transaction.atomic
+def apply_bank(bank: Bank) -> LoadReport:
+    report = LoadReport(Counts(), Counts(), Counts())
+    by_key = _apply_sections(bank, report.sections)
+
+    existing = {
+        q.key: q for q in Question.objects.select_related("section")
+        .prefetch_related("choices", "accepted_answers", "order_items", "match_pairs")
+    }
+    for spec in bank.questions:
+        wanted = spec.content()
+        question = existing.get(spec.key)
+        fields = dict(section=by_key[spec.section], type=spec.type, prompt=spec.prompt,
+                      explanation=spec.explanation, difficulty=spec.difficulty, tags=spec.tags,
+                      status=spec.status, origin=Origin.CONTENT)
+        if question is None:
+            question = Question.objects.create(key=spec.key, **fields)
+            report.questions.created += 1
+        else:
+            have = question_content(question)
+            if have == wanted and question.origin == Origin.CONTENT:
+                report.questions.unchanged += 1
+                continue
+            if _answer_part(have) != _answer_part(wanted):
+                fields["version"] = question.version + 1
+            for name, value in fields.items():
+                setattr(question, name, value)
+            question.save()
+            report.questions.updated += 1
+            if "version" not in fields:
+                continue
+        write_answer_rows(question, choices=spec.choices, answers=spec.answers, items=spec.items,
+                          pairs=spec.pairs)
+
+    cards = {c.key: c for c in Flashcard.objects.select_related("section")}
+    for spec in bank.flashcards:
+        card = cards.get(spec.key)
+        fields = dict(section=by_key[spec.section], front=spec.front, back=spec.back, hint=spec.hint,
+                      status=spec.status, origin=Origin.CONTENT)
+        if card is None:
+            Flashcard.objects.create(key=spec.key, **fields)
+            report.flashcards.created += 1
+        elif all(getattr(card, n) == v for n, v in fields.items()):
+            report.flashcards.unchanged += 1
+        else:
+            for name, value in fields.items():
+                setattr(card, name, value)
+            card.save()
+            report.flashcards.updated += 1
+
+    # Items whose key left the files are unpublished, never deleted: learners' history points at them.
+    scope = {} if bank.complete else {"section__key__in": bank.covered_leaves}
+    for model, specs, counts in ((Question, bank.questions, report.questions),
+                                 (Flashcard, bank.flashcards, report.flashcards)):
+        counts.withdrawn = (
+            model.objects.filter(origin=Origin.CONTENT, status=Status.PUBLISHED, **scope)
+            .exclude(key__in=[s.key for s in specs])
+            .update(status=Status.DRAFT)
+        )
+    return report
+
+
+def _apply_sections(bank: Bank, counts: Counts) -> dict:
+    rows = {s.key: s for s in Section.objects.all()}
+    for spec in bank.sections.values():  # the map lists parents before their children
+        section = rows.get(spec.key)
+        parent = rows[spec.parent] if spec.parent else None
+        notes = spec.notes if spec.notes is not None else (section.notes if section else "")
+        if section is None:
+            rows[spec.key] = Section.objects.create(
+                key=spec.key, title=spec.title, parent=parent, order=spec.order, notes=notes
+            )
+            counts.created += 1
+        elif (section.title, section.parent_id, section.order, section.notes) == (
+            spec.title, parent.pk if parent else None, spec.order, notes
+        ):
+            counts.unchanged += 1
+        else:
+            section.title, section.parent, section.order, section.notes = spec.title, parent, spec.order, notes
+            section.save()
+            counts.updated += 1
+    return rows
+
+
+def load_content(paths=None) -> LoadReport:
+    return apply_bank(read_bank(paths))

@@ -1,0 +1,204 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import answers
+
+
+class SectionQuerySet(models.QuerySet):
+    def leaves(self):
+        return self.filter(children__isnull=True)
+
+    def top_level(self):
+        return self.filter(parent__isnull=True)
+
+
+class Section(models.Model):
+    """A section of the source document. Leaves carry notes, questions and flashcards."""
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent section"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    notes = models.TextField(_("study notes"), blank=True, help_text=_("Markdown."))
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("catalog:section", kwargs={"key": self.key})
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class Origin(models.TextChoices):
+    # Only content-file items are withdrawn when their key leaves the files; authored ones are the admin's.
+    CONTENT = "content", _("Content files")
+    AUTHORED = "authored", _("Authored or imported")
+
+
+class PublishedQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class QuestionType(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    TRUEFALSE = "truefalse", _("True or false")
+    FILL = "fill", _("Fill in the blank")
+    ORDERING = "ordering", _("Ordering")
+    MATCHING = "matching", _("Matching")
+
+
+class Question(models.Model):
+    Type = QuestionType
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="questions", verbose_name=_("section")
+    )
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices)
+    prompt = models.TextField(_("prompt"), help_text=_("Markdown."))
+    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Markdown."))
+    difficulty = models.PositiveSmallIntegerField(_("difficulty"), default=3, help_text=_("1 (easy) to 5 (hard)."))
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PUBLISHED)
+    origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices, default=Origin.AUTHORED)
+    # Bumped whenever what is asked or what counts as right changes, so history can be split by version.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["section__order", "key"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.CheckConstraint(condition=Q(difficulty__gte=1, difficulty__lte=5), name="question_difficulty_1_5"),
+            models.CheckConstraint(condition=Q(type__in=QuestionType.values), name="question_type_valid"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="question_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    def answer_key(self) -> answers.AnswerKey:
+        """What counts as right, as plain data (uses prefetched answer rows when present)."""
+        return answers.AnswerKey(
+            type=self.type,
+            correct_choices=frozenset(c.pk for c in self.choices.all() if c.is_correct),
+            choices=tuple(c.pk for c in self.choices.all()),
+            accepted=tuple(a.text for a in self.accepted_answers.all()),
+            order=tuple(i.pk for i in self.order_items.all()),
+            pairs=tuple(p.pk for p in self.match_pairs.all()),
+        )
+
+    def check_answer(self, given) -> answers.Outcome:
+        """Mark an answer given in the shape `answers.py` documents for this question's type."""
+        return answers.check(self.answer_key(), given)
+
+
+class Choice(models.Model):
+    """An option of a single-choice, multiple-choice or true/false question."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.TextField(_("text"))
+    is_correct = models.BooleanField(_("correct"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+
+    def __str__(self):
+        return self.text
+
+
+class AcceptedAnswer(models.Model):
+    """One accepted form of a fill-in answer."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="accepted_answers")
+    text = models.CharField(_("text"), max_length=200)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("accepted answer")
+        verbose_name_plural = _("accepted answers")
+
+    def __str__(self):
+        return self.text
+
+
+class OrderItem(models.Model):
+    """An item of an ordering question; `position` is its place in the right order."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="order_items")
+    text = models.CharField(_("text"), max_length=300)
+    position = models.PositiveSmallIntegerField(_("position"))
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("ordering item")
+        verbose_name_plural = _("ordering items")
+
+    def __str__(self):
+        return self.text
+
+
+class MatchPair(models.Model):
+    """A left item and the right item it belongs with, in a matching question."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="match_pairs")
+    left = models.CharField(_("left"), max_length=300)
+    right = models.CharField(_("right"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("matching pair")
+        verbose_name_plural = _("matching pairs")
+
+    def __str__(self):
+        return f"{self.left} → {self.right}"
+
+
+class Flashcard(models.Model):
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="flashcards", verbose_name=_("section")
+    )
+    front = models.TextField(_("front"), help_text=_("Markdown."))
+    back = models.TextField(_("back"), help_text=_("Markdown."))
+    hint = models.TextField(_("hint"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PUBLISHED)
+    origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices, default=Origin.AUTHORED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["section__order", "key"]
+        verbose_name = _("flashcard")
+        verbose_name_plural = _("flashcards")
+
+    def __str__(self):
+        return self.key

@@ -1,0 +1,40 @@
+"""Coverage of the bank: what each leaf section offers a learner."""
+
+from django.db.models import Count, Q
+
+from .models import Flashcard, Question, Section, Status
+
+
+def content_report() -> dict:
+    """Published questions (by type) and flashcards for every leaf section, in document order."""
+    types = [t.value for t in Question.Type]
+    leaves = (
+        Section.objects.leaves()
+        .annotate(
+            n_flashcards=Count("flashcards", filter=Q(flashcards__status=Status.PUBLISHED), distinct=True),
+        )
+        .order_by("order")
+    )
+    by_type = {
+        (row["section_id"], row["type"]): row["n"]
+        for row in Question.objects.published().values("section_id", "type").annotate(n=Count("pk"))
+    }
+    sections = []
+    for leaf in leaves:
+        counts = {t: by_type.get((leaf.pk, t), 0) for t in types}
+        sections.append({
+            "id": leaf.key,
+            "title": leaf.title,
+            "questions": sum(counts.values()),
+            "types": {t: n for t, n in counts.items() if n},
+            "flashcards": leaf.n_flashcards,
+        })
+    totals_types = {t: sum(s["types"].get(t, 0) for s in sections) for t in types}
+    return {
+        "sections": sections,
+        "totals": {
+            "questions": sum(s["questions"] for s in sections),
+            "flashcards": sum(s["flashcards"] for s in sections),
+            "types": {t: n for t, n in totals_types.items() if n},
+        },
+    }
