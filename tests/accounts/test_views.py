@@ -1,0 +1,69 @@
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from quizapp.accounts.models import User
+from tests.factories import PASSWORD
+
+
+@pytest.mark.django_db
+def test_sign_up_creates_a_learner_and_logs_them_in(client):
+    response = client.post(reverse("signup"), {
+        "username": "xiaoming", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42"})
+    assert response.status_code == 302
+    user = User.objects.get(username="xiaoming")
+    assert not user.is_staff and not user.is_teacher
+    assert user.time_zone == "Asia/Shanghai"
+    assert client.get("/").context["user"] == user
+
+
+@pytest.mark.django_db
+def test_sign_up_with_mismatched_passwords_shows_the_form_again(client):
+    response = client.post(reverse("signup"), {
+        "username": "xiaoming", "password1": "a-long-passphrase-42", "password2": "another-one-43"})
+    assert response.status_code == 200
+    assert not User.objects.filter(username="xiaoming").exists()
+
+
+def test_log_in_and_out(client, learner):
+    response = client.post(reverse("login"), {"username": learner.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+    client.post(reverse("logout"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_teacher_is_staff_in_the_teachers_group_and_not_superuser(teacher):
+    assert teacher.is_teacher and teacher.is_staff and not teacher.is_superuser
+    assert teacher.has_perm("catalog.change_question")
+    assert not teacher.has_perm("accounts.change_user")
+
+
+def test_learner_cannot_open_the_admin(client, learner):
+    client.force_login(learner)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_teacher_can_open_the_question_admin(client, teacher, starter_bank):
+    client.force_login(teacher)
+    assert client.get("/admin/catalog/question/").status_code == 200
+    assert client.get("/admin/accounts/user/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_demo_accounts_are_created_once(settings, tmp_path):
+    settings.DEBUG = True
+    settings.BASE_DIR = tmp_path
+    call_command("create_demo_accounts", stdout=open("/dev/null", "w"))
+    learner_hash = User.objects.get(username="learner").password
+    call_command("create_demo_accounts", stdout=open("/dev/null", "w"))
+    assert User.objects.get(username="learner").password == learner_hash
+    assert User.objects.get(username="teacher").is_teacher
+
+
+@pytest.mark.django_db
+def test_demo_accounts_refused_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("create_demo_accounts")

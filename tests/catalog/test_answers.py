@@ -1,0 +1,110 @@
+import pytest
+
+from quizapp.catalog.answers import AnswerKey, InvalidAnswer, check, normalize
+
+
+@pytest.mark.parametrize(
+    ("typed", "accepted"),
+    [
+        ("ＬｏＲＡ", "lora"),  # full-width letters fold to half-width, case folds
+        ("LoRA。", "LoRA"),  # a trailing Chinese full stop is ignored
+        ("  lora  ", "LoRA"),
+        ("Tensor   Parallel", "tensor parallel"),  # inner whitespace collapses
+        ("ＴＰ！", "TP"),
+        ("张量并行.", "张量并行"),
+    ],
+)
+def test_fill_answers_match_after_normalization(typed, accepted):
+    key = AnswerKey(type="fill", accepted=(accepted,))
+    assert check(key, typed).correct
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "。", "lor a", "Lo", "并行"])
+def test_fill_rejects_near_misses_and_blanks(typed):
+    key = AnswerKey(type="fill", accepted=("LoRA", "张量并行"))
+    assert not check(key, typed).correct
+
+
+def test_fill_accepts_any_listed_form():
+    key = AnswerKey(type="fill", accepted=("张量并行", "Tensor Parallel", "TP"))
+    assert all(check(key, t).correct for t in ["张量并行", "tensor parallel", "tp"])
+
+
+def test_normalize_keeps_inner_punctuation():
+    assert normalize("  GPT-4o！ ") == "gpt-4o"
+
+
+def test_single_choice_is_right_only_for_the_correct_choice():
+    key = AnswerKey(type="single", choices=(1, 2, 3), correct_choices=frozenset({2}))
+    assert check(key, 2).correct and check(key, 2).score == 1.0
+    assert not check(key, 1).correct and check(key, 1).score == 0.0
+
+
+def test_true_false_is_checked_like_single_choice():
+    key = AnswerKey(type="truefalse", choices=(7, 8), correct_choices=frozenset({8}))
+    assert check(key, 8).correct
+    assert not check(key, 7).correct
+
+
+@pytest.mark.parametrize("given", [99, "2", None, True, [2]])
+def test_single_choice_refuses_choices_of_another_question_or_wrong_types(given):
+    key = AnswerKey(type="single", choices=(1, 2, 3), correct_choices=frozenset({2}))
+    with pytest.raises(InvalidAnswer):
+        check(key, given)
+
+
+def test_multiple_choice_needs_exactly_the_right_set():
+    key = AnswerKey(type="multiple", choices=(1, 2, 3, 4), correct_choices=frozenset({1, 2}))
+    assert check(key, {1, 2}).correct
+    subset = check(key, {1})
+    assert not subset.correct and subset.score == 0.5
+    superset = check(key, {1, 2, 3})
+    assert not superset.correct and superset.score == 0.5
+    assert check(key, {3, 4}).score == 0.0
+    assert not check(key, set()).correct
+
+
+def test_multiple_choice_refuses_unknown_ids():
+    key = AnswerKey(type="multiple", choices=(1, 2, 3), correct_choices=frozenset({1, 2}))
+    with pytest.raises(InvalidAnswer):
+        check(key, {1, 9})
+
+
+def test_ordering_is_right_only_in_the_exact_order_with_partial_score():
+    key = AnswerKey(type="ordering", order=(10, 11, 12, 13))
+    assert check(key, [10, 11, 12, 13]).correct
+    swapped = check(key, [11, 10, 12, 13])
+    assert not swapped.correct and swapped.score == 0.5
+
+
+@pytest.mark.parametrize("given", [[10, 11, 12], [10, 10, 11, 12], [10, 11, 12, 99], "10,11,12,13"])
+def test_ordering_must_use_every_item_once(given):
+    key = AnswerKey(type="ordering", order=(10, 11, 12, 13))
+    with pytest.raises(InvalidAnswer):
+        check(key, given)
+
+
+def test_matching_scores_each_pair():
+    key = AnswerKey(type="matching", pairs=(1, 2, 3))
+    assert check(key, {1: 1, 2: 2, 3: 3}).correct
+    one_swap = check(key, {1: 2, 2: 1, 3: 3})
+    assert not one_swap.correct and one_swap.score == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("given", [{1: 1, 2: 2}, {1: 1, 2: 2, 3: 9}, {1: 1, 2: 2, 3: 3, 4: 4}, [1, 2, 3]])
+def test_matching_refuses_incomplete_or_foreign_pairs(given):
+    key = AnswerKey(type="matching", pairs=(1, 2, 3))
+    with pytest.raises(InvalidAnswer):
+        check(key, given)
+
+
+def test_question_model_checks_with_its_own_rows(starter_bank):
+    from quizapp.catalog.models import Question
+
+    question = Question.objects.get(key="parallel-q01")
+    assert question.check_answer("ＴＰ").correct
+    assert not question.check_answer("EP").correct
+    ordering = Question.objects.get(key="history-q02")
+    right = [i.pk for i in ordering.order_items.all()]
+    assert ordering.check_answer(right).correct
+    assert not ordering.check_answer(list(reversed(right))).correct

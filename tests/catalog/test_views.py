@@ -1,0 +1,65 @@
+import pytest
+from django.urls import reverse
+
+from quizapp.catalog.models import Section
+from tests.factories import QuestionFactory, SectionFactory
+
+
+def test_home_lists_every_section_with_counts(client, starter_bank, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    for title in ["发展历程", "微调", "LoRA", "并行方式"]:
+        assert title in html
+    assert reverse("catalog:section", kwargs={"key": "lora"}) in html
+
+
+@pytest.mark.django_db
+def test_home_query_count_does_not_grow_with_the_bank(client, django_assert_max_num_queries):
+    for i in range(3):
+        parent = SectionFactory()
+        for _ in range(5):
+            QuestionFactory.create_batch(3, section=SectionFactory(parent=parent))
+    with django_assert_max_num_queries(3):
+        assert client.get("/").status_code == 200
+
+
+def test_section_page_shows_notes_rendered_and_counts(client, starter_bank, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("catalog:section", kwargs={"key": "history"}))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<li>2012 年 AlexNet 让深度学习进入主流。</li>" in html
+    assert "发展历程" in html
+
+
+def test_section_page_links_to_its_neighbours(client, starter_bank):
+    html = client.get(reverse("catalog:section", kwargs={"key": "lora"})).content.decode()
+    assert reverse("catalog:section", kwargs={"key": "parallel"}) in html
+
+
+def test_unknown_section_is_404(client, starter_bank):
+    assert client.get("/sections/no-such-section/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_notes_cannot_run_script(client):
+    SectionFactory(key="evil", notes='<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)>')
+    html = client.get("/sections/evil/").content.decode()
+    assert "<script>alert" not in html
+    assert "javascript:" not in html
+    assert "onerror" not in html
+
+
+def test_the_page_is_chinese_by_default_and_english_on_request(client, starter_bank):
+    html = client.get("/").content.decode()
+    assert 'lang="zh-Hans"' in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert 'lang="en"' in html
+    assert "Sections" in html
+
+
+def test_sections_are_in_document_order(starter_bank):
+    assert list(Section.objects.values_list("key", flat=True)) == ["history", "tuning", "lora", "parallel"]

@@ -1,0 +1,39 @@
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import UserFactory
+
+FIXTURE_BANK = Path(__file__).parent / "catalog" / "bank"
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory(username="lin")
+
+
+@pytest.fixture
+def other_learner(db):
+    return UserFactory(username="zhao")
+
+
+@pytest.fixture
+def teacher(db):
+    from quizapp.accounts.roles import make_teacher
+
+    user = UserFactory(username="teacher-wang")
+    make_teacher(user)
+    return user
+
+
+@pytest.fixture
+def starter_bank(db):
+    """The small test bank in tests/catalog/bank: two top-level sections, every question type."""
+    call_command("load_content", str(FIXTURE_BANK), stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture
+def full_bank(db):
+    """The real question banks in content/."""
+    call_command("load_content", stdout=open("/dev/null", "w"))
