@@ -1,0 +1,128 @@
+"""The real question banks in content/: complete, well-formed, and answerable."""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+from quizapp.catalog.answers import normalize
+from quizapp.catalog.models import Question, Section
+from quizapp.catalog.reports import content_report
+
+CONTENT = Path(settings.CONTENT_DIR)
+
+
+def section_map_leaves():
+    def walk(items):
+        for item in items:
+            if item.get("children"):
+                yield from walk(item["children"])
+            else:
+                yield item["key"]
+
+    return list(walk(yaml.safe_load((CONTENT / "sections.yaml").read_text(encoding="utf-8"))))
+
+
+def bank_leaves():
+    leaves = []
+    for path in sorted(CONTENT.glob("*.yaml")):
+        if path.name != "sections.yaml":
+            leaves += [entry["key"] for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["sections"]]
+    return leaves
+
+
+def test_the_section_map_has_the_documents_51_leaves():
+    leaves = section_map_leaves()
+    assert len(leaves) == 51 and len(set(leaves)) == 51
+
+
+def test_every_leaf_has_a_bank_entry_and_every_bank_entry_is_in_the_map():
+    assert sorted(bank_leaves()) == sorted(section_map_leaves())
+
+
+def test_each_bank_file_is_named_after_its_top_level_section():
+    for path in CONTENT.glob("*.yaml"):
+        if path.name != "sections.yaml":
+            assert yaml.safe_load(path.read_text(encoding="utf-8"))["section"] == path.stem
+
+
+def test_every_leaf_meets_the_coverage_bar(full_bank):
+    report = content_report()
+    assert len(report["sections"]) == 51
+    for section in report["sections"]:
+        assert section["questions"] >= 6, section
+        assert len(section["types"]) >= 3, section
+        assert section["flashcards"] >= 4, section
+    totals = report["totals"]
+    assert totals["questions"] >= 306 and totals["flashcards"] >= 204
+    assert set(totals["types"]) == set(Question.Type.values)
+    assert min(totals["types"].values()) >= 20
+
+
+def test_every_leaf_has_notes_and_a_difficulty_spread(full_bank):
+    for leaf in Section.objects.leaves().prefetch_related("questions"):
+        points = [line for line in leaf.notes.splitlines() if line.startswith("- ")]
+        assert 3 <= len(points) <= 6, leaf.key
+        difficulties = {q.difficulty for q in leaf.questions.all()}
+        assert difficulties & {1, 2}, f"{leaf.key} has no easy question"
+        assert difficulties & {4, 5}, f"{leaf.key} has no hard question"
+
+
+def test_every_question_is_well_formed_for_its_type(full_bank):
+    questions = Question.objects.prefetch_related("choices", "accepted_answers", "order_items", "match_pairs")
+    for q in questions:
+        right = [c for c in q.choices.all() if c.is_correct]
+        if q.type in ("single", "truefalse"):
+            assert len(right) == 1, q.key
+        elif q.type == "multiple":
+            assert len(right) >= 2 and len(right) < q.choices.count(), q.key
+        elif q.type == "ordering":
+            assert 3 <= len(q.order_items.all()) <= 6, q.key
+        elif q.type == "matching":
+            assert 3 <= len(q.match_pairs.all()) <= 6, q.key
+        elif q.type == "fill":
+            assert q.accepted_answers.all(), q.key
+        assert q.explanation.strip(), q.key
+
+
+def test_no_two_questions_share_a_prompt(full_bank):
+    prompts = Counter(normalize(p) for p in Question.objects.values_list("prompt", flat=True))
+    assert [p for p, n in prompts.items() if n > 1] == []
+
+
+def test_every_keyed_fill_in_answer_passes_its_own_checker(full_bank):
+    for q in Question.objects.filter(type="fill").prefetch_related("accepted_answers"):
+        for accepted in q.accepted_answers.all():
+            assert q.check_answer(accepted.text).correct, (q.key, accepted.text)
+            # A learner typing the full-width form with a trailing full stop is still right.
+            assert q.check_answer(accepted.text.upper() + "。").correct, (q.key, accepted.text)
+
+
+def test_every_keyed_answer_of_every_type_is_marked_right(full_bank):
+    questions = Question.objects.exclude(type="fill").prefetch_related("choices", "order_items", "match_pairs")
+    for q in questions:
+        if q.type in ("single", "truefalse"):
+            given = next(c.pk for c in q.choices.all() if c.is_correct)
+        elif q.type == "multiple":
+            given = {c.pk for c in q.choices.all() if c.is_correct}
+        elif q.type == "ordering":
+            given = [i.pk for i in q.order_items.all()]
+        else:
+            given = {p.pk: p.pk for p in q.match_pairs.all()}
+        assert q.check_answer(given).correct, q.key
+
+
+@pytest.mark.django_db
+def test_loading_the_whole_bank_twice_changes_nothing():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_content", stdout=StringIO())
+    out = StringIO()
+    call_command("load_content", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3
+    assert all(" 0 created, 0 updated, " in line and line.endswith(" unchanged, 0 withdrawn") for line in lines)
