@@ -1,0 +1,168 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from quizapp.catalog.models import Question, Section
+
+from . import adaptive
+
+
+class MasteryState(models.TextChoices):
+    NOT_STARTED = adaptive.NOT_STARTED, _("Not started")
+    LEARNING = adaptive.LEARNING, _("Learning")
+    MASTERED = adaptive.MASTERED, _("Mastered")
+
+
+class LearnerSkill(models.Model):
+    """The engine's belief about one learner in one section (see adaptive.py): the source of truth for
+    mastery. `mastery` and `state` are cached from the belief when it last changed."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skills")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    skill = models.FloatField(_("skill estimate"), default=adaptive.PRIOR_MEAN)
+    uncertainty = models.FloatField(_("uncertainty"), default=adaptive.PRIOR_SD)
+    answers = models.PositiveIntegerField(_("answers"), default=0)
+    mastery = models.FloatField(_("mastery"), default=0.0)
+    state = models.CharField(_("state"), max_length=16, choices=MasteryState.choices, default=MasteryState.NOT_STARTED)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("learner skill")
+        verbose_name_plural = _("learner skills")
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "section"], name="learnerskill_one_per_section"),
+            models.CheckConstraint(condition=Q(mastery__gte=0, mastery__lte=1), name="learnerskill_mastery_0_1"),
+            models.CheckConstraint(condition=Q(uncertainty__gt=0), name="learnerskill_uncertainty_positive"),
+            models.CheckConstraint(condition=Q(state__in=MasteryState.values), name="learnerskill_state_valid"),
+        ]
+
+    def belief(self) -> adaptive.Skill:
+        return adaptive.Skill(mean=self.skill, sd=self.uncertainty, answers=self.answers)
+
+
+class QuestionStats(models.Model):
+    """The engine's difficulty estimate of a question, calibrated from every learner's first answer."""
+
+    question = models.OneToOneField(Question, on_delete=models.CASCADE, primary_key=True, related_name="stats")
+    difficulty = models.FloatField(_("difficulty estimate"))
+    first_answers = models.PositiveIntegerField(_("first answers"), default=0)
+    first_right = models.PositiveIntegerField(_("right first answers"), default=0)
+
+    class Meta:
+        verbose_name = _("question statistics")
+        verbose_name_plural = _("question statistics")
+        constraints = [
+            models.CheckConstraint(condition=Q(first_right__lte=models.F("first_answers")),
+                                   name="questionstats_right_within_answers"),
+        ]
+
+
+class AttemptQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Attempt.Status.OPEN)
+
+
+class Attempt(models.Model):
+    """One quiz a learner takes."""
+
+    class Kind(models.TextChoices):
+        SECTION = "section", _("Section quiz")
+        MIXED = "mixed", _("Mixed quiz")
+        WEAK = "weak", _("Weak spots")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("In progress")
+        FINISHED = "finished", _("Finished")
+        ABANDONED = "abandoned", _("Left unfinished")
+
+    MIN_LENGTH = 5
+    MAX_LENGTH = 30
+    DEFAULT_LENGTH = 10
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    sections = models.ManyToManyField(Section, related_name="+", verbose_name=_("sections"))
+    # The question ids this quiz draws from, fixed when it starts.
+    pool = models.JSONField(_("question pool"), default=list)
+    length = models.PositiveSmallIntegerField(_("length"), default=DEFAULT_LENGTH)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    seed = models.BigIntegerField(_("random seed"))
+    answered = models.PositiveSmallIntegerField(_("answered"), default=0)
+    score = models.FloatField(_("score"), default=0.0)
+    # {section id: mastery value when the quiz started}, for the summary's change in mastery.
+    mastery_before = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        constraints = [
+            models.CheckConstraint(condition=Q(length__gte=1, length__lte=30), name="attempt_length_1_30"),
+            models.CheckConstraint(condition=Q(answered__lte=models.F("length")), name="attempt_answered_within_length"),
+            models.CheckConstraint(condition=Q(status__in=["open", "finished", "abandoned"]), name="attempt_status_valid"),
+            # At most one open quiz per learner: the one the home page offers to resume.
+            models.UniqueConstraint(fields=["learner"], condition=Q(status="open"), name="attempt_one_open_per_learner"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("quizzes:question", kwargs={"attempt": self.pk})
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.OPEN
+
+
+class AttemptItem(models.Model):
+    """A question served in an attempt, at a position; `shown` is the frozen copy of what was asked."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("position"))
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    question_version = models.PositiveIntegerField(_("question version"))
+    shown = models.JSONField(_("what was asked"))
+    served_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        verbose_name = _("served question")
+        verbose_name_plural = _("served questions")
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="attemptitem_one_per_position"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="attemptitem_position_positive"),
+        ]
+
+
+class Response(models.Model):
+    """One recorded answer: exactly one per served question (the unique `item`)."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="responses")
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="responses")
+    item = models.OneToOneField(AttemptItem, on_delete=models.CASCADE, related_name="response")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="+")
+    question_version = models.PositiveIntegerField(_("question version"))
+    asked = models.JSONField(_("what was asked"))
+    given = models.JSONField(_("answer given"))
+    correct = models.BooleanField(_("correct"))
+    score = models.FloatField(_("score"))
+    seconds = models.PositiveIntegerField(_("seconds taken"))
+    first_try = models.BooleanField(_("learner's first answer to the question"))
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["answered_at", "pk"]
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=1), name="response_score_0_1"),
+        ]
+        indexes = [models.Index(fields=["learner", "question", "-answered_at"], name="response_learner_question")]

@@ -1,0 +1,291 @@
+"""Write use cases of quizzes, one function each, each inside one transaction. They load state from the
+models, ask the pure engine (`adaptive`), and save the result."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, ExpressionWrapper, F, FloatField
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from quizapp.catalog.answers import InvalidAnswer
+from quizapp.catalog.models import Question, Section
+
+from . import adaptive
+from .models import Attempt, AttemptItem, LearnerSkill, QuestionStats, Response
+from .signals import answer_recorded
+
+WEAK_SECTIONS = 3
+HISTORY_LIMIT = 400  # earlier answers that spacing looks at (the latest ones)
+MAX_SECONDS = 3600
+
+
+class QuizError(Exception):
+    """A request the quiz refuses; `status` is the HTTP status the view answers with."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _seed_expression():
+    return ExpressionWrapper((F("difficulty") - 3) * 0.75, output_field=FloatField())
+
+
+def typical_difficulties(section_ids) -> dict[int, float]:
+    """Mean difficulty estimate of each section's published questions (one query)."""
+    rows = (Question.objects.published().filter(section_id__in=section_ids).values("section_id")
+            .annotate(typical=Avg(Coalesce("stats__difficulty", _seed_expression()))))
+    return {r["section_id"]: float(r["typical"]) for r in rows}
+
+
+def _leaf_ids(section_ids) -> list[int]:
+    sections = list(Section.objects.filter(pk__in=section_ids).prefetch_related("children"))
+    leaves = []
+    for s in sections:
+        children = [c.pk for c in s.children.all()]
+        leaves.extend(children or [s.pk])
+    return sorted(set(leaves))
+
+
+def _weak_pool(learner) -> tuple[list[int], list[int]]:
+    """The learner's lowest-mastery sections that are not mastered, and the questions they missed last time."""
+    weak = list(LearnerSkill.objects.filter(learner=learner, answers__gt=0)
+                .exclude(state=adaptive.MASTERED).order_by("mastery", "section_id")
+                .values_list("section_id", flat=True)[:WEAK_SECTIONS])
+    latest: dict[int, bool] = {}
+    for question_id, correct in (Response.objects.filter(learner=learner).order_by("-answered_at", "-pk")
+                                 .values_list("question_id", "correct")[:HISTORY_LIMIT]):
+        latest.setdefault(question_id, correct)
+    missed = sorted(q for q, correct in latest.items() if not correct)
+    return weak, missed
+
+
+@transaction.atomic
+def start_attempt(*, learner, kind: str, section_ids: list[int], length: int) -> Attempt:
+    """Start a quiz: abandon the learner's open one, fix the question pool, serve the first question."""
+    if kind not in Attempt.Kind.values:
+        raise QuizError(_("Unknown kind of quiz."))
+    if not Attempt.MIN_LENGTH <= length <= Attempt.MAX_LENGTH:
+        raise QuizError(_("A quiz has between %(min)d and %(max)d questions.")
+                        % {"min": Attempt.MIN_LENGTH, "max": Attempt.MAX_LENGTH})
+    extra: list[int] = []
+    if kind == Attempt.Kind.SECTION:
+        if len(section_ids) != 1:
+            raise QuizError(_("Choose one section for a section quiz."))
+        leaves = _leaf_ids(section_ids)
+    elif kind == Attempt.Kind.MIXED:
+        leaves = _leaf_ids(section_ids) if section_ids else list(Section.objects.leaves().values_list("pk", flat=True))
+    else:
+        weak, extra = _weak_pool(learner)
+        leaves = weak or ([] if extra else list(Section.objects.leaves().values_list("pk", flat=True)))
+    pool = set(Question.objects.published().filter(section_id__in=leaves).values_list("pk", flat=True))
+    pool |= set(Question.objects.published().filter(pk__in=extra).values_list("pk", flat=True))
+    if not pool:
+        raise QuizError(_("There are no questions to practise here yet."))
+    section_ids_all = sorted(set(leaves) | set(
+        Question.objects.filter(pk__in=extra).values_list("section_id", flat=True)))
+
+    Attempt.objects.select_for_update().filter(learner=learner, status=Attempt.Status.OPEN).update(
+        status=Attempt.Status.ABANDONED, finished_at=timezone.now())
+    skills = {s.section_id: s.mastery for s in LearnerSkill.objects.filter(learner=learner, section_id__in=section_ids_all)}
+    attempt = Attempt.objects.create(
+        learner=learner, kind=kind, pool=sorted(pool), length=min(length, len(pool)),
+        seed=secrets.randbits(48), mastery_before={str(s): skills.get(s, 0.0) for s in section_ids_all},
+    )
+    attempt.sections.set(section_ids_all)
+    if not _serve_next(attempt, position=1):
+        raise QuizError(_("There are no questions to practise here yet."))
+    return attempt
+
+
+def _history(attempt: Attempt, position: int, pool: list[int]) -> adaptive.QuizHistory:
+    in_quiz: dict[int, tuple[int, bool]] = {}
+    last = None
+    for pos, question_id, correct in (AttemptItem.objects.filter(attempt=attempt).order_by("position")
+                                      .values_list("position", "question_id", "response__correct")):
+        in_quiz[question_id] = (pos, bool(correct))
+        last = question_id
+    now = timezone.now()
+    earlier: dict[int, adaptive.PastAnswer] = {}
+    rows = (Response.objects.filter(learner_id=attempt.learner_id, question_id__in=pool)
+            .exclude(attempt=attempt).order_by("-answered_at", "-pk")
+            .values_list("question_id", "correct", "answered_at")[:HISTORY_LIMIT])
+    for question_id, correct, at in rows:
+        if last is None:
+            last = question_id
+        if question_id not in earlier:
+            earlier[question_id] = adaptive.PastAnswer(correct=correct, days_ago=(now - at) / timedelta(days=1))
+    return adaptive.QuizHistory(position=position, in_quiz=in_quiz, last_question=last, earlier=earlier)
+
+
+def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
+    """Choose the question for `position` with the engine and serve it (a frozen copy of what is asked)."""
+    rows = list(Question.objects.published().filter(pk__in=attempt.pool)
+                .values_list("pk", "section_id", "difficulty", "stats__difficulty"))
+    candidates = [adaptive.Candidate(pk, section, estimate if estimate is not None else adaptive.seed_difficulty(authored))
+                  for pk, section, authored, estimate in rows]
+    section_ids = {c.section_id for c in candidates}
+    skills = {s.section_id: s.belief() for s in LearnerSkill.objects.filter(learner_id=attempt.learner_id,
+                                                                               section_id__in=section_ids)}
+    typical = typical_difficulties(section_ids)
+    history = _history(attempt, position, attempt.pool)
+    rng = random.Random(f"{attempt.seed}:{position}")
+    chosen = adaptive.select_question(candidates, skills, typical, history, rng)
+    if chosen is None:
+        return None
+    question = (Question.objects.select_related("section")
+                .prefetch_related("choices", "order_items", "match_pairs").get(pk=chosen))
+    return AttemptItem.objects.create(attempt=attempt, position=position, question=question,
+                                      question_version=question.version, shown=_frozen(question, rng))
+
+
+def _frozen(question: Question, rng: random.Random) -> dict:
+    shown = {
+        "key": question.key, "type": question.type, "prompt": question.prompt,
+        "section": {"id": question.section_id, "key": question.section.key, "title": question.section.title},
+    }
+    if question.type in ("single", "multiple", "truefalse"):
+        shown["choices"] = [{"id": c.pk, "text": c.text} for c in question.choices.all()]
+    elif question.type == "ordering":
+        items = [{"id": i.pk, "text": i.text} for i in question.order_items.all()]
+        right = [i["id"] for i in items]
+        for _attempt in range(10):  # never show the items already in the right order
+            rng.shuffle(items)
+            if [i["id"] for i in items] != right or len(items) < 2:
+                break
+        shown["items"] = items
+    elif question.type == "matching":
+        pairs = list(question.match_pairs.all())
+        rights = [{"id": p.pk, "text": p.right} for p in pairs]
+        rng.shuffle(rights)
+        shown["lefts"] = [{"id": p.pk, "text": p.left} for p in pairs]
+        shown["rights"] = rights
+    return shown
+
+
+def _right_answer(question: Question) -> dict:
+    """What counts as right, as display data frozen into the response."""
+    if question.type in ("single", "multiple", "truefalse"):
+        return {"choices": [c.pk for c in question.choices.all() if c.is_correct]}
+    if question.type == "fill":
+        return {"accepted": [a.text for a in question.accepted_answers.all()]}
+    if question.type == "ordering":
+        return {"order": [i.text for i in question.order_items.all()]}
+    return {"pairs": [[p.left, p.right] for p in question.match_pairs.all()]}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    response: Response
+    created: bool  # False when the answer had been recorded already (double submit, replay, second tab)
+    next_item: AttemptItem | None
+
+
+def record_answer(*, learner, attempt_id: int, position: int, question_id: int, given) -> Recorded:
+    """Record the answer to the question served at `position` of the learner's attempt, exactly once.
+
+    The attempt row is locked first, so concurrent submits for it run one after another; the second finds
+    the response the first wrote and gets it back (created=False). The unique response per served item is
+    the backstop. Updates the learner's skill in the section and, on the learner's first answer to the
+    question, the question's difficulty; serves the next question or finishes the attempt. Raises QuizError
+    (4xx) for anything that must not be recorded; raises Attempt.DoesNotExist for someone else's attempt."""
+    try:
+        with transaction.atomic():
+            return _record(learner=learner, attempt_id=attempt_id, position=position,
+                           question_id=question_id, given=given)
+    except IntegrityError:
+        # A concurrent submit won the race past the lock (possible only without row locks): return its row.
+        response = (Response.objects.select_related("item")
+                    .filter(learner=learner, attempt_id=attempt_id, item__position=position).first())
+        if response is None:
+            raise
+        return Recorded(response=response, created=False, next_item=None)
+
+
+def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
+    attempt = Attempt.objects.select_for_update().get(pk=attempt_id, learner=learner)
+    item = AttemptItem.objects.filter(attempt=attempt, position=position).select_related("response").first()
+    if item is None:
+        raise QuizError(_("This question was not served in this quiz."))
+    if hasattr(item, "response"):
+        return Recorded(response=item.response, created=False, next_item=None)
+    if item.question_id != question_id:
+        raise QuizError(_("This answer is for a different question than the one served."))
+    if not attempt.is_open:
+        raise QuizError(_("This quiz is over; its answers can no longer change."), status=409)
+    question = (Question.objects.select_related("section")
+                .prefetch_related("choices", "accepted_answers", "order_items", "match_pairs").get(pk=question_id))
+    try:
+        outcome = question.check_answer(given)
+    except InvalidAnswer as exc:
+        raise QuizError(_("That answer does not fit this question; nothing was recorded.")) from exc
+
+    now = timezone.now()
+    first_try = not Response.objects.filter(learner=learner, question_id=question_id).exists()
+    skill, _created = LearnerSkill.objects.select_for_update().get_or_create(learner=learner, section_id=question.section_id)
+    stats, _created = QuestionStats.objects.get_or_create(
+        question_id=question_id, defaults={"difficulty": adaptive.seed_difficulty(question.difficulty)})
+    difficulty = stats.difficulty
+    if first_try:
+        new_difficulty = adaptive.update_difficulty(difficulty, stats.first_answers, skill.skill, outcome.score)
+        QuestionStats.objects.filter(pk=question_id).update(
+            difficulty=F("difficulty") + (new_difficulty - difficulty),
+            first_answers=F("first_answers") + 1,
+            first_right=F("first_right") + (1 if outcome.correct else 0))
+        difficulty = new_difficulty
+    belief = adaptive.update_skill(skill.belief(), difficulty, outcome.score)
+    typical = typical_difficulties([question.section_id]).get(question.section_id, 0.0)
+    m = adaptive.mastery(belief, typical)
+    skill.skill, skill.uncertainty, skill.answers = belief.mean, belief.sd, belief.answers
+    skill.mastery, skill.state = m.value, m.state
+    skill.save(update_fields=["skill", "uncertainty", "answers", "mastery", "state", "updated_at"])
+
+    asked = {**item.shown, "explanation": question.explanation, "right": _right_answer(question)}
+    response = Response.objects.create(
+        learner=learner, attempt=attempt, item=item, question=question, section_id=question.section_id,
+        question_version=item.question_version, asked=asked, given=_jsonable(given), correct=outcome.correct,
+        score=outcome.score, seconds=min(MAX_SECONDS, max(0, int((now - item.served_at).total_seconds()))),
+        first_try=first_try,
+    )
+    attempt.answered = F("answered") + 1
+    attempt.score = F("score") + outcome.score
+    fields = ["answered", "score"]
+    next_item = None
+    if position >= attempt.length:
+        attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
+        fields += ["status", "finished_at"]
+    attempt.save(update_fields=fields)
+    attempt.refresh_from_db(fields=["answered", "score"])
+    if attempt.is_open:
+        next_item = _serve_next(attempt, position=position + 1)
+        if next_item is None:  # the pool ran dry (questions withdrawn): finish early
+            attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
+            attempt.save(update_fields=["status", "finished_at"])
+    answer_recorded.send(sender=Response, response=response)
+    return Recorded(response=response, created=True, next_item=next_item)
+
+
+def _jsonable(given):
+    if isinstance(given, (set, frozenset)):
+        return sorted(given)
+    if isinstance(given, dict):
+        return {str(k): v for k, v in given.items()}
+    return given
+
+
+@transaction.atomic
+def abandon_attempt(*, learner, attempt_id: int) -> Attempt:
+    """Leave a quiz for good (it stays in the history, unfinished)."""
+    attempt = Attempt.objects.select_for_update().get(pk=attempt_id, learner=learner)
+    if attempt.is_open:
+        attempt.status, attempt.finished_at = Attempt.Status.ABANDONED, timezone.now()
+        attempt.save(update_fields=["status", "finished_at"])
+    return attempt

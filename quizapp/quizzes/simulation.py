@@ -1,0 +1,232 @@
+"""Simulated learners for the `simulate_adaptive` benchmark. Pure Python, no Django imports.
+
+Every policy (adaptive, random, sequential) uses the same estimator from `adaptive`: the same skill
+updates, the same Elo difficulty calibration from first answers, the same mastery call; only the choice of
+the next question differs. Every policy obeys the same quiz rules (quizzes of QUIZ_LENGTH questions; never
+the question just asked; never a question twice in a quiz unless it was missed).
+
+The world. Each question q has a true Rasch difficulty b_q = seed_difficulty(authored) + N(0, 0.5^2): the
+engine starts from the authored seed and never sees b_q. A learner's probability of a right answer is the
+Rasch probability logistic(theta_s - b_q) for the question's section s. A section is *truly mastered* when
+the learner's probability of answering a typical question of it (difficulty = mean b_q of the section) right
+is at least 0.85, i.e. theta_s - mean(b) >= logit(0.85): the same definition the engine estimates.
+
+(1) Classification: static learners, theta_s - mean(b_s) ~ N(1.5, 1.25^2) independently per section (about
+40 % of sections truly mastered). After 10, 20 and 40 answers the engine's mastered / not-mastered call per
+section is compared with the truth.
+
+(2) Learning: knowledge-tracing learners (Corbett & Anderson 1995, BKT): each section is either learned
+(margin 2.6 logits over a typical question, P(right on typical) = 0.93) or not (margin ~ N(-0.3, 0.7^2),
+at most 1.0, so never truly mastered); 35 % of sections start learned; each answer on a not-learned section
+teaches it with probability P_LEARN = 0.15. Counted: answers until every section is learned, capped at
+MAX_ANSWERS.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from . import adaptive
+
+QUIZ_LENGTH = 10
+SECTIONS_PER_LEARNER = 6
+CHECKPOINTS = (10, 20, 40)
+P_LEARN = 0.15
+P_START_LEARNED = 0.35
+LEARNED_MARGIN = 2.6
+MAX_ANSWERS = 600
+TARGET = 0.7  # the engine's default target success rate
+POLICIES = ("adaptive", "random", "sequential")
+
+
+@dataclass(frozen=True)
+class BankQuestion:
+    question_id: int
+    section_id: int
+    authored_difficulty: int
+
+
+@dataclass
+class Calibration:
+    """The engine's shared question difficulties, calibrated from every simulated learner's first answers."""
+
+    difficulty: dict[int, float]
+    first_answers: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class Learner:
+    sections: list[int]  # in the bank's order
+    margin: dict[int, float]  # theta_s - mean true difficulty of s
+    learning: bool = False
+    learned: dict[int, bool] = field(default_factory=dict)
+
+
+class Quiz:
+    """One simulated learner working through quizzes with one policy and the shared estimator."""
+
+    def __init__(self, policy, learner, questions, calibration, typical_true, rng):
+        self.policy = policy
+        self.learner = learner
+        self.questions = questions  # BankQuestion of the learner's sections, in bank order
+        self.calibration = calibration
+        self.typical_true = typical_true
+        self.rng = rng
+        self.skills = {s: adaptive.Skill() for s in learner.sections}
+        self.answered: set[int] = set()
+        self.earlier: dict[int, tuple[bool, int]] = {}
+        self.in_quiz: dict[int, tuple[int, bool]] = {}
+        self.position = 1
+        self.quiz_number = 0
+        self.last_question = None
+        self.pointer = -1
+        self.count = 0
+
+    def _history(self):
+        earlier = {q: adaptive.PastAnswer(correct=c, days_ago=float(self.quiz_number - n))
+                   for q, (c, n) in self.earlier.items()}
+        return adaptive.QuizHistory(position=self.position, in_quiz=self.in_quiz,
+                                    last_question=self.last_question, earlier=earlier)
+
+    def _typical(self):
+        by_section: dict[int, list[float]] = {}
+        for q in self.questions:
+            by_section.setdefault(q.section_id, []).append(self.calibration.difficulty[q.question_id])
+        return {s: sum(v) / len(v) for s, v in by_section.items()}
+
+    def choose(self) -> BankQuestion:
+        history = self._history()
+        candidates = [adaptive.Candidate(q.question_id, q.section_id, self.calibration.difficulty[q.question_id])
+                      for q in self.questions]
+        allowed = set(adaptive.askable(candidates, history))
+        if not allowed:  # every question was answered right in this quiz: start the next one
+            self._next_quiz()
+            return self.choose()
+        if self.policy == "adaptive":
+            chosen = adaptive.select_question(candidates, self.skills, self._typical(), history, self.rng,
+                                              target=TARGET)
+        elif self.policy == "random":
+            chosen = self.rng.choice(sorted(allowed))
+        else:  # sequential: the next allowed question in bank order, wrapping around
+            n = len(self.questions)
+            for step in range(1, n + 1):
+                q = self.questions[(self.pointer + step) % n]
+                if q.question_id in allowed:
+                    self.pointer = (self.pointer + step) % n
+                    chosen = q.question_id
+                    break
+        return next(q for q in self.questions if q.question_id == chosen)
+
+    def answer(self, question: BankQuestion, true_difficulty: dict[int, float]) -> bool:
+        s = question.section_id
+        typical = self.typical_true[s]
+        theta = typical + self.learner.margin[s]
+        right = self.rng.random() < adaptive.logistic(theta - true_difficulty[question.question_id])
+        score = 1.0 if right else 0.0
+        cal = self.calibration
+        if question.question_id not in self.answered:
+            self.answered.add(question.question_id)
+            n = cal.first_answers.get(question.question_id, 0)
+            cal.difficulty[question.question_id] = adaptive.update_difficulty(
+                cal.difficulty[question.question_id], n, self.skills[s].mean, score)
+            cal.first_answers[question.question_id] = n + 1
+        self.skills[s] = adaptive.update_skill(self.skills[s], cal.difficulty[question.question_id], score)
+        if self.learner.learning and not self.learner.learned[s] and self.rng.random() < P_LEARN:
+            self.learner.learned[s] = True
+            self.learner.margin[s] = LEARNED_MARGIN
+        self.in_quiz[question.question_id] = (self.position, right)
+        self.last_question = question.question_id
+        self.count += 1
+        self.position += 1
+        if self.position > QUIZ_LENGTH:
+            self._next_quiz()
+        return right
+
+    def _next_quiz(self):
+        for q, (_, right) in self.in_quiz.items():
+            self.earlier[q] = (right, self.quiz_number)
+        self.in_quiz = {}
+        self.position = 1
+        self.quiz_number += 1
+
+    def calls(self) -> dict[int, bool]:
+        typical = self._typical()
+        return {s: adaptive.mastery(self.skills[s], typical[s]).state == adaptive.MASTERED
+                for s in self.learner.sections}
+
+
+def _world(bank: Sequence[BankQuestion], seed: int):
+    rng = random.Random(seed)
+    true_difficulty = {q.question_id: adaptive.seed_difficulty(q.authored_difficulty) + rng.gauss(0, 0.5)
+                       for q in bank}
+    by_section: dict[int, list[BankQuestion]] = {}
+    for q in bank:
+        by_section.setdefault(q.section_id, []).append(q)
+    typical_true = {s: sum(true_difficulty[q.question_id] for q in qs) / len(qs) for s, qs in by_section.items()}
+    return true_difficulty, by_section, typical_true
+
+
+def _learner(rng: random.Random, section_order: list[int], learning: bool) -> Learner:
+    sections = sorted(rng.sample(section_order, SECTIONS_PER_LEARNER), key=section_order.index)
+    if not learning:
+        return Learner(sections=sections, margin={s: rng.gauss(1.5, 1.25) for s in sections})
+    learned = {s: rng.random() < P_START_LEARNED for s in sections}
+    margin = {s: LEARNED_MARGIN if learned[s] else min(1.0, rng.gauss(-0.3, 0.7)) for s in sections}
+    return Learner(sections=sections, margin=margin, learning=True, learned=learned)
+
+
+def simulate(bank: Sequence[BankQuestion], *, learners: int = 200, seed: int = 2024) -> dict:
+    """Run both experiments for every policy; returns the benchmark's JSON structure plus details."""
+    true_difficulty, by_section, typical_true = _world(bank, seed)
+    section_order = [s for s in dict.fromkeys(q.section_id for q in bank) if len(by_section[s]) >= 3]
+    if len(section_order) < SECTIONS_PER_LEARNER:
+        raise ValueError(f"the bank needs at least {SECTIONS_PER_LEARNER} sections with 3+ questions")
+    seed_cal = {q.question_id: adaptive.seed_difficulty(q.authored_difficulty) for q in bank}
+    accuracy = {p: {str(c): 0.0 for c in CHECKPOINTS} for p in POLICIES}
+    to_mastery = {p: [] for p in POLICIES}
+    truly_mastered_share = 0.0
+    for policy in POLICIES:
+        calibration = Calibration(difficulty=dict(seed_cal))
+        hits = {c: 0 for c in CHECKPOINTS}
+        total = 0
+        for i in range(learners):
+            learner = _learner(random.Random(seed * 1000 + i), section_order, learning=False)
+            questions = [q for s in learner.sections for q in by_section[s]]
+            quiz = Quiz(policy, learner, questions, calibration, typical_true, random.Random(seed * 7919 + i))
+            truth = {s: learner.margin[s] >= adaptive.MASTERY_MARGIN for s in learner.sections}
+            if policy == POLICIES[0]:
+                truly_mastered_share += sum(truth.values())
+            total += len(truth)
+            while quiz.count < CHECKPOINTS[-1]:
+                quiz.answer(quiz.choose(), true_difficulty)
+                if quiz.count in hits:
+                    calls = quiz.calls()
+                    hits[quiz.count] += sum(calls[s] == truth[s] for s in learner.sections)
+        accuracy[policy] = {str(c): hits[c] / total for c in CHECKPOINTS}
+        for i in range(learners):
+            learner = _learner(random.Random(seed * 2000 + i), section_order, learning=True)
+            questions = [q for s in learner.sections for q in by_section[s]]
+            quiz = Quiz(policy, learner, questions, calibration, typical_true, random.Random(seed * 104729 + i))
+            while not all(learner.learned.values()) and quiz.count < MAX_ANSWERS:
+                quiz.answer(quiz.choose(), true_difficulty)
+            to_mastery[policy].append(quiz.count)
+    mean = {p: sum(v) / len(v) for p, v in to_mastery.items()}
+    median = {p: sorted(v)[len(v) // 2] for p, v in to_mastery.items()}
+    return {
+        "classification_accuracy": accuracy,
+        "answers_to_mastery": {p: round(mean[p], 1) for p in POLICIES},
+        "details": {
+            "learners": learners,
+            "median_answers_to_mastery": median,
+            "capped": {p: sum(1 for n in v if n >= MAX_ANSWERS) for p, v in to_mastery.items()},
+            "truly_mastered_share": truly_mastered_share / (learners * SECTIONS_PER_LEARNER),
+            "mean_abs_difficulty_error_seed": _mae(seed_cal, true_difficulty),
+        },
+    }
+
+
+def _mae(estimate: dict[int, float], truth: dict[int, float]) -> float:
+    return sum(abs(estimate[q] - truth[q]) for q in truth) / len(truth) if truth else math.nan

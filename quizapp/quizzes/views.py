@@ -1,0 +1,158 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from quizapp.catalog.models import Section
+
+from . import services
+from .forms import StartForm, parse_answer
+from .models import Attempt, AttemptItem, LearnerSkill, Response
+from .presenting import feedback_context, question_context
+
+
+def _partial(request, template, name):
+    return f"{template}#{name}" if request.htmx else template
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request):
+    """Pick a kind of quiz, its sections and length; POST starts it. ?section=<key> preselects a section quiz."""
+    if request.method == "POST":
+        form = StartForm(request.POST)
+        if form.is_valid():
+            try:
+                attempt = services.start_attempt(
+                    learner=request.user, kind=form.cleaned_data["kind"],
+                    section_ids=[s.pk for s in form.cleaned_data["sections"]], length=form.cleaned_data["length"])
+            except services.QuizError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect(attempt)
+        status = 400
+    else:
+        initial = {}
+        key = request.GET.get("section")
+        if key and Section.objects.leaves().filter(key=key).exists():
+            initial = {"kind": Attempt.Kind.SECTION, "sections": [key]}
+        form = StartForm(initial=initial)
+        status = 200
+    tops = list(Section.objects.top_level().prefetch_related(
+        Prefetch("children", queryset=Section.objects.order_by("order"))).order_by("order"))
+    context = {
+        "form": form,
+        "tops": tops,
+        "selected": set(form["sections"].value() or []),
+        "open_attempt": Attempt.objects.open().filter(learner=request.user).first(),
+    }
+    return TemplateResponse(request, "quizzes/start.html", context, status=status)
+
+
+def _current_item(attempt):
+    return (AttemptItem.objects.filter(attempt=attempt).select_related("response")
+            .order_by("-position").first())
+
+
+@login_required
+def question(request, attempt):
+    """The question being asked (or, once it is answered, its feedback)."""
+    attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
+    item = _current_item(attempt)
+    if item is None or not attempt.is_open:
+        return redirect("quizzes:summary", attempt=attempt.pk)
+    if hasattr(item, "response"):
+        context = {"attempt": attempt, **feedback_context(item.response, attempt)}
+        return TemplateResponse(request, _partial(request, "quizzes/question.html", "stage"), context)
+    context = {"attempt": attempt, **question_context(item, attempt)}
+    return TemplateResponse(request, _partial(request, "quizzes/question.html", "stage"), context)
+
+
+@login_required
+@require_POST
+def answer(request, attempt):
+    """Record an answer (exactly once) and show the feedback; a repeat gets the recorded feedback."""
+    attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
+    raw_position = request.POST.get("position", "")
+    raw_question = request.POST.get("question", "")
+    if not (raw_position.isdigit() and raw_question.isdigit() and len(raw_position) < 6 and len(raw_question) < 12):
+        return _refused(request, attempt, None, services.QuizError("The answer form is incomplete; nothing was recorded."))
+    item = (AttemptItem.objects.filter(attempt=attempt, position=int(raw_position))
+            .select_related("response").first())
+    try:
+        if item is None:
+            raise services.QuizError("This question was not served in this quiz.")
+        if hasattr(item, "response"):
+            recorded_response = item.response  # double submit / replay / second tab: nothing more to record
+        else:
+            given = parse_answer(item.shown, request.POST)
+            recorded = services.record_answer(learner=request.user, attempt_id=attempt.pk, position=item.position,
+                                              question_id=int(raw_question), given=given)
+            recorded_response = recorded.response
+            attempt.refresh_from_db()
+    except services.QuizError as exc:
+        return _refused(request, attempt, item, exc)
+    except Attempt.DoesNotExist:
+        raise Http404
+    context = {"attempt": attempt, **feedback_context(recorded_response, attempt)}
+    return TemplateResponse(request, _partial(request, "quizzes/question.html", "stage"), context)
+
+
+def _refused(request, attempt, item, exc):
+    """A clear 4xx that records nothing. With htmx only the message is swapped into the form's alert."""
+    if request.htmx:
+        response = TemplateResponse(request, "quizzes/question.html#problem", {"problem": exc.message},
+                                    status=exc.status)
+        return reswap(retarget(response, "#answer-problem"), "outerHTML")
+    context = {"attempt": attempt, "problem": exc.message}
+    if item is not None and not hasattr(item, "response") and attempt.is_open:
+        context.update(question_context(item, attempt))
+        context["values"] = request.POST
+    else:
+        context["refused_only"] = True
+    return TemplateResponse(request, "quizzes/question.html", context, status=exc.status)
+
+
+@login_required
+def summary(request, attempt):
+    attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
+    responses = list(Response.objects.filter(attempt=attempt).select_related("item").order_by("item__position"))
+    section_ids = [int(s) for s in attempt.mastery_before]
+    skills = {s.section_id: s for s in LearnerSkill.objects.filter(learner=request.user, section_id__in=section_ids)}
+    sections = {s.pk: s for s in Section.objects.filter(pk__in=section_ids)}
+    touched = {r.section_id for r in responses}
+    changes = []
+    for section_id in section_ids:
+        if section_id not in touched:
+            continue
+        skill = skills.get(section_id)
+        before = attempt.mastery_before.get(str(section_id), 0.0)
+        after = skill.mastery if skill else 0.0
+        changes.append({"section": sections.get(section_id), "before": round(before * 100),
+                        "after": round(after * 100), "delta": round((after - before) * 100),
+                        "state": skill.get_state_display() if skill else ""})
+    weakest = min(changes, key=lambda c: c["after"], default=None)
+    latest = {r.question_id: r for r in responses}  # a question missed twice is listed once, as last answered
+    missed = [feedback_context(r, attempt) for r in latest.values() if not r.correct]
+    context = {
+        "attempt": attempt,
+        "responses": responses,
+        "right": sum(1 for r in responses if r.correct),
+        "score_percent": round(100 * attempt.score / len(responses)) if responses else 0,
+        "changes": changes,
+        "missed": missed,
+        "review_section": weakest["section"] if weakest else None,
+    }
+    return TemplateResponse(request, "quizzes/summary.html", context)
+
+
+@login_required
+@require_POST
+def leave(request, attempt):
+    """Leave a quiz for good (from the start page's "start a new one" flow, or explicitly)."""
+    get_object_or_404(Attempt, pk=attempt, learner=request.user)
+    services.abandon_attempt(learner=request.user, attempt_id=attempt)
+    return redirect("quizzes:start")

@@ -1,0 +1,135 @@
+// Quiz pages: keyboard shortcuts, focus after htmx swaps, and move up/down buttons for ordering questions.
+// Every page works without this file (plain forms and links); this only makes it nicer.
+(function () {
+  "use strict";
+
+  function region() { return document.getElementById("quiz-region"); }
+
+  function focusSwapped(root) {
+    var target = (root || document).querySelector("[data-autofocus]");
+    if (target) { target.focus({ preventScroll: false }); }
+  }
+
+  function renumber(list) {
+    var items = list.querySelectorAll(".ordering-item");
+    items.forEach(function (li, index) {
+      var select = li.querySelector("select");
+      if (select) { select.value = String(index + 1); }
+      var label = li.querySelector("label");
+      if (label) { label.setAttribute("data-place", String(index + 1)); }
+      var up = li.querySelector("[data-move='up']");
+      var down = li.querySelector("[data-move='down']");
+      if (up) { up.disabled = index === 0; }
+      if (down) { down.disabled = index === items.length - 1; }
+    });
+  }
+
+  function enhanceOrdering(root) {
+    (root || document).querySelectorAll("ol.ordering:not(.js-ordering)").forEach(function (list) {
+      list.classList.add("js-ordering");
+      // Start from the order the selects say (they may have been changed before this ran).
+      var items = Array.prototype.slice.call(list.querySelectorAll(".ordering-item"));
+      items.sort(function (a, b) {
+        return Number(a.querySelector("select").value) - Number(b.querySelector("select").value);
+      });
+      items.forEach(function (li) { list.appendChild(li); });
+      items.forEach(function (li) {
+        var text = li.querySelector("label").textContent.trim();
+        var box = document.createElement("span");
+        box.className = "move-buttons";
+        [["up", "↑", list.dataset.upLabel || "Move up"], ["down", "↓", list.dataset.downLabel || "Move down"]].forEach(function (spec) {
+          var button = document.createElement("button");
+          button.type = "button";
+          button.dataset.move = spec[0];
+          button.textContent = spec[1];
+          button.setAttribute("aria-label", spec[2] + ": " + text);
+          box.appendChild(button);
+        });
+        li.appendChild(box);
+      });
+      renumber(list);
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-move]");
+    if (!button) { return; }
+    var li = button.closest(".ordering-item");
+    var list = li.parentElement;
+    if (button.dataset.move === "up" && li.previousElementSibling) {
+      list.insertBefore(li, li.previousElementSibling);
+    } else if (button.dataset.move === "down" && li.nextElementSibling) {
+      list.insertBefore(li.nextElementSibling, li);
+    }
+    renumber(list);
+    if (button.disabled) {
+      var other = li.querySelector("[data-move]:not(:disabled)");
+      if (other) { other.focus(); }
+    } else {
+      button.focus();
+    }
+  });
+
+  function isTyping(el) {
+    if (!el) { return false; }
+    var tag = el.tagName;
+    return tag === "TEXTAREA" || tag === "SELECT" || (tag === "INPUT" && !/^(radio|checkbox|button|submit)$/.test(el.type));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) { return; }
+    var el = document.activeElement;
+    var next = document.getElementById("next-link");
+    var form = document.querySelector("form.question-form");
+    if (next && !form) {
+      var onControl = el && (el.tagName === "A" || el.tagName === "BUTTON");
+      if (event.key === "n" || event.key === "N" || (event.key === "Enter" && !onControl)) {
+        event.preventDefault();
+        next.click();
+      }
+      return;
+    }
+    if (!form || isTyping(el)) { return; }
+    if (/^[1-9]$/.test(event.key)) {
+      var option = form.querySelector("[data-key='" + event.key + "']");
+      if (!option) { return; }
+      event.preventDefault();
+      if (option.tagName === "BUTTON") { option.click(); return; }
+      if (option.type === "checkbox") { option.checked = !option.checked; } else { option.checked = true; }
+      option.focus();
+    } else if (event.key === "Enter") {
+      if (el && (el.tagName === "BUTTON" || el.tagName === "A")) { return; }
+      event.preventDefault();
+      var submit = form.querySelector("button[type=submit]:not([name])");
+      if (submit) { form.requestSubmit(submit); }
+    }
+  });
+
+  // Refusals (400 / 409) carry a message to show in the form's alert, not an error to drop.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 400 || status === 409) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && (target.id === "quiz-region" || target.closest && target.closest("#quiz-region"))) {
+      enhanceOrdering(region());
+      if (target.id === "quiz-region") { focusSwapped(target); }
+    }
+  });
+
+  function ready() {
+    enhanceOrdering(document);
+    var r = region();
+    if (r && r.querySelector(".feedback")) { focusSwapped(r); }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
+})();

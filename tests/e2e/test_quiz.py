@@ -1,0 +1,89 @@
+"""A learner signs up, takes a 5-question mixed quiz with the keyboard only, sees feedback swapped in
+without a page reload, and reaches the summary. Elements are found by stable test ids, not by (translated)
+text."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from quizapp.quizzes.models import Response
+
+
+@pytest.fixture
+def page_in(page, live_server, starter_bank):
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.locator("main input[name=username]").fill("keyboard-learner")
+    page.locator("main input[name=password1]").fill("a-long-unusual-passphrase-42")
+    page.locator("main input[name=password2]").fill("a-long-unusual-passphrase-42")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+def answer_with_keyboard(page, kind):
+    form = page.get_by_test_id("question-form")
+    if kind in ("single", "multiple"):
+        page.keyboard.press("1")
+        expect(form.get_by_test_id("option-1")).to_be_checked()
+        page.keyboard.press("Enter")
+    elif kind == "truefalse":
+        page.keyboard.press("1")
+    elif kind == "fill":
+        page.get_by_test_id("fill-text").focus()
+        page.keyboard.type("QLoRA")
+        page.keyboard.press("Enter")
+    elif kind == "ordering":
+        first_down = form.locator("[data-move='down']").first
+        first_down.focus()
+        page.keyboard.press("Enter")  # move the first item one place down with the keyboard
+        page.get_by_test_id("prompt").focus()
+        page.keyboard.press("Enter")
+    elif kind == "matching":
+        for select in form.locator("select").all():
+            select.focus()
+            page.keyboard.press("ArrowDown")
+        page.get_by_test_id("submit").focus()
+        page.keyboard.press("Enter")
+
+
+def test_keyboard_quiz_swaps_feedback_without_reload_and_reaches_summary(page_in, live_server):
+    page = page_in
+    page.goto(f"{live_server.url}/quiz/")
+    page.get_by_test_id("start-form").locator("input[name=length]").fill("5")
+    page.get_by_test_id("start-quiz").click()
+    page.wait_for_url(re.compile(r"/quiz/\d+/$"))
+    page.evaluate("window.__sameDocument = true")
+    kinds = []
+    for position in range(1, 6):
+        form = page.get_by_test_id("question-form")
+        expect(form).to_be_visible()
+        kind = form.get_attribute("data-kind")
+        kinds.append(kind)
+        answer_with_keyboard(page, kind)
+        heading = page.get_by_test_id("feedback-heading")
+        expect(heading, f"feedback after answering a {kind} question").to_be_visible()
+        expect(heading).to_be_focused()  # focus moved to the swapped-in feedback
+        assert page.evaluate("window.__sameDocument === true"), "the page reloaded"
+        assert Response.objects.count() == position
+        if position < 5:
+            page.keyboard.press("n")
+            expect(page.get_by_test_id("question-form")).to_be_visible()
+            assert page.evaluate("window.__sameDocument === true")
+    page.screenshot(path="test-results/quiz-last-feedback.png", full_page=True)
+    page.keyboard.press("n")
+    page.wait_for_url(re.compile(r"/quiz/\d+/summary/$"))
+    expect(page.get_by_test_id("summary-heading")).to_be_visible()
+    expect(page.get_by_test_id("score")).to_be_visible()
+    page.screenshot(path="test-results/quiz-summary.png", full_page=True)
+    assert len(set(kinds)) >= 3, kinds
+
+
+def test_phone_width_question_page_has_no_horizontal_scroll(page_in, live_server):
+    page = page_in
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/quiz/")
+    page.get_by_test_id("start-quiz").click()
+    page.wait_for_url(re.compile(r"/quiz/\d+/$"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path="test-results/quiz-phone.png", full_page=True)

@@ -1,0 +1,226 @@
+"""An answer is recorded exactly once per served question, and nothing else is ever recorded."""
+
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+from django.test import Client
+from django.urls import reverse
+
+from quizapp.catalog.models import Choice, Question
+from quizapp.quizzes import services
+from quizapp.quizzes.models import Attempt, LearnerSkill, QuestionStats, Response
+from quizapp.quizzes.signals import answer_recorded
+
+from .helpers import answer_data, current_item
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def client_in(client, learner):
+    client.force_login(learner)
+    return client
+
+
+@pytest.fixture
+def attempt(learner, starter_bank):
+    return services.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)
+
+
+def answer_url(attempt):
+    return reverse("quizzes:answer", args=[attempt.pk])
+
+
+def served_of_type(learner, kind):
+    """An open attempt whose current question has the given type: a section quiz over the section that
+    holds one, answered rightly (so each question is served once) until that question is served."""
+    question = Question.objects.filter(type=kind).first()
+    attempt = services.start_attempt(learner=learner, kind="section", section_ids=[question.section_id], length=5)
+    for _ in range(attempt.length):
+        item = current_item(attempt)
+        if item.shown["type"] == kind:
+            return attempt, item
+        services.record_answer(learner=learner, attempt_id=attempt.pk, position=item.position,
+                               question_id=item.question_id, given=_given(item))
+    pytest.fail(f"no {kind} question served")
+
+
+def _given(item):
+    from quizapp.quizzes.forms import parse_answer
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    for key, value in answer_data(item).items():
+        query.setlist(key, value if isinstance(value, list) else [value])
+    return parse_answer(item.shown, query)
+
+
+@pytest.mark.django_db
+def test_second_submit_records_nothing_and_gets_the_same_feedback(client_in, attempt):
+    data = answer_data(current_item(attempt))
+    first = client_in.post(answer_url(attempt), data, **HX)
+    second = client_in.post(answer_url(attempt), data, **HX)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert Response.objects.count() == 1
+    attempt.refresh_from_db()
+    assert attempt.answered == 1 and attempt.items.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_different_answer_replayed_from_a_second_tab_changes_nothing(client_in, attempt):
+    item = current_item(attempt)
+    client_in.post(answer_url(attempt), answer_data(item, right=True))
+    client_in.post(answer_url(attempt), answer_data(item, right=False))
+    response = Response.objects.get()
+    assert response.correct and LearnerSkill.objects.get().answers == 1
+
+
+@pytest.mark.django_db
+def test_the_signal_is_sent_once_per_recorded_response(client_in, attempt):
+    received = []
+
+    def receiver(sender, response, **kwargs):
+        received.append(response.pk)
+
+    answer_recorded.connect(receiver)
+    try:
+        data = answer_data(current_item(attempt))
+        client_in.post(answer_url(attempt), data)
+        client_in.post(answer_url(attempt), data)
+    finally:
+        answer_recorded.disconnect(receiver)
+    assert received == [Response.objects.get().pk]
+
+
+@pytest.mark.django_db
+def test_someone_elses_attempt_is_a_404_and_records_nothing(client, other_learner, attempt):
+    client.force_login(other_learner)
+    data = answer_data(current_item(attempt))
+    assert client.post(answer_url(attempt), data).status_code == 404
+    assert client.get(reverse("quizzes:question", args=[attempt.pk])).status_code == 404
+    assert client.get(reverse("quizzes:summary", args=[attempt.pk])).status_code == 404
+    assert not Response.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_question_not_served_in_this_attempt_is_refused(client_in, attempt):
+    item = current_item(attempt)
+    other = Question.objects.exclude(pk=item.question_id).first()
+    data = {**answer_data(item), "question": str(other.pk)}
+    page = client_in.post(answer_url(attempt), data)
+    assert page.status_code == 400 and not Response.objects.filter(item=item).exists()
+    page = client_in.post(answer_url(attempt), {**answer_data(item), "position": "7"})
+    assert page.status_code == 400 and not Response.objects.filter(item=item).exists()
+
+
+@pytest.mark.django_db
+def test_answering_in_a_finished_attempt_is_refused(client_in, learner, attempt):
+    item = current_item(attempt)
+    data = answer_data(item)
+    services.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)  # leaves this one
+    page = client_in.post(answer_url(attempt), data, **HX)
+    assert page.status_code == 409 and not Response.objects.filter(attempt=attempt).exists()
+    assert b'id="answer-problem"' in page.content and page["HX-Retarget"] == "#answer-problem"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tamper", [
+    {"choice": "999999"},
+    {"choice": "abc"},
+    {"choice": "1" * 5000},
+    {"choice": ""},
+])
+def test_tampered_choices_are_refused(client_in, learner, starter_bank, tamper):
+    attempt, item = served_of_type(learner, "single")
+    page = client_in.post(answer_url(attempt), {**answer_data(item), **tamper})
+    assert page.status_code == 400 and not Response.objects.filter(item=item).exists()
+
+
+@pytest.mark.django_db
+def test_a_choice_of_another_question_is_refused(client_in, learner, starter_bank):
+    attempt, item = served_of_type(learner, "single")
+    foreign = Choice.objects.exclude(question_id=item.question_id).first()
+    page = client_in.post(answer_url(attempt), {**answer_data(item), "choice": str(foreign.pk)}, **HX)
+    assert page.status_code == 400 and not Response.objects.filter(item=item).exists()
+
+
+@pytest.mark.django_db
+def test_huge_fill_in_text_is_refused(client_in, learner, starter_bank):
+    attempt, item = served_of_type(learner, "fill")
+    page = client_in.post(answer_url(attempt), {**answer_data(item), "text": "张" * 10_000})
+    assert page.status_code == 400 and not Response.objects.filter(item=item).exists()
+
+
+@pytest.mark.django_db
+def test_an_ordering_with_a_position_used_twice_is_refused(client_in, learner, starter_bank):
+    attempt, item = served_of_type(learner, "ordering")
+    data = answer_data(item)
+    keys = [k for k in data if k.startswith("pos_")]
+    data[keys[0]] = data[keys[1]]
+    page = client_in.post(answer_url(attempt), data)
+    assert page.status_code == 400 and not Response.objects.filter(item=item).exists()
+    assert b'data-testid="question-form"' in page.content  # the learner can fix it and answer
+
+
+@pytest.mark.django_db
+def test_a_matching_with_an_unknown_pair_is_refused(client_in, learner, starter_bank):
+    attempt, item = served_of_type(learner, "matching")
+    data = answer_data(item)
+    key = next(k for k in data if k.startswith("match_"))
+    data[key] = "424242"
+    assert client_in.post(answer_url(attempt), data).status_code == 400
+    assert not Response.objects.filter(item=item).exists()
+
+
+@pytest.mark.django_db
+def test_get_on_the_answer_url_is_not_allowed(client_in, attempt):
+    assert client_in.get(answer_url(attempt)).status_code == 405
+
+
+@pytest.mark.django_db
+def test_first_answers_calibrate_difficulty_once_per_learner(client_in, learner, starter_bank):
+    attempt = services.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)
+    item = current_item(attempt)
+    client_in.post(answer_url(attempt), answer_data(item, right=True))
+    stats = QuestionStats.objects.get(pk=item.question_id)
+    assert stats.first_answers == 1 and stats.first_right == 1
+    assert Response.objects.get().first_try
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="needs real parallel writers: SQLite's in-memory test database serialises them")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submits_record_one_row_and_one_rollup_update(learner, starter_bank):
+    """N browsers submit the same answer at the same moment (meaningful on PostgreSQL, where they really
+    run in parallel; SQLite serialises writers)."""
+    attempt = services.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)
+    data = answer_data(current_item(attempt))
+    n = 8
+    barrier = threading.Barrier(n, timeout=30)
+    statuses, errors = [], []
+
+    def submit():
+        try:
+            client = Client()
+            client.force_login(learner)
+            barrier.wait()
+            statuses.append(client.post(answer_url(attempt), data).status_code)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors and statuses == [200] * n
+    assert Response.objects.count() == 1
+    assert LearnerSkill.objects.get(learner=learner).answers == 1
+    attempt = Attempt.objects.get(pk=attempt.pk)
+    assert attempt.answered == 1 and attempt.items.count() == 2
+    assert QuestionStats.objects.get().first_answers == 1

@@ -1,0 +1,195 @@
+import pytest
+from django.urls import reverse
+
+from quizapp.catalog.models import Question, Section
+from quizapp.quizzes import services
+from quizapp.quizzes.mastery import section_mastery
+from quizapp.quizzes.models import Attempt, LearnerSkill, Response
+
+from .helpers import answer_data, current_item
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def client_in(client, learner):
+    client.force_login(learner)
+    return client
+
+
+def start(learner, kind="mixed", sections=None, length=5):
+    ids = [s.pk for s in Section.objects.filter(key__in=sections)] if sections else []
+    return services.start_attempt(learner=learner, kind=kind, section_ids=ids, length=length)
+
+
+def test_start_page_preselects_the_section_from_the_query(client_in, starter_bank):
+    page = client_in.get(reverse("quizzes:start") + "?section=lora")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'value="lora" data-testid="section-lora" checked' in html
+    assert 'value="section"' in html and 'checked' in html.split('value="section"')[1][:40]
+
+
+def test_start_needs_log_in(client, starter_bank):
+    page = client.get(reverse("quizzes:start"))
+    assert page.status_code == 302 and "/accounts/login/" in page["Location"]
+
+
+def test_starting_a_quiz_serves_the_first_question_and_redirects_to_it(client_in, learner, starter_bank):
+    page = client_in.post(reverse("quizzes:start"), {"kind": "mixed", "length": "5"})
+    attempt = Attempt.objects.get(learner=learner)
+    assert page.status_code == 302 and page["Location"] == reverse("quizzes:question", args=[attempt.pk])
+    assert attempt.length == 5 and attempt.items.count() == 1 and attempt.is_open
+
+
+@pytest.mark.parametrize("length", ["4", "31", "x"])
+def test_a_length_outside_5_to_30_is_refused(client_in, learner, starter_bank, length):
+    page = client_in.post(reverse("quizzes:start"), {"kind": "mixed", "length": length})
+    assert page.status_code == 400 and not Attempt.objects.exists()
+
+
+def test_a_section_quiz_draws_only_from_its_section_and_is_capped_by_its_questions(learner, starter_bank):
+    attempt = start(learner, kind="section", sections=["history"], length=10)
+    history_ids = set(Question.objects.filter(section__key="history").values_list("pk", flat=True))
+    assert set(attempt.pool) == history_ids and attempt.length == len(history_ids)
+
+
+def test_starting_a_new_quiz_leaves_the_open_one(learner, starter_bank):
+    first = start(learner)
+    second = start(learner)
+    first.refresh_from_db()
+    assert first.status == Attempt.Status.ABANDONED and second.is_open
+
+
+def test_question_page_full_and_partial(client_in, learner, starter_bank):
+    attempt = start(learner)
+    url = reverse("quizzes:question", args=[attempt.pk])
+    full = client_in.get(url)
+    partial = client_in.get(url, **HX)
+    assert full.status_code == partial.status_code == 200
+    assert b"<html" in full.content and b"<html" not in partial.content
+    assert b'data-testid="question-form"' in partial.content
+    assert "Question 1 of 5".encode() in full.content or "第 1 题".encode() in full.content or b"1" in full.content
+
+
+def test_answering_with_htmx_swaps_feedback_with_explanation_and_notes_link(client_in, learner, starter_bank):
+    attempt = start(learner)
+    item = current_item(attempt)
+    page = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(item, right=False), **HX)
+    assert page.status_code == 200 and b"<html" not in page.content
+    html = page.content.decode()
+    assert 'data-testid="feedback"' in html and 'data-testid="right-answer"' in html
+    assert reverse("catalog:section", args=[item.shown["section"]["key"]]) in html
+    response = Response.objects.get()
+    assert not response.correct and response.asked["prompt"] == item.question.prompt
+
+
+def test_answering_without_javascript_gets_a_full_feedback_page(client_in, learner, starter_bank):
+    attempt = start(learner)
+    page = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt)))
+    assert page.status_code == 200 and b"<html" in page.content and b'data-testid="feedback"' in page.content
+    assert Response.objects.get().correct
+
+
+def test_every_question_type_is_marked_right_when_answered_right(client_in, learner, starter_bank):
+    attempt = start(learner, length=8)
+    seen = set()
+    for _ in range(8):
+        item = current_item(attempt)
+        seen.add(item.shown["type"])
+        page = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(item), **HX)
+        assert page.status_code == 200
+    assert seen == {"single", "multiple", "truefalse", "fill", "ordering", "matching"}
+    assert Response.objects.filter(correct=True).count() == 8
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.FINISHED and attempt.score == 8
+
+
+def test_wrong_partial_answers_get_partial_scores(client_in, learner, starter_bank):
+    attempt = start(learner, length=8)
+    for _ in range(8):
+        client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt), right=False))
+    scores = {r.asked["type"]: r.score for r in Response.objects.all()}
+    assert scores["single"] == 0 and scores["fill"] == 0
+    assert all(not r.correct for r in Response.objects.all())
+
+
+def test_reaching_the_end_leads_to_the_summary(client_in, learner, starter_bank):
+    attempt = start(learner, length=5)
+    for _ in range(5):
+        page = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt)), **HX)
+    assert reverse("quizzes:summary", args=[attempt.pk]).encode() in page.content
+    assert client_in.get(reverse("quizzes:question", args=[attempt.pk]))["Location"] == reverse(
+        "quizzes:summary", args=[attempt.pk])
+    summary = client_in.get(reverse("quizzes:summary", args=[attempt.pk]))
+    html = summary.content.decode()
+    assert summary.status_code == 200 and 'data-testid="mastery-changes"' in html
+    assert "/cards/review/?section=" in html and 'data-testid="practise-weak"' in html
+
+
+def test_summary_lists_missed_questions_with_explanations(client_in, learner, starter_bank):
+    attempt = start(learner, length=5)
+    for _ in range(5):
+        client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt), right=False))
+    html = client_in.get(reverse("quizzes:summary", args=[attempt.pk])).content.decode()
+    distinct = len(set(Response.objects.filter(attempt=attempt).values_list("question_id", flat=True)))
+    assert html.count('data-testid="missed"') == distinct  # a question missed twice is listed once
+
+
+def test_practise_weak_spots_starts_from_missed_questions(client_in, learner, starter_bank):
+    attempt = start(learner, length=5)
+    missed = set()
+    for _ in range(5):
+        item = current_item(attempt)
+        missed.add(item.question_id)
+        client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(item, right=False))
+    page = client_in.post(reverse("quizzes:start"), {"kind": "weak", "length": "10"})
+    weak = Attempt.objects.open().get(learner=learner)
+    assert page.status_code == 302 and missed <= set(weak.pool)
+
+
+def test_mastery_read_api_and_skill_rollup(client_in, learner, starter_bank):
+    attempt = start(learner, kind="section", sections=["history"], length=5)  # capped to its 4 questions
+    assert attempt.length == 4
+    for _ in range(4):
+        client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt)))
+    value, state = section_mastery(learner)["history"]
+    assert 0 < value <= 1 and state in ("learning", "mastered")
+    assert LearnerSkill.objects.get(learner=learner).answers == 4
+
+
+def test_home_shows_the_open_quiz_to_resume(client_in, learner, starter_bank):
+    attempt = start(learner)
+    html = client_in.get("/").content.decode()
+    assert 'data-testid="resume-quiz"' in html and reverse("quizzes:question", args=[attempt.pk]) in html
+
+
+def test_home_shows_nothing_without_an_open_quiz(client, client_in, starter_bank):
+    assert b'data-testid="open-quiz"' not in client_in.get("/").content
+    client.logout()
+    assert client.get("/").status_code == 200
+
+
+def test_section_page_links_to_a_section_quiz(client_in, starter_bank):
+    html = client_in.get(reverse("catalog:section", args=["lora"])).content.decode()
+    assert reverse("quizzes:start") + "?section=lora" in html
+
+
+def test_question_and_answer_views_use_a_constant_number_of_queries(
+        client_in, learner, starter_bank, django_assert_max_num_queries):
+    # History first: earlier quizzes must not make the pages slower.
+    for _ in range(3):
+        attempt = start(learner, length=5)
+        for _ in range(5):
+            client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt)))
+    attempt = start(learner, length=5)
+    with django_assert_max_num_queries(6):
+        client_in.get(reverse("quizzes:question", args=[attempt.pk]), **HX)
+    data = answer_data(current_item(attempt))
+    # The answer view's own queries (about 30) plus those of answer_recorded receivers (progress).
+    with django_assert_max_num_queries(50):
+        client_in.post(reverse("quizzes:answer", args=[attempt.pk]), data, **HX)
+    with django_assert_max_num_queries(10):
+        client_in.get(reverse("quizzes:summary", args=[attempt.pk]))
