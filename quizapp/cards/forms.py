@@ -1,0 +1,36 @@
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class RateForm(forms.Form):
+    rating = forms.IntegerField(min_value=1, max_value=4)
+    # The card's review count when it was shown: a stale count means a double submit, replay or other tab.
+    reps = forms.IntegerField(min_value=0)
+    shown_at = forms.IntegerField(required=False, min_value=0)  # server time (ms) the card was shown
+    section = forms.SlugField(required=False)
+
+
+class UndoForm(forms.Form):
+    review = forms.IntegerField(min_value=1)
+    section = forms.SlugField(required=False)
+
+
+def _zones():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class StudySettingsForm(forms.Form):
+    desired_retention = forms.FloatField(
+        label=_("Desired retention"), min_value=0.70, max_value=0.97,
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+        help_text=_("How much of what comes up you want to remember, from 0.70 to 0.97. Higher means more "
+                    "reviews."),
+    )
+    new_per_day = forms.IntegerField(label=_("New cards per day"), min_value=0, max_value=1000)
+    max_reviews_per_day = forms.IntegerField(label=_("Maximum reviews per day"), min_value=0, max_value=9999)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=_zones,
+        help_text=_("Your study day starts at 04:00 in this time zone."),
+    )

@@ -1,0 +1,278 @@
+"""Today's study queue for a learner: what is due, what is new, in which order (reads only).
+
+The study day rolls over at 04:00 in the learner's time zone, as in Anki: a review card due at any time
+before the next rollover is due today. Learning cards (minute steps) come up when due, or up to
+LEARN_AHEAD early when nothing else is left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from quizapp.catalog.models import Flashcard, Section, Status
+
+from .models import CardState, Phase, Review, StudySettings
+
+ROLLOVER = time(4, 0)
+LEARN_AHEAD = timedelta(minutes=20)
+LEARNING_PHASES = (Phase.LEARNING, Phase.RELEARNING)
+
+
+@dataclass(frozen=True)
+class StudyDay:
+    start: datetime  # UTC
+    end: datetime  # UTC: the next rollover
+    date: object  # the learner-local date the day is named after
+
+
+def study_day(learner, now: datetime | None = None) -> StudyDay:
+    now = now or timezone.now()
+    zone = learner.zone
+    local = now.astimezone(zone)
+    day = local.date() if local.time() >= ROLLOVER else local.date() - timedelta(days=1)
+    start = datetime.combine(day, ROLLOVER, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), ROLLOVER, tzinfo=zone)
+    return StudyDay(start=start.astimezone(UTC), end=end.astimezone(UTC), date=day)
+
+
+def study_days_between(learner, earlier: datetime | None, later: datetime) -> int | None:
+    """Whole study days from `earlier` to `later` (what FSRS calls elapsed days), or None."""
+    if earlier is None:
+        return None
+    return (study_day(learner, later).date - study_day(learner, earlier).date).days
+
+
+def settings_for(learner) -> StudySettings:
+    """The learner's settings, or the defaults (unsaved) when they never changed them."""
+    try:
+        return learner.study_settings
+    except StudySettings.DoesNotExist:
+        return StudySettings(learner=learner)
+
+
+# --- scope ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scope:
+    """All flashcards, or those of one section (a top-level section includes its leaves)."""
+
+    section: Section | None = None
+    section_ids: tuple[int, ...] | None = None
+
+    @property
+    def key(self) -> str:
+        return self.section.key if self.section else ""
+
+    def flashcards(self):
+        qs = Flashcard.objects.published()
+        return qs if self.section_ids is None else qs.filter(section_id__in=self.section_ids)
+
+    def card_states(self, learner):
+        qs = CardState.objects.filter(learner=learner, flashcard__status=Status.PUBLISHED)
+        return qs if self.section_ids is None else qs.filter(flashcard__section_id__in=self.section_ids)
+
+
+def scope_for(section: Section | None) -> Scope:
+    if section is None:
+        return Scope()
+    ids = [section.pk, *Section.objects.filter(parent=section).values_list("pk", flat=True)]
+    return Scope(section=section, section_ids=tuple(ids))
+
+
+# --- limits and counts ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Done:
+    new: int
+    reviews: int
+
+
+def done_today(learner, day: StudyDay) -> Done:
+    rows = dict(
+        Review.objects.filter(learner=learner, reviewed_at__gte=day.start, reviewed_at__lt=day.end,
+                              state_before__in=[Phase.NEW, Phase.REVIEW])
+        .values_list("state_before").annotate(n=Count("pk")).values_list("state_before", "n")
+    )
+    return Done(new=rows.get(Phase.NEW, 0), reviews=rows.get(Phase.REVIEW, 0))
+
+
+@dataclass(frozen=True)
+class Counts:
+    new: int
+    learning: int
+    due: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.due
+
+
+def _unstarted(learner, scope: Scope, now: datetime):
+    """Published flashcards in scope that the learner has not started and has not set aside."""
+    taken = CardState.objects.filter(learner=learner).filter(
+        ~Q(state=Phase.NEW) | Q(suspended=True) | Q(buried_until__gt=now)
+    )
+    return scope.flashcards().exclude(pk__in=taken.values("flashcard_id"))
+
+
+def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: StudyDay | None = None,
+                 settings: StudySettings | None = None, done: Done | None = None) -> Counts:
+    """What is left today: new cards (within the daily limit), learning cards, and reviews due."""
+    now = now or timezone.now()
+    day = day or study_day(learner, now)
+    settings = settings or settings_for(learner)
+    done = done or done_today(learner, day)
+    active = scope.card_states(learner).active(now).filter(due__lt=day.end)
+    agg = active.aggregate(
+        learning=Count("pk", filter=Q(state__in=LEARNING_PHASES)),
+        due=Count("pk", filter=Q(state=Phase.REVIEW)),
+    )
+    new_left = max(0, settings.new_per_day - done.new)
+    reviews_left = max(0, settings.max_reviews_per_day - done.reviews)
+    new = min(new_left, _unstarted(learner, scope, now).count()) if new_left else 0
+    return Counts(new=new, learning=agg["learning"], due=min(agg["due"], reviews_left))
+
+
+def forecast_tomorrow(learner, scope: Scope, now: datetime | None = None) -> Counts:
+    """Tomorrow's reviews (cards due before tomorrow's rollover) and the new cards it will offer."""
+    now = now or timezone.now()
+    day = study_day(learner, now)
+    settings = settings_for(learner)
+    states = scope.card_states(learner).filter(suspended=False, due__lt=day.end + timedelta(days=1))
+    agg = states.aggregate(
+        learning=Count("pk", filter=Q(state__in=LEARNING_PHASES)),
+        due=Count("pk", filter=Q(state=Phase.REVIEW)),
+    )
+    unstarted = _unstarted(learner, scope, day.end).count()
+    return Counts(
+        new=min(settings.new_per_day, unstarted),
+        learning=agg["learning"],
+        due=min(agg["due"], settings.max_reviews_per_day),
+    )
+
+
+# --- the next card -------------------------------------------------------------------------------
+
+def _new_in_order(learner, scope: Scope, now: datetime):
+    """Unstarted flashcards in the order they are introduced: those a missed quiz question put first in
+    line, then those of sections the learner is already studying, then document order."""
+    mine = CardState.objects.filter(learner=learner)
+    priority = mine.filter(flashcard=OuterRef("pk")).values("priority_since")[:1]
+    studying = mine.exclude(state=Phase.NEW).filter(flashcard__section_id=OuterRef("section_id"))
+    return (
+        _unstarted(learner, scope, now)
+        .annotate(priority=Subquery(priority), studying=Exists(studying))
+        .order_by("priority", "-studying", "section__order", "key")
+    )
+
+
+def _first_new(learner, scope, now):
+    # NULLs sort first on SQLite and last on PostgreSQL: ask for prioritised cards explicitly.
+    base = _new_in_order(learner, scope, now)
+    return base.filter(priority__isnull=False).first() or base.filter(priority__isnull=True).first()
+
+
+def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: Counts | None = None):
+    """The card to show next, as a CardState (created for a new card), or None when done for today.
+
+    Order: learning cards now due, then reviews due today, then new cards, then learning cards due within
+    LEARN_AHEAD.
+    """
+    now = now or timezone.now()
+    counts = counts or counts_today(learner, scope, now)
+    states = scope.card_states(learner).active(now).select_related("flashcard__section")
+    card = states.filter(state__in=LEARNING_PHASES, due__lte=now).order_by("due", "pk").first()
+    if card is None and counts.due:
+        day = study_day(learner, now)
+        card = states.filter(state=Phase.REVIEW, due__lt=day.end).order_by("due", "pk").first()
+    if card is None and counts.new:
+        flashcard = _first_new(learner, scope, now)
+        if flashcard is not None:
+            from .services import start_card
+
+            card = start_card(learner=learner, flashcard=flashcard)
+    if card is None:
+        ahead = states.filter(state__in=LEARNING_PHASES, due__lte=now + LEARN_AHEAD)
+        card = ahead.order_by("due", "pk").first()
+    return card
+
+
+def next_learning_due(learner, scope: Scope, now: datetime | None = None) -> datetime | None:
+    """When the next learning card of today comes up (after the learn-ahead window), if any."""
+    now = now or timezone.now()
+    day = study_day(learner, now)
+    card = (scope.card_states(learner).active(now).filter(state__in=LEARNING_PHASES, due__lt=day.end)
+            .order_by("due").values_list("due", flat=True).first())
+    return card
+
+
+def is_due_now(card: CardState, learner, now: datetime, *, day: StudyDay, settings: StudySettings,
+               done: Done) -> bool:
+    """May this card be answered now? (The services refuse a rating otherwise.)"""
+    if card.state == Phase.NEW:
+        return done.new < settings.new_per_day
+    if card.state == Phase.REVIEW:
+        return card.due is not None and card.due < day.end
+    return card.due is not None and card.due <= now + LEARN_AHEAD
+
+
+# --- decks ---------------------------------------------------------------------------------------
+
+@dataclass
+class Deck:
+    section: Section | None
+    counts: Counts
+    total: int
+
+    @property
+    def key(self):
+        return self.section.key if self.section else ""
+
+
+def decks(learner, now: datetime | None = None) -> list[Deck]:
+    """The 'all cards' deck and one per top-level section, with today's counts, in a fixed number of
+    queries whatever the number of sections or reviews."""
+    now = now or timezone.now()
+    day = study_day(learner, now)
+    settings = settings_for(learner)
+    done = done_today(learner, day)
+    sections = list(Section.objects.order_by("order"))
+    top_of = {s.pk: (s.parent_id or s.pk) for s in sections}
+    tops = [s for s in sections if s.parent_id is None]
+
+    totals: dict[int, int] = {}
+    for section_id, n in (Flashcard.objects.published().values_list("section_id")
+                          .annotate(n=Count("pk")).values_list("section_id", "n")):
+        totals[top_of[section_id]] = totals.get(top_of[section_id], 0) + n
+    unstarted: dict[int, int] = {}
+    for section_id, n in (_unstarted(learner, Scope(), now).values_list("section_id")
+                          .annotate(n=Count("pk")).values_list("section_id", "n")):
+        unstarted[top_of[section_id]] = unstarted.get(top_of[section_id], 0) + n
+    learning: dict[int, int] = {}
+    due: dict[int, int] = {}
+    rows = (Scope().card_states(learner).active(now).filter(due__lt=day.end)
+            .values_list("flashcard__section_id", "state").annotate(n=Count("pk"))
+            .values_list("flashcard__section_id", "state", "n"))
+    for section_id, state, n in rows:
+        bucket = due if state == Phase.REVIEW else learning if state in LEARNING_PHASES else None
+        if bucket is not None:
+            bucket[top_of[section_id]] = bucket.get(top_of[section_id], 0) + n
+
+    new_left = max(0, settings.new_per_day - done.new)
+    reviews_left = max(0, settings.max_reviews_per_day - done.reviews)
+
+    def counts(keys):
+        return Counts(
+            new=min(new_left, sum(unstarted.get(k, 0) for k in keys)),
+            learning=sum(learning.get(k, 0) for k in keys),
+            due=min(reviews_left, sum(due.get(k, 0) for k in keys)),
+        )
+
+    everything = Deck(section=None, counts=counts([t.pk for t in tops]), total=sum(totals.values()))
+    return [everything] + [
+        Deck(section=t, counts=counts([t.pk]), total=totals.get(t.pk, 0)) for t in tops if totals.get(t.pk)
+    ]

@@ -1,0 +1,174 @@
+"""Write use cases for flashcards: one function each, the whole use case in one transaction.
+
+Every function that changes a card locks its row first (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+IMMEDIATE transactions serialize writers), so two tabs reviewing at once never lose an update.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from quizapp.catalog.models import Flashcard, Status
+
+from . import queue, scheduling, signals
+from .models import CardState, Phase, Review, StudySettings
+
+LEECH_THRESHOLD = 8  # Anki's: the 8th lapse tags the card a leech and suspends it
+LEECH_REPEAT = 4  # ... and so does every 4th lapse after that
+MAX_DURATION_MS = 60_000  # Anki caps the time counted for one answer at 60 s
+
+
+class ReviewRefused(Exception):
+    """A write the learner cannot make now; `str(error)` says why, in their language."""
+
+
+class StaleReview(ReviewRefused):
+    """The form was for an earlier state of the card (a double submit, a replay or another tab)."""
+
+
+def fuzz_seed(card: CardState) -> int:
+    return scheduling.fuzz_seed(card.learner_id, card.flashcard_id, card.reps)
+
+
+def start_card(*, learner, flashcard: Flashcard) -> CardState:
+    """The learner's card for a flashcard, created as NEW the first time it is shown."""
+    try:
+        with transaction.atomic():
+            card, _created = CardState.objects.get_or_create(learner=learner, flashcard=flashcard)
+    except IntegrityError:  # another request created it between our read and our insert
+        card = CardState.objects.get(learner=learner, flashcard=flashcard)
+    card.flashcard = flashcard
+    return card
+
+
+def _locked(card: CardState) -> CardState:
+    return CardState.objects.select_for_update().select_related("flashcard").get(pk=card.pk)
+
+
+def record_review(*, card: CardState, rating: int, expected_reps: int, duration_ms: int = 0,
+                  now: datetime | None = None) -> Review:
+    """Answer a card: schedule it with FSRS, log the review, tag leeches. Refuses stale, set-aside and
+    not-yet-due cards, and ratings outside 1-4."""
+    if rating not in (1, 2, 3, 4):
+        raise ReviewRefused(_("Choose Again, Hard, Good or Easy (1 to 4)."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        card = _locked(card)
+        learner = card.learner
+        if card.reps != expected_reps:
+            raise StaleReview(_("That card was already answered; here is where you are now."))
+        if card.flashcard.status != Status.PUBLISHED:
+            raise ReviewRefused(_("This card has been withdrawn."))
+        if card.suspended:
+            raise ReviewRefused(_("This card is suspended; unsuspend it from the deck page first."))
+        if card.buried_until and card.buried_until > now:
+            raise ReviewRefused(_("This card is buried until tomorrow."))
+        day = queue.study_day(learner, now)
+        settings = queue.settings_for(learner)
+        done = queue.done_today(learner, day)
+        if not queue.is_due_now(card, learner, now, day=day, settings=settings, done=done):
+            raise ReviewRefused(_("This card is not due yet."))
+
+        before = card.snapshot()
+        state_before = card.state
+        memory = scheduling.review(card.memory(), rating, now, settings.as_scheduling(), seed=fuzz_seed(card),
+                                   elapsed_days=queue.study_days_between(learner, card.last_review, now))
+        card.apply_memory(memory)
+        card.priority_since = None
+        card.buried_until = None
+        lapsed = state_before == Phase.REVIEW and rating == 1
+        past = card.lapses - LEECH_THRESHOLD
+        if lapsed and past >= 0 and past % LEECH_REPEAT == 0:
+            card.leech = True
+            card.suspended = True
+        card.save()
+        review = Review.objects.create(
+            learner=learner, card=card, rating=rating, reviewed_at=now,
+            duration_ms=max(0, min(int(duration_ms), MAX_DURATION_MS)),
+            state_before=state_before, before=before, after=card.snapshot(),
+        )
+        signals.review_recorded.send(sender=Review, review=review)
+    return review
+
+
+def undo_review(*, learner, review_id: int) -> CardState:
+    """Take back the learner's most recent review: the card gets its exact previous state back and the
+    review is deleted. Only the most recent review can be undone, once."""
+    with transaction.atomic():
+        latest = (Review.objects.select_for_update().filter(learner=learner)
+                  .order_by("-reviewed_at", "-pk").first())
+        if latest is None or latest.pk != review_id:
+            raise ReviewRefused(_("Only your most recent review can be undone, and only once."))
+        card = _locked(latest.card)
+        card.restore(latest.before)
+        card.save()
+        signals.review_undone.send(sender=Review, review=latest)
+        latest.delete()
+    return card
+
+
+def suspend_card(*, card: CardState) -> CardState:
+    with transaction.atomic():
+        card = _locked(card)
+        card.suspended = True
+        card.save(update_fields=["suspended"])
+    return card
+
+
+def unsuspend_card(*, card: CardState) -> CardState:
+    with transaction.atomic():
+        card = _locked(card)
+        card.suspended = False
+        card.save(update_fields=["suspended"])
+    return card
+
+
+def bury_card(*, card: CardState, now: datetime | None = None) -> CardState:
+    """Hide the card until the learner's next study day (04:00 local)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        card = _locked(card)
+        card.buried_until = queue.study_day(card.learner, now).end
+        card.save(update_fields=["buried_until"])
+    return card
+
+
+def prioritize_section_cards(*, learner, section, now: datetime | None = None) -> int:
+    """Put the section's flashcards the learner has not started first in line for today's new cards.
+
+    Cards already started keep their schedule: a missed question never pushes a review further out.
+    Returns how many cards were put first in line.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        flashcards = list(Flashcard.objects.published().filter(section=section).values_list("pk", flat=True))
+        existing = dict(CardState.objects.filter(learner=learner, flashcard_id__in=flashcards)
+                        .values_list("flashcard_id", "state"))
+        CardState.objects.bulk_create(
+            [CardState(learner=learner, flashcard_id=pk, priority_since=now) for pk in flashcards
+             if pk not in existing],
+            ignore_conflicts=True,
+        )
+        waiting = [pk for pk, state in existing.items() if state == Phase.NEW]
+        CardState.objects.filter(learner=learner, flashcard_id__in=waiting, state=Phase.NEW,
+                                 priority_since__isnull=True).update(priority_since=now)
+    return len(flashcards) - (len(existing) - len(waiting))
+
+
+def update_study_settings(*, learner, desired_retention: float, new_per_day: int, max_reviews_per_day: int,
+                          time_zone: str) -> StudySettings:
+    with transaction.atomic():
+        settings, _created = StudySettings.objects.select_for_update().get_or_create(learner=learner)
+        settings.desired_retention = desired_retention
+        settings.new_per_day = new_per_day
+        settings.max_reviews_per_day = max_reviews_per_day
+        settings.full_clean()
+        settings.save()
+        if learner.time_zone != time_zone:
+            learner.time_zone = time_zone
+            learner.save(update_fields=["time_zone"])
+    return settings

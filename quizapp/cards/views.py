@@ -1,0 +1,233 @@
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from quizapp.catalog.models import Section
+
+from . import export, queue, scheduling
+from .forms import RateForm, StudySettingsForm, UndoForm
+from .models import CardState, RatingChoices, Review
+from .services import (ReviewRefused, bury_card, fuzz_seed, record_review, suspend_card,
+                       undo_review, unsuspend_card, update_study_settings)
+
+TEMPLATE = "cards/review.html"
+
+
+def _section(key: str | None):
+    return get_object_or_404(Section, key=key) if key else None
+
+
+def _review_url(section_key: str = "", card: CardState | None = None) -> str:
+    params = {k: v for k, v in {"section": section_key, "card": card.pk if card else ""}.items() if v}
+    return reverse("cards:review") + (f"?{urlencode(params)}" if params else "")
+
+
+def _own_card(request, pk) -> CardState:
+    return get_object_or_404(CardState.objects.select_related("flashcard__section"), pk=pk, learner=request.user)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _reviewable(card: CardState, now) -> bool:
+    return not card.suspended and not (card.buried_until and card.buried_until > now)
+
+
+def _study(request, scope: queue.Scope, *, card: CardState | None = None, revealed: bool = False,
+           shown_at: int | None = None, status_message: str = "", status: int = 200):
+    """Render the study area: counts, then the card (front, or back with rating buttons) or 'done'."""
+    learner = request.user
+    now = timezone.now()
+    day = queue.study_day(learner, now)
+    settings = queue.settings_for(learner)
+    done = queue.done_today(learner, day)
+    counts = queue.counts_today(learner, scope, now, day=day, settings=settings, done=done)
+    if card is None or not _reviewable(card, now):
+        card = queue.next_card(learner, scope, now, counts=counts)
+        revealed = False  # a different card than the one asked for starts from its front
+    context = {
+        "scope": scope,
+        "section": scope.section,
+        "counts": counts,
+        "card": card,
+        "revealed": revealed,
+        "shown_at": shown_at or _now_ms(),
+        "status_message": status_message,
+        "last_review": Review.objects.filter(learner=learner, reviewed_at__gte=day.start)
+        .order_by("-reviewed_at", "-pk").only("pk").first(),
+    }
+    if card is not None:
+        context["flashcard"] = card.flashcard
+        if revealed:
+            intervals = scheduling.preview(
+                card.memory(), now, settings.as_scheduling(), seed=fuzz_seed(card),
+                elapsed_days=queue.study_days_between(learner, card.last_review, now))
+            context["answers"] = [
+                {"rating": r.value, "label": r.label, "interval": intervals[r.value]} for r in RatingChoices
+            ]
+    else:
+        context["forecast"] = queue.forecast_tomorrow(learner, scope, now)
+        context["next_learning"] = queue.next_learning_due(learner, scope, now)
+    template = f"{TEMPLATE}#swap" if request.htmx else TEMPLATE
+    return TemplateResponse(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def decks(request):
+    learner = request.user
+    context = {
+        "decks": queue.decks(learner),
+        "suspended": list(CardState.objects.filter(learner=learner, suspended=True)
+                          .select_related("flashcard__section").order_by("flashcard__section__order",
+                                                                         "flashcard__key")),
+        "leech_count": CardState.objects.filter(learner=learner, leech=True).count(),
+    }
+    return TemplateResponse(request, "cards/decks.html", context)
+
+
+@login_required
+@require_GET
+def review(request):
+    scope = queue.scope_for(_section(request.GET.get("section")))
+    card = None
+    if request.GET.get("card", "").isdigit():
+        card = get_object_or_404(CardState.objects.select_related("flashcard__section"),
+                                 pk=request.GET["card"], learner=request.user)
+    return _study(request, scope, card=card)
+
+
+@login_required
+@require_GET
+def reveal(request, pk):
+    card = _own_card(request, pk)
+    scope = queue.scope_for(_section(request.GET.get("section")))
+    shown_at = request.GET.get("shown_at", "")
+    return _study(request, scope, card=card, revealed=True,
+                  shown_at=int(shown_at) if shown_at.isdigit() else None)
+
+
+@login_required
+@require_POST
+def rate(request, pk):
+    card = _own_card(request, pk)
+    form = RateForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            scope = queue.scope_for(_section(request.POST.get("section")))
+            return _study(request, scope, card=card, revealed=True, status=400,
+                          status_message=_("Choose Again, Hard, Good or Easy (1 to 4)."))
+        return HttpResponseBadRequest(_("Choose Again, Hard, Good or Easy (1 to 4)."))
+    data = form.cleaned_data
+    scope = queue.scope_for(_section(data["section"]))
+    duration = _now_ms() - data["shown_at"] if data["shown_at"] else 0
+    try:
+        review = record_review(card=card, rating=data["rating"], expected_reps=data["reps"],
+                               duration_ms=duration)
+    except ReviewRefused as refusal:  # StaleReview too: the current card comes back, nothing recorded
+        return _study(request, scope, status_message=str(refusal), status=409)
+    if not request.htmx:
+        return redirect(_review_url(scope.key))
+    return _study(request, scope, status_message=_("Answered “%(rating)s”.") % {
+        "rating": RatingChoices(review.rating).label})
+
+
+@login_required
+@require_POST
+def undo(request):
+    form = UndoForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Nothing to undo."))
+    scope = queue.scope_for(_section(form.cleaned_data["section"]))
+    try:
+        card = undo_review(learner=request.user, review_id=form.cleaned_data["review"])
+    except ReviewRefused as refusal:
+        if not request.htmx:
+            messages.error(request, str(refusal))
+            return redirect(_review_url(scope.key))
+        return _study(request, scope, status_message=str(refusal), status=409)
+    if not request.htmx:
+        messages.success(request, _("Review undone."))
+        return redirect(_review_url(scope.key, card))
+    return _study(request, scope, card=card, status_message=_("Review undone."))
+
+
+def _set_aside(request, pk, action, message):
+    card = get_object_or_404(CardState, pk=pk, learner=request.user)
+    scope = queue.scope_for(_section(request.POST.get("section")))
+    action(card=card)
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(_review_url(scope.key))
+    return _study(request, scope, status_message=message)
+
+
+@login_required
+@require_POST
+def suspend(request, pk):
+    return _set_aside(request, pk, suspend_card, _("Card suspended. Unsuspend it from the flashcards page."))
+
+
+@login_required
+@require_POST
+def bury(request, pk):
+    return _set_aside(request, pk, bury_card, _("Card buried until tomorrow."))
+
+
+@login_required
+@require_POST
+def unsuspend(request, pk):
+    card = get_object_or_404(CardState, pk=pk, learner=request.user)
+    unsuspend_card(card=card)
+    messages.success(request, _("Card unsuspended."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("cards:decks")
+    return redirect(target)
+
+
+@login_required
+@require_GET
+def leeches(request):
+    cards = list(CardState.objects.filter(learner=request.user, leech=True).select_related("flashcard__section")
+                 .order_by("flashcard__section__order", "flashcard__key"))
+    return TemplateResponse(request, "cards/leeches.html", {"cards": cards})
+
+
+@login_required
+@require_GET
+def export_apkg(request):
+    section = _section(request.GET.get("section"))
+    package = export.write_package(export.flashcards_for(section))
+    name = f"quizapp-{section.key if section else 'all'}.apkg"
+    return FileResponse(package, as_attachment=True, filename=name, content_type="application/apkg")
+
+
+@login_required
+def study_settings(request):
+    current = queue.settings_for(request.user)
+    if request.method == "POST":
+        form = StudySettingsForm(request.POST)
+        if form.is_valid():
+            update_study_settings(learner=request.user, **form.cleaned_data)
+            messages.success(request, _("Settings saved."))
+            return redirect("cards:settings")
+    else:
+        form = StudySettingsForm(initial={
+            "desired_retention": current.desired_retention,
+            "new_per_day": current.new_per_day,
+            "max_reviews_per_day": current.max_reviews_per_day,
+            "time_zone": request.user.time_zone,
+        })
+    return TemplateResponse(request, "cards/settings.html", {"form": form})

@@ -1,0 +1,256 @@
+"""The flashcard pages, as full pages (no JavaScript) and as htmx fragments."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from quizapp.cards.models import CardState, Phase, Review, StudySettings
+from quizapp.cards.services import record_review, start_card
+from quizapp.catalog.models import Flashcard
+from tests.factories import FlashcardFactory, SectionFactory
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def client_in(client, learner):
+    client.force_login(learner)
+    return client
+
+
+def shown_card(client, **params):
+    response = client.get(reverse("cards:review"), params)
+    assert response.status_code == 200
+    return response.context_data["card"], response
+
+
+def rate(client, card, rating, reps=None, htmx=False, section=""):
+    data = {"rating": rating, "reps": card.reps if reps is None else reps, "section": section}
+    return client.post(reverse("cards:rate", args=[card.pk]), data, **(HTMX if htmx else {}))
+
+
+def test_pages_need_a_login(client, db):
+    for url in [reverse("cards:decks"), reverse("cards:review"), reverse("cards:leeches")]:
+        assert client.get(url).status_code == 302
+
+
+def test_decks_page_lists_all_cards_and_each_top_level_section_with_todays_counts(
+        client_in, starter_bank, django_assert_max_num_queries):
+    with django_assert_max_num_queries(14):
+        response = client_in.get(reverse("cards:decks"))
+    decks = {d.key: d for d in response.context_data["decks"]}
+    assert set(decks) == {"", "history", "tuning"}
+    assert (decks[""].counts.new, decks["history"].counts.new, decks["tuning"].counts.new) == (4, 2, 2)
+    html = response.content.decode()
+    assert "发展历程" in html and "微调" in html
+    assert reverse("cards:export") + "?section=tuning" in html
+
+
+def test_decks_page_query_count_does_not_grow_with_sections_or_history(client_in, learner,
+                                                                        django_assert_max_num_queries):
+    StudySettings.objects.create(learner=learner, new_per_day=1000)
+    for i in range(6):
+        top = SectionFactory()
+        for _ in range(3):
+            for card in FlashcardFactory.create_batch(3, section=SectionFactory(parent=top)):
+                state = start_card(learner=learner, flashcard=card)
+                record_review(card=state, rating=4, expected_reps=0, now=timezone.now() - timedelta(days=40))
+    with django_assert_max_num_queries(14):
+        assert client_in.get(reverse("cards:decks")).status_code == 200
+
+
+def test_review_shows_the_front_then_the_back_with_the_interval_on_each_button(client_in, starter_bank):
+    card, response = shown_card(client_in)
+    html = response.content.decode()
+    assert card.flashcard.front in html and card.flashcard.back not in html
+    response = client_in.get(reverse("cards:reveal", args=[card.pk]))
+    html = response.content.decode()
+    assert card.flashcard.back in html
+    assert [a["rating"] for a in response.context_data["answers"]] == [1, 2, 3, 4]
+    assert "&lt;1m" in html and "&lt;10m" in html  # Again and Good on a new card
+
+
+def test_the_interval_shown_is_the_interval_given(client_in, learner, starter_bank):
+    card = start_card(learner=learner, flashcard=Flashcard.objects.get(key="history-c01"))
+    three_days_ago = timezone.now() - timedelta(days=3)
+    record_review(card=card, rating=3, expected_reps=0, now=three_days_ago)
+    record_review(card=card, rating=3, expected_reps=1, now=three_days_ago + timedelta(minutes=10))
+    card.refresh_from_db()
+    response = client_in.get(reverse("cards:reveal", args=[card.pk]))
+    shown = {a["rating"]: a["interval"] for a in response.context_data["answers"]}
+    assert shown[3] >= timedelta(days=1)
+    assert rate(client_in, card, 3).status_code == 302
+    card.refresh_from_db()
+    review = Review.objects.filter(card=card).first()
+    assert card.due - review.reviewed_at == shown[3]
+
+
+def test_rating_with_htmx_swaps_in_the_next_card(client_in, starter_bank):
+    card, _ = shown_card(client_in)
+    response = rate(client_in, card, 3, htmx=True)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="study"' in html and "<html" not in html
+    assert 'hx-swap-oob="innerHTML"' in html
+    assert response.context_data["card"].pk != card.pk
+    assert response.context_data["counts"].new == 3 and response.context_data["counts"].learning == 1
+
+
+def test_rating_without_javascript_redirects_back_to_the_review(client_in, starter_bank):
+    card, _ = shown_card(client_in, section="tuning")
+    response = rate(client_in, card, 3, section="tuning")
+    assert response.status_code == 302 and response["Location"] == reverse("cards:review") + "?section=tuning"
+    assert Review.objects.count() == 1
+
+
+def test_second_submit_records_nothing(client_in, starter_bank):
+    card, _ = shown_card(client_in)
+    reps = card.reps
+    assert rate(client_in, card, 3, reps=reps).status_code == 302
+    response = rate(client_in, card, 3, reps=reps, htmx=True)
+    assert response.status_code == 409
+    assert Review.objects.count() == 1
+    assert "already answered" in response.content.decode() or response.context_data["status_message"]
+
+
+def test_ratings_outside_one_to_four_are_refused(client_in, starter_bank):
+    card, _ = shown_card(client_in)
+    for rating in ("0", "5", "good", ""):
+        assert rate(client_in, card, rating).status_code == 400
+    assert not Review.objects.exists()
+
+
+def test_another_learners_card_is_not_found(client, learner, other_learner, starter_bank):
+    theirs = start_card(learner=other_learner, flashcard=Flashcard.objects.first())
+    client.force_login(learner)
+    assert client.get(reverse("cards:reveal", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("cards:review"), {"card": theirs.pk}).status_code == 404
+    for name in ("rate", "suspend", "bury", "unsuspend"):
+        response = client.post(reverse(f"cards:{name}", args=[theirs.pk]), {"rating": 3, "reps": 0})
+        assert response.status_code == 404, name
+    theirs.refresh_from_db()
+    assert theirs.reps == 0 and not theirs.suspended and theirs.buried_until is None
+
+
+def test_a_suspended_card_cannot_be_rated(client_in, starter_bank):
+    card, _ = shown_card(client_in)
+    client_in.post(reverse("cards:suspend", args=[card.pk]))
+    response = rate(client_in, card, 3, htmx=True)
+    assert response.status_code == 409 and "suspended" in response.context_data["status_message"]
+    assert not Review.objects.exists()
+
+
+def test_a_card_not_due_is_refused(client_in, learner, starter_bank):
+    card = start_card(learner=learner, flashcard=Flashcard.objects.first())
+    record_review(card=card, rating=4, expected_reps=0)
+    card.refresh_from_db()
+    response = rate(client_in, card, 3)
+    assert response.status_code == 409
+    assert Review.objects.count() == 1
+
+
+def test_undo_puts_the_card_back_and_shows_it_again(client_in, starter_bank):
+    card, _ = shown_card(client_in)
+    rate(client_in, card, 3)
+    review = Review.objects.get()
+    response = client_in.post(reverse("cards:undo"), {"review": review.pk}, **HTMX)
+    assert response.status_code == 200 and response.context_data["card"].pk == card.pk
+    card.refresh_from_db()
+    assert card.state == Phase.NEW and card.reps == 0 and not Review.objects.exists()
+    assert client_in.post(reverse("cards:undo"), {"review": review.pk}, **HTMX).status_code == 409
+
+
+def test_bury_and_suspend_move_on_to_another_card(client_in, starter_bank):
+    card, _ = shown_card(client_in)
+    response = client_in.post(reverse("cards:bury", args=[card.pk]), **HTMX)
+    assert response.context_data["card"].pk != card.pk and response.context_data["counts"].new == 3
+    other = response.context_data["card"]
+    response = client_in.post(reverse("cards:suspend", args=[other.pk]), **HTMX)
+    assert response.context_data["counts"].new == 2
+
+
+def test_unsuspend_from_the_deck_page(client_in, starter_bank):
+    card, _ = shown_card(client_in)
+    client_in.post(reverse("cards:suspend", args=[card.pk]))
+    html = client_in.get(reverse("cards:decks")).content.decode()
+    assert reverse("cards:unsuspend", args=[card.pk]) in html
+    response = client_in.post(reverse("cards:unsuspend", args=[card.pk]), {"next": "https://evil.example/"})
+    assert response["Location"] == reverse("cards:decks")
+    card.refresh_from_db()
+    assert not card.suspended
+
+
+def test_leeches_are_listed_with_a_link_to_the_section_notes(client_in, learner, starter_bank):
+    flashcard = Flashcard.objects.get(key="lora-c01")
+    CardState.objects.create(learner=learner, flashcard=flashcard, state=Phase.REVIEW, lapses=8, leech=True,
+                             suspended=True, stability=1, difficulty=9, due=timezone.now(),
+                             last_review=timezone.now())
+    response = client_in.get(reverse("cards:leeches"))
+    html = response.content.decode()
+    assert flashcard.front in html and reverse("catalog:section", kwargs={"key": "lora"}) in html
+
+
+def test_review_can_be_limited_to_a_section_and_its_leaves(client_in, starter_bank):
+    seen = set()
+    for _ in range(3):
+        card, _ = shown_card(client_in, section="tuning")
+        if card is None:
+            break
+        seen.add(card.flashcard.section.key)
+        rate(client_in, card, 4, section="tuning")
+    assert seen == {"lora", "parallel"}
+    assert client_in.get(reverse("cards:review"), {"section": "nope"}).status_code == 404
+
+
+def test_done_for_today_shows_tomorrows_forecast(client_in, learner, starter_bank):
+    StudySettings.objects.create(learner=learner, new_per_day=1)
+    card, _ = shown_card(client_in)
+    rate(client_in, card, 4)
+    card, response = shown_card(client_in)
+    assert card is None
+    assert response.context_data["forecast"].new == 1
+    assert 'data-testid="done"' in response.content.decode()
+
+
+def test_review_page_query_count_does_not_grow_with_history(client_in, learner,
+                                                             django_assert_max_num_queries):
+    StudySettings.objects.create(learner=learner, new_per_day=1000)
+    section = SectionFactory()
+    for card in FlashcardFactory.create_batch(30, section=section):
+        state = start_card(learner=learner, flashcard=card)
+        record_review(card=state, rating=4, expected_reps=0, now=timezone.now() - timedelta(days=30))
+    FlashcardFactory.create_batch(5, section=section)
+    with django_assert_max_num_queries(16):
+        response = client_in.get(reverse("cards:review"))
+    assert response.context_data["card"] is not None
+    card = response.context_data["card"]
+    with django_assert_max_num_queries(16):
+        assert client_in.get(reverse("cards:reveal", args=[card.pk]), **HTMX).status_code == 200
+
+
+def test_settings_are_saved_and_bounded(client_in, learner):
+    url = reverse("cards:settings")
+    assert client_in.get(url).status_code == 200
+    data = {"desired_retention": "0.85", "new_per_day": "10", "max_reviews_per_day": "100",
+            "time_zone": "Europe/Paris"}
+    assert client_in.post(url, data).status_code == 302
+    learner.refresh_from_db()
+    assert learner.study_settings.desired_retention == 0.85 and learner.time_zone == "Europe/Paris"
+    response = client_in.post(url, {**data, "desired_retention": "0.99"})
+    assert response.status_code == 200 and response.context_data["form"].errors
+    learner.study_settings.refresh_from_db()
+    assert learner.study_settings.desired_retention == 0.85
+
+
+def test_deck_download_is_an_anki_package(client_in, starter_bank):
+    response = client_in.get(reverse("cards:export"), {"section": "tuning"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="quizapp-tuning.apkg"')
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+
+
+def test_section_page_links_to_its_flashcard_review(client, starter_bank):
+    html = client.get(reverse("catalog:section", kwargs={"key": "lora"})).content.decode()
+    assert reverse("cards:review") + "?section=lora" in html
