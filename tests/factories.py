@@ -39,6 +39,7 @@ class QuestionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Question
+        skip_postgeneration_save = True
 
     key = factory.Sequence(lambda n: f"q-{n}")
     section = factory.SubFactory(SectionFactory)
@@ -77,3 +78,13 @@ class FlashcardFactory(factory.django.DjangoModelFactory):
     section = factory.SubFactory(SectionFactory)
     front = factory.Sequence(lambda n: f"正面 {n}")
     back = factory.Sequence(lambda n: f"背面 {n}")
+
+
+# --- classes ---------------------------------------------------------------------------------------
+
+class ClassroomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "classes.Classroom"
+
+    name = factory.Sequence(lambda n: f"三年{n}班")
+    teacher = factory.SubFactory(UserFactory)

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -72,6 +74,8 @@ class Question(models.Model):
     section = models.ForeignKey(
         Section, on_delete=models.PROTECT, related_name="questions", verbose_name=_("section")
     )
+    # A name for teachers only (a GIFT `::title::`); learners never see it.
+    title = models.CharField(_("title"), max_length=200, blank=True)
     type = models.CharField(_("type"), max_length=16, choices=Type.choices)
     prompt = models.TextField(_("prompt"), help_text=_("Markdown."))
     explanation = models.TextField(_("explanation"), blank=True, help_text=_("Markdown."))
@@ -99,6 +103,11 @@ class Question(models.Model):
     def __str__(self):
         return self.key
 
+    def clean(self):
+        super().clean()
+        if self.difficulty is not None and not 1 <= self.difficulty <= 5:
+            raise ValidationError({"difficulty": _("Difficulty must be a whole number from 1 to 5.")})
+
     def answer_key(self) -> answers.AnswerKey:
         """What counts as right, as plain data (uses prefetched answer rows when present)."""
         return answers.AnswerKey(
@@ -113,6 +122,32 @@ class Question(models.Model):
     def check_answer(self, given) -> answers.Outcome:
         """Mark an answer given in the shape `answers.py` documents for this question's type."""
         return answers.check(self.answer_key(), given)
+
+
+class QuestionVersion(models.Model):
+    """A frozen copy of what a question asked, and what counted as right, while it had this version
+    number. Written when an edit bumps `Question.version`, so answers recorded under an older version
+    can still be read against what the learner actually saw."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    content = models.JSONField(_("content"))  # loading.question_content() shape
+    replaced_at = models.DateTimeField(_("replaced at"), auto_now_add=True)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("replaced by"),
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("earlier version")
+        verbose_name_plural = _("earlier versions")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "number"], name="question_version_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.question_id} v{self.number}"
 
 
 class Choice(models.Model):

@@ -1,0 +1,112 @@
+"""Importing and exporting question banks: the YAML of content/, Moodle GIFT, and flashcard CSV.
+
+Every reader turns a file's text into an `ImportFile`: the questions and flashcards it describes (as the
+loader's `QuestionSpec`/`FlashcardSpec`), the problems that stop it (`line N: what is wrong`), and the
+constructs it skipped. Readers never touch the database; `catalog.authoring` plans and applies imports.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+
+from quizapp.catalog.loading import KEY_PATTERN, SectionSpec
+
+FORMATS = ("yaml", "gift", "csv")
+EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".gift": "gift", ".txt": "gift", ".csv": "csv"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+    def __str__(self):
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class ImportFile:
+    questions: list = field(default_factory=list)  # QuestionSpec
+    flashcards: list = field(default_factory=list)  # FlashcardSpec
+    notes: dict = field(default_factory=dict)  # leaf section key -> study notes (YAML only)
+    titles: dict = field(default_factory=dict)  # question key -> title (GIFT ::title::)
+    lines: dict = field(default_factory=dict)  # (kind, key) -> the line the item starts on
+    problems: list = field(default_factory=list)  # Problem: any of them and nothing is written
+    skipped: list = field(default_factory=list)  # Problem: constructs we do not import
+    warnings: list = field(default_factory=list)  # Problem: imported, but not everything was kept
+
+    def add_key(self, kind: str, key: str, line: int) -> bool:
+        """Remember where a key was given; report it when the file gives it twice."""
+        if (kind, key) in self.lines:
+            self.problems.append(
+                Problem(line, f"{kind} key '{key}' is given twice (first at line {self.lines[(kind, key)]})")
+            )
+            return False
+        self.lines[(kind, key)] = line
+        return True
+
+
+class UnreadableFile(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 with or without a byte-order mark; Windows and old Mac line endings become \\n."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UnreadableFile(Problem(line, "the file is not UTF-8 text (save it as UTF-8)")) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def guess_format(filename: str) -> str | None:
+    name = filename.lower()
+    return next((fmt for ext, fmt in EXTENSIONS.items() if name.endswith(ext)), None)
+
+
+def leaves(sections: dict) -> set:
+    parents = {s.parent for s in sections.values()}
+    return {k for k in sections if k not in parents}
+
+
+def find_section(sections: dict, name: str) -> str | None:
+    """A section named by its key or, failing that, by its title (case-insensitive)."""
+    name = name.strip()
+    if name in sections:
+        return name
+    folded = name.casefold()
+    return next((k for k, s in sections.items() if s.title.strip().casefold() == folded), None)
+
+
+def leaf_problem(sections: dict, key: str) -> str | None:
+    if key not in sections:
+        return f"unknown section '{key}'"
+    if key not in leaves(sections):
+        return f"section '{key}' has subsections; questions and cards belong to its leaves"
+    return None
+
+
+def item_key(section: str, marker: str, title: str, text: str) -> str:
+    """A stable key for an imported item: a title that already is a key of this section is kept (so an
+    exported file re-imports in place); otherwise `<section>-<marker><8 hex digits of the title or text>`."""
+    if title and KEY_PATTERN.match(title) and title.startswith(section + "-") and len(title) <= 80:
+        return title
+    digest = hashlib.sha1((title or text).strip().encode("utf-8")).hexdigest()[:8]
+    return f"{section}-{marker}{digest}"
+
+
+__all__ = [
+    "FORMATS",
+    "ImportFile",
+    "Problem",
+    "SectionSpec",
+    "UnreadableFile",
+    "decode",
+    "find_section",
+    "guess_format",
+    "item_key",
+    "leaf_problem",
+    "leaves",
+]

@@ -1,0 +1,78 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from quizapp.catalog.authoring import ImportConflict, import_apply, plan_import, read_import
+from quizapp.catalog.exchange import FORMATS, UnreadableFile, decode, guess_format
+
+
+class Command(BaseCommand):
+    help = (
+        "Import questions (YAML bank file or Moodle GIFT) or flashcards (CSV). The file is checked first: "
+        "any problem is reported as 'line N: ...' and nothing is written."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument(
+            "--format", choices=FORMATS, help="default: from the file name (.yaml, .gift, .csv)"
+        )
+        parser.add_argument(
+            "--section", help="section key for GIFT questions without $CATEGORY, CSV rows without a section"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
+        parser.add_argument("--draft", action="store_true", help="import as drafts (default: published)")
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="update items whose key exists (default: report them and leave them)",
+        )
+
+    def handle(self, *args, file, format, section, dry_run, draft, update, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"{file}: no such file")
+        format = format or guess_format(path.name)
+        if format is None:
+            raise CommandError("give --format yaml, gift or csv (the file name does not say)")
+        try:
+            text = decode(path.read_bytes())
+        except UnreadableFile as exc:
+            self.stderr.write(f"{file}: {exc.problem}")
+            raise CommandError("the file cannot be read; nothing was written") from None
+        parsed = read_import(text, format=format, section=section, name=str(path))
+        try:
+            plan = (
+                plan_import(parsed, update=update, draft=draft)
+                if dry_run
+                else import_apply(parsed=parsed, update=update, draft=draft)
+            )
+        except ImportConflict as exc:
+            raise CommandError(str(exc)) from None
+        for problem in plan.problems:
+            self.stderr.write(f"{file}: {problem}")
+        if plan.problems:
+            raise CommandError(f"{len(plan.problems)} problem(s) found; nothing was written.")
+        for item in plan.skipped:
+            self.stdout.write(f"{file}: {item}")
+        for item in plan.warnings:
+            self.stdout.write(f"{file}: line {item.line}: note: {item.message}")
+        for row in plan.rows:
+            if row.action == "reject":
+                self.stdout.write(f"{file}: line {row.line}: {row.kind} {row.key} not imported: {row.reason}")
+        verb = "would be " if dry_run else ""
+        for kind in ("question", "flashcard", "notes"):
+            rows = [r for r in plan.rows if r.kind == kind]
+            if rows or kind == "question":
+                counts = {
+                    a: sum(1 for r in rows if r.action == a)
+                    for a in ("create", "update", "unchanged", "reject")
+                }
+                self.stdout.write(
+                    f"{kind + 's:':12} {counts['create']} {verb}created, {counts['update']} {verb}updated, "
+                    f"{counts['unchanged']} unchanged, {counts['reject']} rejected"
+                )
+        if plan.skipped:
+            self.stdout.write(f"{'skipped:':12} {len(plan.skipped)} (unsupported question types)")
+        if dry_run:
+            self.stdout.write("dry run: nothing was written")

@@ -1,0 +1,574 @@
+import pytest
+from django.apps import apps
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from quizapp.catalog.models import Flashcard, Question, QuestionVersion, Section, Status
+from tests.factories import QuestionFactory, SectionFactory
+
+INLINES = {
+    "choices": ["text", "is_correct", "order"],
+    "accepted_answers": ["text"],
+    "order_items": ["text", "position"],
+    "match_pairs": ["left", "right", "order"],
+}
+
+
+@pytest.fixture
+def teacher_client(client, teacher):
+    client.force_login(teacher)
+    return client
+
+
+def question_data(
+    *,
+    section,
+    qtype,
+    key="lora-new",
+    prompt="新问题?",
+    explanation="因为。",
+    difficulty=3,
+    status="published",
+    choices=(),
+    answers=(),
+    items=(),
+    pairs=(),
+    question=None,
+):
+    """The POST data of the question admin form, with its inline formsets."""
+    data = {
+        "key": key,
+        "section": section.pk,
+        "title": "",
+        "type": qtype,
+        "status": status,
+        "difficulty": difficulty,
+        "prompt": prompt,
+        "explanation": explanation,
+        "tags": "",
+        "versions-TOTAL_FORMS": 0,
+        "versions-INITIAL_FORMS": 0,
+        "versions-MIN_NUM_FORMS": 0,
+        "versions-MAX_NUM_FORMS": 0,
+    }
+    rows = {
+        "choices": [
+            {"text": t, "is_correct": "on" if ok else "", "order": i} for i, (t, ok) in enumerate(choices)
+        ],
+        "accepted_answers": [{"text": a} for a in answers],
+        "order_items": [{"text": t, "position": i} for i, t in enumerate(items)],
+        "match_pairs": [{"left": left, "right": right, "order": i} for i, (left, right) in enumerate(pairs)],
+    }
+    for prefix, forms in rows.items():
+        existing = list(getattr(question, prefix).all()) if question else []
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": len(existing) + len(forms),
+                f"{prefix}-INITIAL_FORMS": len(existing),
+                f"{prefix}-MIN_NUM_FORMS": 0,
+                f"{prefix}-MAX_NUM_FORMS": 1000,
+            }
+        )
+        for i, row in enumerate(existing):
+            data[f"{prefix}-{i}-id"] = row.pk
+            data[f"{prefix}-{i}-question"] = question.pk
+            data[f"{prefix}-{i}-DELETE"] = "on"  # the new rows below replace them
+            for field in INLINES[prefix]:
+                value = getattr(row, field)
+                if value is not False:
+                    data[f"{prefix}-{i}-{field}"] = "on" if value is True else value
+        for i, row in enumerate(forms, start=len(existing)):
+            for field, value in row.items():
+                if value != "":
+                    data[f"{prefix}-{i}-{field}"] = value
+    return data
+
+
+def edit_data(question, **changes):
+    """The change form as it stands, with `changes` applied (answer rows replaced when given)."""
+    question = Question.objects.prefetch_related(
+        "choices", "accepted_answers", "order_items", "match_pairs"
+    ).get(pk=question.pk)
+    kwargs = dict(
+        section=question.section,
+        qtype=question.type,
+        key=question.key,
+        prompt=question.prompt,
+        explanation=question.explanation,
+        difficulty=question.difficulty,
+        status=question.status,
+        choices=[(c.text, c.is_correct) for c in question.choices.all()],
+        answers=[a.text for a in question.accepted_answers.all()],
+        items=[i.text for i in question.order_items.all()],
+        pairs=[(p.left, p.right) for p in question.match_pairs.all()],
+    )
+    kwargs.update(changes)
+    return question_data(question=question, **kwargs)
+
+
+ADD_URL = reverse("admin:catalog_question_add")
+
+
+def change_url(question):
+    return reverse("admin:catalog_question_change", args=[question.pk])
+
+
+def preview_url(question):
+    return reverse("admin:catalog_question_preview", args=[question.pk])
+
+
+# --- Who may author --------------------------------------------------------------------------------
+
+
+def test_admin_pages_load_for_a_teacher(teacher_client, starter_bank):
+    question = Question.objects.get(key="lora-q01")
+    card = Flashcard.objects.get(key="lora-c01")
+    for url in [
+        reverse("admin:index"),
+        reverse("admin:catalog_question_changelist"),
+        ADD_URL,
+        change_url(question),
+        preview_url(question),
+        reverse("admin:catalog_question_import"),
+        reverse("admin:catalog_question_export"),
+        reverse("admin:catalog_flashcard_changelist"),
+        reverse("admin:catalog_flashcard_add"),
+        reverse("admin:catalog_flashcard_change", args=[card.pk]),
+        reverse("admin:catalog_flashcard_preview", args=[card.pk]),
+        reverse("admin:catalog_section_changelist"),
+        reverse("admin:catalog_section_change", args=[Section.objects.get(key="lora").pk]),
+    ]:
+        assert teacher_client.get(url).status_code == 200, url
+
+
+def test_a_learner_is_refused_every_authoring_page(client, learner, starter_bank):
+    client.force_login(learner)
+    question = Question.objects.get(key="lora-q01")
+    for url in [
+        reverse("admin:catalog_question_changelist"),
+        change_url(question),
+        preview_url(question),
+        reverse("admin:catalog_question_import"),
+        reverse("admin:catalog_question_export"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], url
+    assert client.post(preview_url(question), {"choice": "1"}).status_code == 302
+
+
+def test_a_teacher_cannot_manage_users_or_groups(teacher_client):
+    assert teacher_client.get("/admin/accounts/user/").status_code == 403
+    assert teacher_client.get("/admin/auth/group/").status_code == 403
+    html = teacher_client.get(reverse("admin:index")).content.decode()
+    assert "/admin/accounts/user/" not in html and "/admin/auth/group/" not in html
+
+
+@pytest.mark.django_db
+def test_question_list_queries_do_not_grow_with_the_bank(teacher_client, django_assert_max_num_queries):
+    leaf = SectionFactory()
+    QuestionFactory.create_batch(3, section=leaf)
+    with django_assert_max_num_queries(12) as few:
+        assert teacher_client.get(reverse("admin:catalog_question_changelist")).status_code == 200
+    QuestionFactory.create_batch(40, section=SectionFactory())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert teacher_client.get(reverse("admin:catalog_question_changelist")).status_code == 200
+
+
+def test_flashcard_and_section_lists_have_a_fixed_number_of_queries(
+    teacher_client, starter_bank, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        assert teacher_client.get(reverse("admin:catalog_flashcard_changelist")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert teacher_client.get(reverse("admin:catalog_section_changelist")).status_code == 200
+
+
+# --- Validation ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "qtype, rows, message",
+    [
+        (
+            "single",
+            {"choices": [("甲", True), ("乙", True), ("丙", False)]},
+            "exactly one correct choice (has 2)",
+        ),
+        ("single", {"choices": [("甲", False), ("乙", False)]}, "exactly one correct choice (has 0)"),
+        ("truefalse", {"choices": [("true", True), ("false", True)]}, "exactly one correct choice (has 2)"),
+        (
+            "truefalse",
+            {"choices": [("对", True), ("错", False)]},
+            "exactly two choices, &#x27;true&#x27; and",
+        ),
+        (
+            "multiple",
+            {"choices": [("甲", True), ("乙", False), ("丙", False)]},
+            "at least two correct choices and one wrong",
+        ),
+        ("multiple", {"choices": [("甲", True), ("乙", True)]}, "at least two correct choices and one wrong"),
+        ("ordering", {"items": ["一", "二"]}, "3 to 6 items (has 2)"),
+        ("ordering", {"items": list("一二三四五六七")}, "3 to 6 items (has 7)"),
+        ("matching", {"pairs": [("甲", "A"), ("乙", "B")]}, "3 to 6 pairs (has 2)"),
+        ("fill", {}, "at least one accepted answer"),
+    ],
+)
+def test_invalid_answer_rows_are_refused_with_a_clear_message(
+    teacher_client, starter_bank, qtype, rows, message
+):
+    data = question_data(section=Section.objects.get(key="lora"), qtype=qtype, **rows)
+    response = teacher_client.post(ADD_URL, data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Question.objects.filter(key="lora-new").exists()
+
+
+def test_difficulty_must_be_1_to_5(teacher_client, starter_bank):
+    data = question_data(
+        section=Section.objects.get(key="lora"), qtype="fill", answers=["QLoRA"], difficulty=6
+    )
+    response = teacher_client.post(ADD_URL, data)
+    assert response.status_code == 200
+    assert not Question.objects.filter(key="lora-new").exists()
+
+
+def test_a_valid_question_is_created_and_logged(teacher_client, teacher, starter_bank):
+    data = question_data(
+        section=Section.objects.get(key="lora"),
+        qtype="matching",
+        pairs=[("甲", "A"), ("乙", "B"), ("丙", "C")],
+    )
+    response = teacher_client.post(ADD_URL, data)
+    assert response.status_code == 302
+    question = Question.objects.get(key="lora-new")
+    assert question.match_pairs.count() == 3 and question.version == 1
+    assert LogEntry.objects.filter(user=teacher, object_id=str(question.pk), action_flag=ADDITION).exists()
+
+
+def test_tags_are_typed_as_words_separated_by_commas(teacher_client, starter_bank):
+    data = question_data(section=Section.objects.get(key="lora"), qtype="fill", answers=["QLoRA"])
+    data["tags"] = "LoRA，量化, 微调"
+    assert teacher_client.post(ADD_URL, data).status_code == 302
+    assert Question.objects.get(key="lora-new").tags == ["LoRA", "量化", "微调"]
+    html = teacher_client.get(change_url(Question.objects.get(key="lora-new"))).content.decode()
+    assert "LoRA, 量化, 微调" in html
+
+
+def test_rows_of_another_type_are_dropped_on_save(teacher_client, starter_bank):
+    section = Section.objects.get(key="lora")
+    data = question_data(
+        section=section, qtype="fill", answers=["QLoRA"], choices=[("甲", True), ("乙", False)]
+    )
+    assert teacher_client.post(ADD_URL, data).status_code == 302
+    question = Question.objects.get(key="lora-new")
+    assert question.choices.count() == 0 and question.accepted_answers.count() == 1
+
+
+# --- Versions --------------------------------------------------------------------------------------
+
+
+def test_editing_the_prompt_makes_a_new_version_and_keeps_the_old_one(teacher_client, teacher, starter_bank):
+    question = Question.objects.get(key="lora-q02")
+    response = teacher_client.post(change_url(question), edit_data(question, prompt="改过的 ____ 问题。"))
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.version == 2
+    old = QuestionVersion.objects.get(question=question)
+    assert old.number == 1 and old.replaced_by == teacher
+    assert old.content["prompt"] == "在 4-bit 量化模型上做 LoRA 的方法叫 ____。"
+    assert old.content["answers"] == ["QLoRA", "Quantized LoRA"]
+    html = teacher_client.get(change_url(question)).content.decode()
+    assert "在 4-bit 量化模型上做 LoRA 的方法叫 ____。" in html  # the earlier version, shown to the teacher
+    assert 'data-testid="version"' in html
+
+
+def test_changing_what_counts_as_right_makes_a_new_version(teacher_client, starter_bank):
+    question = Question.objects.get(key="history-q01")
+    response = teacher_client.post(
+        change_url(question), edit_data(question, choices=[("2012", False), ("2006", True), ("2017", False)])
+    )
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.version == 2
+    assert question.choices.get(is_correct=True).text == "2006"
+
+
+def test_editing_only_the_explanation_or_difficulty_keeps_the_version(teacher_client, starter_bank):
+    question = Question.objects.get(key="lora-q02")
+    response = teacher_client.post(
+        change_url(question), edit_data(question, explanation="新的解释。", difficulty=4)
+    )
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert (question.version, question.explanation, question.difficulty) == (1, "新的解释。", 4)
+    assert not QuestionVersion.objects.exists()
+
+
+def test_every_edit_is_in_the_admin_log(teacher_client, teacher, starter_bank):
+    question = Question.objects.get(key="lora-q02")
+    teacher_client.post(change_url(question), edit_data(question, explanation="新的解释。"))
+    assert LogEntry.objects.filter(user=teacher, object_id=str(question.pk), action_flag=CHANGE).exists()
+
+
+# --- Preview ---------------------------------------------------------------------------------------
+
+
+def row_counts():
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.label not in ("sessions.Session",)
+    }
+
+
+def test_preview_marks_an_answer_and_records_nothing(teacher_client, starter_bank):
+    question = Question.objects.get(key="history-q01")
+    right = question.choices.get(is_correct=True)
+    wrong = question.choices.filter(is_correct=False).first()
+    before = row_counts()
+    html = teacher_client.post(preview_url(question), {"choice": right.pk}).content.decode()
+    assert 'data-correct="true"' in html
+    html = teacher_client.post(preview_url(question), {"choice": wrong.pk}).content.decode()
+    assert 'data-correct="false"' in html
+    assert "AlexNet 在 2012 年取胜" in html  # the explanation, after answering
+    assert row_counts() == before
+
+
+def answer_for(question):
+    """The right answer, as the preview form posts it."""
+    if question.type in ("single", "truefalse"):
+        return {"choice": question.choices.get(is_correct=True).pk}
+    if question.type == "multiple":
+        return {"choice": [c.pk for c in question.choices.filter(is_correct=True)]}
+    if question.type == "fill":
+        return {"answer": question.accepted_answers.first().text}
+    if question.type == "ordering":
+        return {f"position-{item.pk}": n for n, item in enumerate(question.order_items.all(), 1)}
+    return {f"match-{pair.pk}": pair.pk for pair in question.match_pairs.all()}
+
+
+def test_every_type_can_be_answered_in_the_preview(teacher_client, starter_bank):
+    types = set()
+    for question in Question.objects.all():
+        html = teacher_client.post(preview_url(question), answer_for(question)).content.decode()
+        assert 'data-correct="true"' in html, question.key
+        types.add(question.type)
+    assert types == {"single", "multiple", "truefalse", "fill", "ordering", "matching"}
+
+
+def test_preview_shows_the_inputs_a_learner_gets(teacher_client, starter_bank):
+    html = teacher_client.get(preview_url(Question.objects.get(key="lora-q02"))).content.decode()
+    assert 'name="answer"' in html and '<label for="answer-text">' in html
+    html = teacher_client.get(preview_url(Question.objects.get(key="history-q03"))).content.decode()
+    assert html.count('name="match-') == 3
+
+
+def test_an_incomplete_answer_is_explained_not_marked(teacher_client, starter_bank):
+    question = Question.objects.get(key="history-q02")
+    items = list(question.order_items.all())
+    html = teacher_client.post(preview_url(question), {f"position-{i.pk}": 1 for i in items}).content.decode()
+    assert 'data-testid="verdict"' not in html
+    assert 'class="message error"' in html
+
+
+def test_preview_answers_in_place_for_htmx(teacher_client, starter_bank):
+    question = Question.objects.get(key="lora-q02")
+    response = teacher_client.post(preview_url(question), {"answer": "qlora"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html and 'id="result"' in html and 'data-correct="true"' in html
+
+
+def test_drafts_can_be_previewed(teacher_client, starter_bank):
+    question = Question.objects.get(key="lora-q02")
+    Question.objects.filter(pk=question.pk).update(status=Status.DRAFT)
+    assert teacher_client.get(preview_url(question)).status_code == 200
+
+
+# --- Actions ---------------------------------------------------------------------------------------
+
+
+def act(client, action, objects, url=None, follow=False, **extra):
+    url = url or reverse("admin:catalog_question_changelist")
+    return client.post(
+        url, {"action": action, "_selected_action": [o.pk for o in objects], **extra}, follow=follow
+    )
+
+
+def test_unpublish_and_publish_are_logged(teacher_client, teacher, starter_bank):
+    questions = list(Question.objects.filter(section__key="lora"))
+    act(teacher_client, "unpublish", questions)
+    assert set(Question.objects.filter(section__key="lora").values_list("status", flat=True)) == {
+        Status.DRAFT
+    }
+    act(teacher_client, "publish", questions)
+    assert set(Question.objects.filter(section__key="lora").values_list("status", flat=True)) == {
+        Status.PUBLISHED
+    }
+    assert (
+        LogEntry.objects.filter(user=teacher, action_flag=CHANGE, change_message="Unpublished.").count() == 2
+    )
+    assert LogEntry.objects.filter(user=teacher, action_flag=CHANGE, change_message="Published.").count() == 2
+
+
+def test_publishing_twice_changes_and_logs_once(teacher_client, teacher, starter_bank):
+    question = Question.objects.get(key="lora-q01")
+    Question.objects.filter(pk=question.pk).update(status=Status.DRAFT)
+    act(teacher_client, "publish", [question])
+    act(teacher_client, "publish", [question])
+    assert LogEntry.objects.filter(user=teacher, change_message="Published.").count() == 1
+
+
+def test_duplicate_makes_a_draft_copy_with_its_answers(teacher_client, teacher, starter_bank):
+    original = Question.objects.get(key="history-q03")
+    act(teacher_client, "duplicate", [original])
+    copy = Question.objects.get(key="history-q03-copy")
+    assert copy.status == Status.DRAFT and copy.version == 1
+    assert [(p.left, p.right) for p in copy.match_pairs.all()] == [
+        (p.left, p.right) for p in original.match_pairs.all()
+    ]
+    act(teacher_client, "duplicate", [original])
+    assert Question.objects.filter(key="history-q03-copy-2").exists()
+    assert LogEntry.objects.filter(user=teacher, action_flag=ADDITION, object_id=str(copy.pk)).exists()
+
+
+def test_move_asks_for_the_section_then_moves(teacher_client, teacher, starter_bank):
+    questions = list(Question.objects.filter(section__key="lora"))
+    response = act(teacher_client, "move", questions)
+    assert response.status_code == 200 and 'name="section"' in response.content.decode()
+    parallel = Section.objects.get(key="parallel")
+    response = act(teacher_client, "move", questions, apply="1", section=parallel.pk)
+    assert response.status_code == 302
+    assert Question.objects.filter(section__key="lora").count() == 0
+    assert all(q.version == 1 for q in Question.objects.filter(pk__in=[q.pk for q in questions]))
+    assert LogEntry.objects.filter(user=teacher, change_message="Moved to section parallel.").count() == 2
+
+
+def test_move_refuses_a_section_with_subsections(teacher_client, starter_bank):
+    questions = list(Question.objects.filter(section__key="lora"))
+    act(teacher_client, "move", questions, apply="1", section=Section.objects.get(key="tuning").pk)
+    assert Question.objects.filter(section__key="lora").count() == 2
+
+
+def test_export_selected(teacher_client, starter_bank):
+    questions = list(Question.objects.filter(section__key="lora"))
+    response = act(teacher_client, "export_gift", questions)
+    assert response["Content-Disposition"] == 'attachment; filename="questions.gift"'
+    assert "::lora-q01::" in response.content.decode()
+    response = act(teacher_client, "export_yaml", questions)
+    assert response.content.decode().startswith("section: tuning\n")
+    response = act(teacher_client, "export_yaml", list(Question.objects.all()), follow=True)
+    assert "one top-level section" in response.content.decode()
+
+
+def test_flashcard_actions(teacher_client, starter_bank):
+    cards = list(Flashcard.objects.filter(section__key="lora"))
+    url = reverse("admin:catalog_flashcard_changelist")
+    act(teacher_client, "unpublish", cards, url=url)
+    assert Flashcard.objects.get(key="lora-c01").status == Status.DRAFT
+    act(teacher_client, "duplicate", cards, url=url)
+    assert Flashcard.objects.filter(key="lora-c01-copy", status=Status.DRAFT).exists()
+    response = act(teacher_client, "export_csv", cards, url=url)
+    assert "LoRA 训练什么?" in response.content.decode("utf-8-sig")
+
+
+def test_export_page_downloads(teacher_client, starter_bank):
+    url = reverse("admin:catalog_question_export")
+    lora = Section.objects.get(key="lora")
+    assert (
+        teacher_client.get(url, {"format": "yaml", "section": lora.pk})
+        .content.decode()
+        .startswith("section: tuning")
+    )
+    assert teacher_client.get(url, {"format": "yaml"})["Content-Type"] == "application/zip"
+    assert (
+        "$CATEGORY: lora" in teacher_client.get(url, {"format": "gift", "section": lora.pk}).content.decode()
+    )
+
+
+def test_sections_can_be_reordered_from_the_list(teacher_client, starter_bank):
+    sections = list(Section.objects.order_by("order"))
+    data = {"form-TOTAL_FORMS": len(sections), "form-INITIAL_FORMS": len(sections), "_save": "Save"}
+    for i, section in enumerate(sections):
+        data[f"form-{i}-id"] = section.pk
+        data[f"form-{i}-order"] = 100 - i
+    assert teacher_client.post(reverse("admin:catalog_section_changelist"), data).status_code == 302
+    assert list(Section.objects.order_by("order")) == sections[::-1]
+
+
+# --- Import from the admin -------------------------------------------------------------------------
+
+GIFT_TEXT = "::lora-admin-1::LoRA 冻结原权重吗?{T}\n\n::lora-admin-2::QLoRA 用几位量化?{=4 =4-bit}\n"
+
+
+def upload(client, text, name="bank.gift", **options):
+    return client.post(
+        reverse("admin:catalog_question_import"),
+        {"file": SimpleUploadedFile(name, text.encode("utf-8")), "section": "lora", **options},
+    )
+
+
+def confirm(client, response):
+    form = response.context["confirm"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data["draft"] = "True" if data["draft"] else ""
+    data["update"] = "True" if data["update"] else ""
+    return client.post(reverse("admin:catalog_question_import"), {**data, "confirm": "1"})
+
+
+def test_admin_import_previews_then_creates_on_confirm(teacher_client, teacher, starter_bank):
+    response = upload(teacher_client, GIFT_TEXT)
+    html = response.content.decode()
+    assert "2 to create, 0 to update, 0 unchanged, 0 not imported." in html
+    assert 'data-testid="confirm-import"' in html
+    assert not Question.objects.filter(key__startswith="lora-admin").exists()
+    response = confirm(teacher_client, response)
+    assert response.status_code == 302
+    assert Question.objects.filter(key__startswith="lora-admin", status=Status.PUBLISHED).count() == 2
+    assert (
+        LogEntry.objects.filter(
+            user=teacher, action_flag=ADDITION, change_message="Imported from bank.gift."
+        ).count()
+        == 2
+    )
+
+
+def test_confirming_twice_imports_once(teacher_client, starter_bank):
+    preview = upload(teacher_client, GIFT_TEXT)
+    confirm(teacher_client, preview)
+    response = confirm(teacher_client, preview)
+    assert response.status_code == 302
+    assert Question.objects.filter(key__startswith="lora-admin").count() == 2
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("Nothing to import" in m for m in messages)
+
+
+def test_admin_import_as_drafts(teacher_client, starter_bank):
+    confirm(teacher_client, upload(teacher_client, GIFT_TEXT, draft="on"))
+    assert set(Question.objects.filter(key__startswith="lora-admin").values_list("status", flat=True)) == {
+        Status.DRAFT
+    }
+
+
+def test_admin_import_of_a_bad_file_lists_problems_and_offers_no_confirm(teacher_client, starter_bank):
+    html = upload(teacher_client, "::a::好?{=对 ~错}\n\n::b::坏?{=对 ~错\n").content.decode()
+    assert "line 3: the answer block opened with" in html
+    assert 'data-testid="confirm-import"' not in html
+    assert not Question.objects.filter(title__in=["a", "b"]).exists()
+
+
+def test_admin_import_reports_existing_keys_without_update(teacher_client, starter_bank):
+    confirm(teacher_client, upload(teacher_client, GIFT_TEXT))
+    changed = GIFT_TEXT.replace("{T}", "{F}")
+    html = upload(teacher_client, changed).content.decode()
+    assert "0 to create, 0 to update, 1 unchanged, 1 not imported." in html
+    response = upload(teacher_client, changed, update="on")
+    assert "new version" in response.content.decode()
+    confirm(teacher_client, response)
+    assert Question.objects.get(key="lora-admin-1").version == 2
+
+
+def test_admin_import_of_flashcards_csv(teacher_client, starter_bank):
+    response = upload(teacher_client, "front,back\n新正面,新背面\n", name="cards.csv")
+    assert confirm(teacher_client, response)["Location"] == reverse("admin:catalog_flashcard_changelist")
+    assert Flashcard.objects.get(front="新正面").section.key == "lora"

@@ -1,0 +1,256 @@
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from quizapp.catalog.models import Question, QuestionVersion, Status
+
+GIFT = Path(__file__).parent / "gift"
+
+
+def run_import(path, *args):
+    out, err = StringIO(), StringIO()
+    call_command("import_questions", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue()
+
+
+def import_fails(path, *args):
+    err = StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_questions", str(path), *args, stdout=StringIO(), stderr=err)
+    return err.getvalue()
+
+
+def by_title(title):
+    return Question.objects.prefetch_related("choices", "accepted_answers", "match_pairs").get(title=title)
+
+
+@pytest.fixture
+def constructs(starter_bank):
+    out = run_import(GIFT / "every_construct.gift", "--section", "lora")
+    return out
+
+
+def test_every_construct_is_imported_as_the_matching_type(constructs):
+    assert "questions:   15 created" in constructs
+    kinds = {
+        title: by_title(title).type
+        for title in ["多选", "真假", "假", "简答", "配对", "数值", "容差", "转义", "张量"]
+    }
+    assert kinds == {
+        "多选": "multiple",
+        "真假": "truefalse",
+        "假": "truefalse",
+        "简答": "fill",
+        "配对": "matching",
+        "数值": "fill",
+        "容差": "fill",
+        "转义": "single",
+        "张量": "fill",
+    }
+    assert Question.objects.get(key="lora-gift-single").type == "single"
+
+
+def test_imported_questions_are_published_and_authored(constructs):
+    question = Question.objects.get(key="lora-gift-single")
+    assert question.status == Status.PUBLISHED
+    assert question.origin == "authored"
+    assert question.section.key == "lora"
+
+
+def test_single_choice_keeps_its_right_answer_and_feedback(constructs):
+    question = Question.objects.get(key="lora-gift-single")
+    assert [(c.text, c.is_correct) for c in question.choices.all()] == [
+        ("低秩分解矩阵", True),
+        ("全部参数", False),
+        ("只有偏置项", False),
+    ]
+    assert question.explanation.startswith("LoRA 冻结原权重,只训练**低秩矩阵**。")
+    assert "不对:那是全量微调。" in question.explanation
+    right = question.choices.get(is_correct=True)
+    assert question.check_answer(right.pk).correct
+
+
+def test_percent_weights_make_a_multiple_choice_question(constructs):
+    question = by_title("多选")
+    assert {(c.text, c.is_correct) for c in question.choices.all()} == {
+        ("LoRA", True),
+        ("Prefix Tuning", True),
+        ("全量微调", False),
+    }
+
+
+def test_true_false_short_and_long_forms(constructs):
+    assert by_title("真假").choices.get(is_correct=True).text == "true"
+    false = by_title("假")
+    assert false.choices.get(is_correct=True).text == "false"
+    assert false.explanation == "只更新低秩矩阵。"
+
+
+def test_short_answer_becomes_fill_in_without_partial_credit_forms(constructs):
+    question = by_title("简答")
+    assert [a.text for a in question.accepted_answers.all()] == ["QLoRA", "Quantized LoRA"]
+    assert question.check_answer("qlora").correct
+
+
+def test_missing_word_form_puts_a_blank_where_the_block_was(constructs):
+    question = Question.objects.get(prompt__startswith="LoRA 的全称是")
+    assert question.prompt == "LoRA 的全称是 ____ ,它冻结原权重。"
+    assert question.type == "fill"
+
+
+def test_matching_pairs(constructs):
+    assert [(p.left, p.right) for p in by_title("配对").match_pairs.all()] == [
+        ("LoRA", "低秩矩阵"),
+        ("QLoRA", "4-bit 量化"),
+        ("全量微调", "更新全部参数"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "title, accepted",
+    [
+        ("数值", ["2021"]),
+        ("容差", ["174", "175", "176"]),
+        ("区间", ["7"]),
+        ("多个数值", ["3.14"]),
+        ("小数容差", ["2.718"]),
+    ],
+)
+def test_numerical_becomes_fill_in_with_the_accepted_forms(constructs, title, accepted):
+    assert [a.text for a in by_title(title).accepted_answers.all()] == accepted
+
+
+def test_escapes_become_the_literal_characters(constructs):
+    question = by_title("转义")
+    assert question.prompt == "数学里 {a} 表示集合;1 = 1 成立 # 注释 ~ 波浪 a:b 比例,反斜杠 \\ 保留。"
+    assert [c.text for c in question.choices.all()] == ["对=的", "错~的"]
+
+
+def test_escaped_newline_and_answers_on_their_own_lines(constructs):
+    assert by_title("多行").prompt == "第一行\n第二行"
+
+
+def test_category_maps_to_a_section_by_title(constructs):
+    assert by_title("张量").section.key == "parallel"
+
+
+def test_unsupported_types_are_listed_as_skipped_with_their_line(constructs):
+    assert "line 54: an essay question" in constructs
+    assert "line 56: a description" in constructs
+    assert not Question.objects.filter(prompt__contains="谈谈你对").exists()
+
+
+def test_dropped_partial_credit_is_noted(constructs):
+    assert "line 22: note: '量化 LoRA' earns partial credit" in constructs
+
+
+def test_windows_line_endings(starter_bank):
+    assert b"\r\n" in (GIFT / "windows_line_endings.gift").read_bytes()
+    run_import(GIFT / "windows_line_endings.gift", "--section", "lora")
+    question = Question.objects.get(key="lora-gift-crlf")
+    assert question.prompt == "Windows 换行的问题?"
+    assert [c.text for c in question.choices.all()] == ["对", "错"]
+    assert by_title("第二题").type == "truefalse"
+
+
+def test_byte_order_mark_is_ignored(starter_bank, tmp_path):
+    path = tmp_path / "bom.gift"
+    path.write_bytes("\ufeff::lora-bom::带 BOM 的文件?{T}\n".encode("utf-8"))
+    run_import(path, "--section", "lora")
+    assert Question.objects.get(key="lora-bom").prompt == "带 BOM 的文件?"
+
+
+def test_dry_run_writes_nothing(starter_bank):
+    before = Question.objects.count()
+    out = run_import(GIFT / "every_construct.gift", "--section", "lora", "--dry-run")
+    assert "15 would be created" in out
+    assert Question.objects.count() == before
+
+
+def test_draft_flag_imports_drafts(starter_bank):
+    run_import(GIFT / "windows_line_endings.gift", "--section", "lora", "--draft")
+    assert set(
+        Question.objects.filter(section__key="lora", origin="authored").values_list("status", flat=True)
+    ) == {Status.DRAFT}
+
+
+def test_unclosed_brace_names_its_line_and_writes_nothing(starter_bank):
+    before = Question.objects.count()
+    err = import_fails(GIFT / "unclosed_brace.gift", "--section", "lora")
+    assert "line 4: the answer block opened with '{' is never closed with '}'" in err
+    assert Question.objects.count() == before
+
+
+def test_every_problem_is_reported_with_its_line(starter_bank):
+    err = import_fails(GIFT / "several_problems.gift")
+    for expected in [
+        "line 1: no answer is right",
+        "line 3: a matching question needs 3 to 6 pairs (has 2)",
+        "line 5: more than one '=' answer",
+        "line 7: '}' without an opening '{'",
+        "line 9: the title opened with '::' is never closed",
+        "line 11: category '不存在的分类' names no section",
+    ]:
+        assert expected in err
+    assert not Question.objects.filter(origin="authored").exists()
+
+
+def test_questions_before_any_section_are_a_problem(starter_bank, tmp_path):
+    path = tmp_path / "nosection.gift"
+    path.write_text("问题?{=对 ~错}\n", encoding="utf-8")
+    assert "line 1: no section" in import_fails(path)
+
+
+def test_section_with_subsections_is_refused(starter_bank):
+    assert "section 'tuning' has subsections" in import_fails(
+        GIFT / "windows_line_endings.gift", "--section", "tuning"
+    )
+
+
+def test_reimporting_the_same_file_changes_nothing(constructs):
+    out = run_import(GIFT / "every_construct.gift", "--section", "lora")
+    assert "questions:   0 created, 0 updated, 15 unchanged, 0 rejected" in out
+
+
+def test_a_changed_question_is_reported_not_overwritten_without_update(starter_bank, tmp_path):
+    path = tmp_path / "q.gift"
+    path.write_text("::lora-mine::LoRA 冻结原权重吗?{T}\n", encoding="utf-8")
+    run_import(path, "--section", "lora")
+    path.write_text("::lora-mine::LoRA 冻结原权重吗?{F}\n", encoding="utf-8")
+    out = run_import(path, "--section", "lora")
+    assert "line 1: question lora-mine not imported: a question with this key exists and differs" in out
+    assert Question.objects.get(key="lora-mine").choices.get(is_correct=True).text == "true"
+
+
+def test_update_changes_in_place_and_keeps_the_old_version(starter_bank, tmp_path):
+    path = tmp_path / "q.gift"
+    path.write_text("::lora-mine::LoRA 冻结原权重吗?{T}\n", encoding="utf-8")
+    run_import(path, "--section", "lora")
+    pk = Question.objects.get(key="lora-mine").pk
+    path.write_text("::lora-mine::LoRA 冻结原权重吗?{F}\n", encoding="utf-8")
+    assert "1 updated" in run_import(path, "--section", "lora", "--update")
+    question = Question.objects.get(key="lora-mine")
+    assert question.pk == pk
+    assert question.version == 2
+    assert question.choices.get(is_correct=True).text == "false"
+    old = QuestionVersion.objects.get(question=question)
+    assert old.number == 1 and ["true", True] in old.content["choices"]
+
+
+def test_keys_are_stable_for_questions_without_a_key_like_title(starter_bank, tmp_path):
+    path = tmp_path / "q.gift"
+    path.write_text("::一个标题::问题?{=对 ~错}\n", encoding="utf-8")
+    run_import(path, "--section", "lora")
+    key = Question.objects.get(title="一个标题").key
+    assert key.startswith("lora-g")
+    Question.objects.get(key=key).delete()
+    run_import(path, "--section", "lora")
+    assert Question.objects.get(title="一个标题").key == key
+
+
+def test_the_same_title_twice_in_a_file_is_a_problem(starter_bank, tmp_path):
+    path = tmp_path / "q.gift"
+    path.write_text("::重复::问题一?{T}\n\n::重复::问题二?{F}\n", encoding="utf-8")
+    assert "line 3: question key" in import_fails(path, "--section", "lora")
