@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgressConfig(AppConfig):
+    name = "quizapp.progress"
+    verbose_name = _("Progress")
+
+    def ready(self):
+        from quizapp.cards.signals import review_recorded, review_undone
+        from quizapp.quizzes.signals import answer_recorded
+
+        from . import rollups
+
+        answer_recorded.connect(rollups.on_answer_recorded, dispatch_uid="progress.answer")
+        review_recorded.connect(rollups.on_review_recorded, dispatch_uid="progress.review")
+        review_undone.connect(rollups.on_review_undone, dispatch_uid="progress.undo")

@@ -1,0 +1,245 @@
+"""What a learner's dashboard shows, read from rollups and per-card state only: a fixed number of queries,
+whatever the length of the learner's history."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+
+from quizapp.cards.models import CardState, Phase
+from quizapp.cards.queue import counts_today, scope_for, study_day
+from quizapp.catalog.models import Flashcard, Section, Status
+from quizapp.quizzes.models import Attempt, MasteryState
+
+from .models import DailyActivity, SectionDay, SectionProgress
+
+HEATMAP_DAYS = 365
+FORECAST_DAYS = 30
+RETENTION_DAYS = 30
+ACCURACY_WEEKS = 26
+
+
+@dataclass
+class SectionRow:
+    section: Section
+    mastery: float = 0.0
+    state: str = MasteryState.NOT_STARTED
+    answers: int = 0
+    correct: int = 0
+    lapses: int = 0
+    cards: dict = field(default_factory=lambda: {"new": 0, "learning": 0, "review": 0, "suspended": 0})
+    last_activity: object = None
+
+    @property
+    def percent(self) -> int:
+        return round(self.mastery * 100)
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.answers if self.answers else None
+
+
+@dataclass
+class Part:
+    section: Section
+    rows: list
+
+    @property
+    def mastery(self) -> float:
+        return sum(r.mastery for r in self.rows) / len(self.rows) if self.rows else 0.0
+
+    @property
+    def percent(self) -> int:
+        return round(self.mastery * 100)
+
+
+@dataclass
+class Day:
+    date: date
+    count: int
+    level: int  # 0-4, for the heatmap colour
+
+
+@dataclass
+class Week:
+    start: date
+    answers: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.answers if self.answers else None
+
+
+@dataclass
+class Dashboard:
+    parts: list
+    weakest: list
+    open_attempt: Attempt | None
+    days: list  # Day, oldest first, exactly HEATMAP_DAYS
+    current_streak: int
+    longest_streak: int
+    active_days: int
+    due_today: object  # cards.queue.Counts
+    forecast: list  # (date, count), FORECAST_DAYS
+    retention: float | None
+    retention_reviews: int
+    card_states: dict
+    weeks: list  # Week, oldest first
+    totals: dict
+
+    @property
+    def retention_percent(self) -> float | None:
+        return None if self.retention is None else round(self.retention * 100, 1)
+
+
+def section_rows(learner) -> list[SectionRow]:
+    """Every leaf section in document order with the learner's rollup and card counts (3 queries)."""
+    leaves = list(Section.objects.leaves().select_related("parent").order_by("order"))
+    rows = {s.pk: SectionRow(section=s) for s in leaves}
+    for p in SectionProgress.objects.filter(learner=learner):
+        row = rows.get(p.section_id)
+        if row:
+            row.mastery, row.state, row.answers, row.correct = p.mastery, p.state, p.answers, p.correct
+            row.lapses, row.last_activity = p.lapses, p.last_activity
+    started = Counter()
+    states = (CardState.objects.filter(learner=learner, flashcard__status=Status.PUBLISHED)
+              .values("flashcard__section_id", "state", "suspended").annotate(n=Count("pk")))
+    totals = dict(Flashcard.objects.published().values_list("section_id").annotate(n=Count("pk")))
+    for item in states:
+        row = rows.get(item["flashcard__section_id"])
+        if row is None:
+            continue
+        if item["suspended"]:
+            bucket = "suspended"
+        elif item["state"] == Phase.REVIEW:
+            bucket = "review"
+        elif item["state"] == Phase.NEW:
+            bucket = "new"
+        else:
+            bucket = "learning"
+        if bucket != "new":
+            row.cards[bucket] += item["n"]
+            started[row.section.pk] += item["n"]
+    for pk, row in rows.items():
+        row.cards["new"] = max(0, totals.get(pk, 0) - started[pk])
+    return list(rows.values())
+
+
+def group_parts(rows: list[SectionRow]) -> list[Part]:
+    parts: dict = {}
+    for row in rows:
+        top = row.section.parent or row.section
+        parts.setdefault(top.pk, Part(section=top, rows=[])).rows.append(row)
+    return list(parts.values())
+
+
+def weakest_sections(rows: list[SectionRow], n: int = 3) -> list[SectionRow]:
+    """The sections to practise next: started but not mastered, lowest mastery first; then unstarted ones."""
+    started = [r for r in rows if r.state == MasteryState.LEARNING]
+    fresh = [r for r in rows if r.state == MasteryState.NOT_STARTED]
+    return (sorted(started, key=lambda r: (r.mastery, r.section.order)) + fresh)[:n]
+
+
+def activity_days(year: list[DailyActivity], today: date) -> list[Day]:
+    first = today - timedelta(days=HEATMAP_DAYS - 1)
+    counts = {a.day: a.activity for a in year}
+    top = max(counts.values(), default=0)
+    days = []
+    for i in range(HEATMAP_DAYS):
+        d = first + timedelta(days=i)
+        c = counts.get(d, 0)
+        level = 0 if c == 0 else min(4, 1 + int(3 * c / top)) if top else 0
+        days.append(Day(date=d, count=c, level=level))
+    return days
+
+
+def streaks(days: list[Day]) -> tuple[int, int]:
+    """(current, longest) runs of days with activity. The current streak survives a today with nothing yet."""
+    longest = run = 0
+    for d in days:
+        run = run + 1 if d.count else 0
+        longest = max(longest, run)
+    current = 0
+    for d in reversed(days[:-1] if days and not days[-1].count else days):
+        if not d.count:
+            break
+        current += 1
+    return current, longest
+
+
+def due_forecast(learner, now) -> list[tuple[date, int]]:
+    """Cards falling due on each of the next FORECAST_DAYS study days (today includes overdue ones)."""
+    day = study_day(learner, now)
+    horizon = day.end + timedelta(days=FORECAST_DAYS - 1)
+    dues = CardState.objects.filter(
+        learner=learner, suspended=False, flashcard__status=Status.PUBLISHED, due__lt=horizon
+    ).exclude(state=Phase.NEW).values_list("due", flat=True)
+    counts = Counter(max(0, (study_day(learner, d).date - day.date).days) for d in dues)
+    return [(day.date + timedelta(days=i), counts.get(i, 0)) for i in range(FORECAST_DAYS)]
+
+
+def weekly_accuracy(days_rows, today: date) -> list[Week]:
+    monday = today - timedelta(days=today.weekday())
+    weeks = [Week(start=monday - timedelta(weeks=ACCURACY_WEEKS - 1 - i), answers=0, correct=0)
+             for i in range(ACCURACY_WEEKS)]
+    first = weeks[0].start
+    for a in days_rows:
+        if a.day >= first:
+            w = weeks[(a.day - first).days // 7]
+            w.answers += a.answers
+            w.correct += a.correct
+    return weeks
+
+
+def learner_dashboard(learner, now=None) -> Dashboard:
+    now = now or timezone.now()
+    today = study_day(learner, now).date
+    rows = section_rows(learner)
+    year = list(DailyActivity.objects.filter(
+        learner=learner, day__gt=today - timedelta(days=HEATMAP_DAYS), day__lte=today))
+    days = activity_days(year, today)
+    current, longest = streaks(days)
+    window = [a for a in year if a.day > today - timedelta(days=RETENTION_DAYS)]
+    recall = sum(a.recall_reviews for a in window)
+    card_states = Counter()
+    for row in rows:
+        card_states.update(row.cards)
+    answers = sum(r.answers for r in rows)
+    return Dashboard(
+        parts=group_parts(rows),
+        weakest=weakest_sections(rows),
+        open_attempt=Attempt.objects.open().filter(learner=learner).first(),
+        days=days,
+        current_streak=current,
+        longest_streak=longest,
+        active_days=sum(1 for d in days if d.count),
+        due_today=counts_today(learner, scope_for(None), now),
+        forecast=due_forecast(learner, now),
+        retention=sum(a.recalled for a in window) / recall if recall else None,
+        retention_reviews=recall,
+        card_states=dict(card_states),
+        weeks=weekly_accuracy(year, today),
+        totals={
+            "answers": answers,
+            "correct": sum(r.correct for r in rows),
+            "mastered": sum(1 for r in rows if r.state == MasteryState.MASTERED),
+            "sections": len(rows),
+        },
+    )
+
+
+def section_history(learner, section, now=None, weeks: int = 12) -> list[Week]:
+    """A learner's weekly answers and accuracy in one section over the last `weeks` weeks (one query)."""
+    today = study_day(learner, now or timezone.now()).date
+    monday = today - timedelta(days=today.weekday())
+    result = [Week(start=monday - timedelta(weeks=weeks - 1 - i), answers=0, correct=0) for i in range(weeks)]
+    rows = SectionDay.objects.filter(learner=learner, section=section, day__gte=result[0].start).values_list(
+        "day", "answers", "correct")
+    for day, answers, correct in rows:
+        w = result[(day - result[0].start).days // 7]
+        w.answers += answers
+        w.correct += correct
+    return result

@@ -1,0 +1,105 @@
+"""Rollups: the data behind every dashboard, kept in step with the history (quizzes' Responses and cards'
+Reviews) in the same transaction that writes the history, and recomputable from it (rebuild_progress).
+
+Counts only ever change with F() expressions, and every row is unique per its key, so concurrent writers
+neither lose updates nor duplicate rows."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from quizapp.catalog.models import Question, Section
+from quizapp.quizzes.models import MasteryState
+
+
+class SectionProgress(models.Model):
+    """One learner in one leaf section: quiz answers, flashcard reviews, and mastery as the quiz engine
+    last computed it (quizzes.LearnerSkill is its source of truth)."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="section_progress")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    answers = models.PositiveIntegerField(_("answers"), default=0)
+    correct = models.PositiveIntegerField(_("correct answers"), default=0)
+    reviews = models.PositiveIntegerField(_("flashcard reviews"), default=0)
+    lapses = models.PositiveIntegerField(_("lapses"), default=0)
+    mastery = models.FloatField(_("mastery"), default=0.0)
+    mastery_peak = models.FloatField(_("highest mastery"), default=0.0)
+    state = models.CharField(_("state"), max_length=16, choices=MasteryState.choices, default=MasteryState.NOT_STARTED)
+    last_activity = models.DateTimeField(_("last activity"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("section progress")
+        verbose_name_plural = _("section progress")
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "section"], name="sectionprogress_one_per_section"),
+            models.CheckConstraint(condition=Q(correct__lte=F("answers")), name="sectionprogress_correct_within"),
+            models.CheckConstraint(condition=Q(mastery__gte=0, mastery__lte=1), name="sectionprogress_mastery_0_1"),
+        ]
+
+
+class DailyActivity(models.Model):
+    """One learner on one study day (04:00 to 04:00 in the learner's time zone, as the flashcards count)."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_activity")
+    day = models.DateField(_("day"))
+    answers = models.PositiveIntegerField(_("answers"), default=0)
+    correct = models.PositiveIntegerField(_("correct answers"), default=0)
+    reviews = models.PositiveIntegerField(_("flashcard reviews"), default=0)
+    # Reviews of cards in the review phase, and how many of those were recalled (not "Again"): true retention.
+    recall_reviews = models.PositiveIntegerField(default=0)
+    recalled = models.PositiveIntegerField(default=0)
+    study_ms = models.PositiveBigIntegerField(_("time studied (ms)"), default=0)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("daily activity")
+        verbose_name_plural = _("daily activity")
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "day"], name="dailyactivity_one_per_day"),
+            models.CheckConstraint(condition=Q(correct__lte=F("answers")), name="dailyactivity_correct_within"),
+            models.CheckConstraint(condition=Q(recalled__lte=F("recall_reviews")), name="dailyactivity_recalled_within"),
+        ]
+
+    @property
+    def activity(self) -> int:
+        return self.answers + self.reviews
+
+
+class SectionDay(models.Model):
+    """One learner's quiz answers in one section on one study day: the section page's history."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    answers = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "section", "day"], name="sectionday_one_per_day"),
+            models.CheckConstraint(condition=Q(correct__lte=F("answers")), name="sectionday_correct_within"),
+        ]
+
+
+class ItemStats(models.Model):
+    """One version of a question over all learners: how often answered, and first answers right."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="item_stats")
+    version = models.PositiveIntegerField(_("version"))
+    attempts = models.PositiveIntegerField(_("answers"), default=0)
+    first_attempts = models.PositiveIntegerField(_("first answers"), default=0)
+    first_correct = models.PositiveIntegerField(_("right first answers"), default=0)
+
+    class Meta:
+        verbose_name = _("item statistics")
+        verbose_name_plural = _("item statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "version"], name="itemstats_one_per_version"),
+            models.CheckConstraint(condition=Q(first_correct__lte=F("first_attempts")), name="itemstats_correct_within"),
+            models.CheckConstraint(condition=Q(first_attempts__lte=F("attempts")), name="itemstats_first_within"),
+        ]
+
+    @property
+    def facility(self) -> float | None:
+        return self.first_correct / self.first_attempts if self.first_attempts else None

@@ -1,0 +1,135 @@
+"""Recomputing every rollup from the raw history (quizzes' Responses, cards' Reviews, the engine's
+LearnerSkill), comparing with what is stored, and correcting any difference in one transaction."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from quizapp.accounts.models import User
+from quizapp.cards.models import Review
+from quizapp.cards.queue import study_day
+from quizapp.quizzes.models import LearnerSkill, Response
+
+from .models import DailyActivity, ItemStats, SectionDay, SectionProgress
+from .rollups import review_facts
+
+BATCH = 5000
+
+FIELDS = {
+    SectionProgress: ("answers", "correct", "reviews", "lapses", "mastery", "state", "last_activity"),
+    DailyActivity: ("answers", "correct", "reviews", "recall_reviews", "recalled", "study_ms"),
+    SectionDay: ("answers", "correct"),
+    ItemStats: ("attempts", "first_attempts", "first_correct"),
+}
+KEYS = {
+    SectionProgress: ("learner_id", "section_id"),
+    DailyActivity: ("learner_id", "day"),
+    SectionDay: ("learner_id", "section_id", "day"),
+    ItemStats: ("question_id", "version"),
+}
+
+
+@dataclass
+class Difference:
+    model: str
+    key: tuple
+    field: str
+    stored: object
+    expected: object
+
+
+@dataclass
+class RebuildReport:
+    checked: int = 0
+    differences: list = field(default_factory=list)
+
+
+def _blank(model) -> dict:
+    """A row with nothing in it: what a missing row stands for."""
+    row = {name: 0 for name in FIELDS[model]}
+    if model is SectionProgress:
+        row.update(mastery=0.0, state="not_started", last_activity=None)
+    return row
+
+
+def expected_rollups() -> dict:
+    """{model: {key tuple: {field: value}}} recomputed from the history."""
+    learners = {u.pk: u for u in User.objects.only("pk", "time_zone")}
+    out = {model: defaultdict(lambda m=model: _blank(m)) for model in FIELDS}
+    progress, daily, section_day, items = (out[SectionProgress], out[DailyActivity], out[SectionDay], out[ItemStats])
+
+    responses = Response.objects.values_list(
+        "learner_id", "section_id", "question_id", "question_version", "correct", "first_try", "seconds", "answered_at"
+    ).order_by("pk")
+    for learner_id, section_id, question_id, version, correct, first_try, seconds, answered_at in responses.iterator(BATCH):
+        day = study_day(learners[learner_id], answered_at).date
+        row = progress[(learner_id, section_id)]
+        row["answers"] += 1
+        row["correct"] += correct
+        row["last_activity"] = max(row["last_activity"] or answered_at, answered_at)
+        d = daily[(learner_id, day)]
+        d["answers"] += 1
+        d["correct"] += correct
+        d["study_ms"] += seconds * 1000
+        s = section_day[(learner_id, section_id, day)]
+        s["answers"] += 1
+        s["correct"] += correct
+        i = items[(question_id, version)]
+        i["attempts"] += 1
+        i["first_attempts"] += first_try
+        i["first_correct"] += first_try and correct
+
+    reviews = Review.objects.select_related("card__flashcard").only(
+        "learner_id", "rating", "reviewed_at", "duration_ms", "state_before", "card__flashcard__section_id"
+    ).order_by("pk")
+    for review in reviews.iterator(BATCH):
+        facts = review_facts(review, learners[review.learner_id], review.card.flashcard.section_id)
+        row = progress[(facts.learner_id, facts.section_id)]
+        row["reviews"] += 1
+        row["lapses"] += facts.lapse
+        row["last_activity"] = max(row["last_activity"] or review.reviewed_at, review.reviewed_at)
+        d = daily[(facts.learner_id, facts.day)]
+        d["reviews"] += 1
+        d["recall_reviews"] += facts.recall
+        d["recalled"] += facts.recalled
+        d["study_ms"] += facts.study_ms
+
+    for learner_id, section_id, mastery, state in LearnerSkill.objects.values_list(
+        "learner_id", "section_id", "mastery", "state"
+    ).iterator(BATCH):
+        progress[(learner_id, section_id)].update(mastery=mastery, state=state)
+    return out
+
+
+def _stored(model) -> dict:
+    names = KEYS[model] + FIELDS[model]
+    return {tuple(values[: len(KEYS[model])]): dict(zip(FIELDS[model], values[len(KEYS[model]):]))
+            for values in model.objects.values_list(*names).iterator(BATCH)}
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return abs((a or 0) - (b or 0)) < 1e-9
+    return a == b
+
+
+@transaction.atomic
+def rebuild_progress(*, fix: bool = True) -> RebuildReport:
+    report = RebuildReport()
+    expected = expected_rollups()
+    for model in FIELDS:
+        stored = _stored(model)
+        wanted = expected[model]
+        for key in stored.keys() | wanted.keys():
+            have, want = stored.get(key, _blank(model)), wanted.get(key, _blank(model))
+            report.checked += 1
+            diffs = [Difference(model.__name__, key, name, have.get(name), want.get(name))
+                     for name in FIELDS[model] if not _same(have.get(name), want.get(name))]
+            if not diffs:
+                continue
+            report.differences += diffs
+            if fix:
+                values = {name: want.get(name) for name in FIELDS[model]}
+                model.objects.update_or_create(**dict(zip(KEYS[model], key)), defaults=values)
+    return report

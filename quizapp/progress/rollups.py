@@ -1,0 +1,93 @@
+"""Keeping the rollups in step: receivers of the quizzes' and cards' signals, run inside the transaction
+that records the answer or review, so the rollups commit or roll back with it.
+
+A rollup row is created on first use (get_or_create is safe under concurrency: on a unique-constraint
+race it fetches the winner's row) and then changed only with F() expressions."""
+
+from dataclasses import dataclass
+
+from django.db.models import F, Max
+from django.db.models.functions import Greatest
+
+from quizapp.cards.models import CardState, Phase, RatingChoices, Review
+from quizapp.cards.queue import study_day
+from quizapp.quizzes.models import LearnerSkill, Response
+
+from .models import DailyActivity, ItemStats, SectionDay, SectionProgress
+
+
+def _bump(model, keys: dict, **changes):
+    """Add `changes` (field: delta) to the row identified by `keys`, creating it first if needed."""
+    row, _ = model.objects.get_or_create(**keys)
+    model.objects.filter(pk=row.pk).update(**{name: F(name) + delta for name, delta in changes.items()})
+
+
+def on_answer_recorded(sender, response: Response, **kwargs):
+    learner = response.learner
+    day = study_day(learner, response.answered_at).date
+    right = int(response.correct)
+    _bump(DailyActivity, dict(learner=learner, day=day), answers=1, correct=right, study_ms=response.seconds * 1000)
+    _bump(SectionDay, dict(learner=learner, section_id=response.section_id, day=day), answers=1, correct=right)
+    _bump(ItemStats, dict(question_id=response.question_id, version=response.question_version), attempts=1,
+          first_attempts=int(response.first_try), first_correct=int(response.first_try and response.correct))
+    skill = LearnerSkill.objects.get(learner=learner, section_id=response.section_id)
+    progress, _ = SectionProgress.objects.get_or_create(learner=learner, section_id=response.section_id)
+    SectionProgress.objects.filter(pk=progress.pk).update(
+        answers=F("answers") + 1, correct=F("correct") + right, mastery=skill.mastery, state=skill.state,
+        mastery_peak=Greatest(F("mastery_peak"), skill.mastery),
+        last_activity=Greatest(F("last_activity"), response.answered_at) if progress.last_activity else response.answered_at,
+    )
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """What a review contributes to the rollups."""
+
+    learner_id: int
+    section_id: int
+    day: object
+    recall: bool  # a review of a card in the review phase: counts towards true retention
+    recalled: bool  # ...and it was not "Again"
+    lapse: bool
+    study_ms: int
+
+
+def review_facts(review: Review, learner, section_id: int) -> ReviewFacts:
+    recall = review.state_before == Phase.REVIEW
+    return ReviewFacts(
+        learner_id=learner.pk, section_id=section_id, day=study_day(learner, review.reviewed_at).date,
+        recall=recall, recalled=recall and review.rating != RatingChoices.AGAIN,
+        lapse=recall and review.rating == RatingChoices.AGAIN, study_ms=review.duration_ms,
+    )
+
+
+def _apply_review(review: Review, sign: int):
+    card = CardState.objects.select_related("flashcard").get(pk=review.card_id)
+    facts = review_facts(review, review.learner, card.flashcard.section_id)
+    _bump(DailyActivity, dict(learner_id=facts.learner_id, day=facts.day), reviews=sign,
+          recall_reviews=sign * facts.recall, recalled=sign * facts.recalled, study_ms=sign * facts.study_ms)
+    progress, _ = SectionProgress.objects.get_or_create(learner_id=facts.learner_id, section_id=facts.section_id)
+    changes = dict(reviews=F("reviews") + sign, lapses=F("lapses") + sign * facts.lapse)
+    if sign > 0:
+        changes["last_activity"] = (Greatest(F("last_activity"), review.reviewed_at) if progress.last_activity
+                                    else review.reviewed_at)
+    else:
+        changes["last_activity"] = last_activity(facts.learner_id, facts.section_id, excluding_review=review.pk)
+    SectionProgress.objects.filter(pk=progress.pk).update(**changes)
+
+
+def on_review_recorded(sender, review: Review, **kwargs):
+    _apply_review(review, +1)
+
+
+def on_review_undone(sender, review: Review, **kwargs):
+    _apply_review(review, -1)
+
+
+def last_activity(learner_id: int, section_id: int, *, excluding_review: int | None = None):
+    """The latest answer or review of a learner in a section, from the history (two indexed lookups)."""
+    answered = Response.objects.filter(learner_id=learner_id, section_id=section_id).aggregate(t=Max("answered_at"))["t"]
+    reviewed = (Review.objects.filter(learner_id=learner_id, card__flashcard__section_id=section_id)
+                .exclude(pk=excluding_review).aggregate(t=Max("reviewed_at"))["t"])
+    times = [t for t in (answered, reviewed) if t is not None]
+    return max(times) if times else None

@@ -1,0 +1,27 @@
+from django.contrib.auth.decorators import login_required
+from django.template.response import TemplateResponse
+
+from . import charts
+from .dashboard import learner_dashboard
+
+
+def dashboard_context(learner, *, viewer_is_learner: bool) -> dict:
+    board = learner_dashboard(learner)
+    return {
+        "learner": learner,
+        "board": board,
+        "viewer_is_learner": viewer_is_learner,
+        "heatmap": charts.heatmap(board.days),
+        "forecast_chart": charts.bars([n for _, n in board.forecast],
+                                      [f"{d.isoformat()}: {n}" for d, n in board.forecast]),
+        "accuracy_chart": charts.bars(
+            [w.accuracy for w in board.weeks],
+            [f"{w.start.isoformat()}: {'' if w.accuracy is None else round(w.accuracy * 100)}%" for w in board.weeks],
+            maximum=1.0,
+        ),
+    }
+
+
+@login_required
+def my_progress(request):
+    return TemplateResponse(request, "progress/dashboard.html", dashboard_context(request.user, viewer_is_learner=True))

@@ -1,0 +1,57 @@
+"""Driving real learner activity through the quizzes' and cards' services."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from quizapp.cards import services as cards
+from quizapp.catalog.models import Flashcard, Question
+from quizapp.quizzes import services as quizzes
+from quizapp.quizzes.models import Attempt
+
+
+def given_for(question: Question, *, right: bool):
+    """An answer in the shape catalog/answers.py documents, right or wrong."""
+    if question.type in ("single", "truefalse"):
+        return next(c.pk for c in question.choices.all() if c.is_correct == right)
+    if question.type == "multiple":
+        return {c.pk for c in question.choices.all() if c.is_correct == right}
+    if question.type == "fill":
+        return question.accepted_answers.all()[0].text if right else "不是这个"
+    if question.type == "ordering":
+        order = [i.pk for i in question.order_items.all()]
+        return order if right else order[::-1]
+    pairs = [p.pk for p in question.match_pairs.all()]
+    return dict(zip(pairs, pairs if right else pairs[1:] + pairs[:1]))
+
+
+def answer_next(learner, *, right: bool):
+    """Answer the question currently served in the learner's open quiz (starting one if needed)."""
+    attempt = Attempt.objects.open().filter(learner=learner).first() or quizzes.start_attempt(
+        learner=learner, kind="mixed", section_ids=[], length=30)
+    item = attempt.items.order_by("-position").first()
+    question = Question.objects.prefetch_related("choices", "accepted_answers", "order_items", "match_pairs").get(
+        pk=item.question_id)
+    return quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=item.position,
+                                 question_id=question.pk, given=given_for(question, right=right))
+
+
+class Clock:
+    """A simulated time for flashcard reviews, moved forward between actions."""
+
+    def __init__(self):
+        self.now = timezone.now()
+
+    def advance(self, hours: float):
+        self.now += timedelta(hours=hours)
+
+
+def review_some_card(learner, rating: int, clock: Clock):
+    """Review the first card that is due at the clock's time (new cards are always available)."""
+    for flashcard in Flashcard.objects.published().order_by("pk"):
+        card = cards.start_card(learner=learner, flashcard=flashcard)
+        try:
+            return cards.record_review(card=card, rating=rating, expected_reps=card.reps, duration_ms=4000, now=clock.now)
+        except cards.ReviewRefused:
+            continue
+    return None

@@ -1,0 +1,115 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from quizapp.cards import services as cards
+from quizapp.cards.models import Review
+from quizapp.progress.models import DailyActivity, ItemStats, SectionDay, SectionProgress
+from quizapp.progress.rebuild import rebuild_progress
+from quizapp.quizzes.models import LearnerSkill
+from tests.progress.helpers import Clock, answer_next, review_some_card
+
+
+def test_an_answer_updates_every_rollup_in_the_same_transaction(starter_bank, learner):
+    recorded = answer_next(learner, right=True)
+    response = recorded.response
+    progress = SectionProgress.objects.get(learner=learner, section_id=response.section_id)
+    assert (progress.answers, progress.correct) == (1, 1)
+    assert progress.last_activity == response.answered_at
+    skill = LearnerSkill.objects.get(learner=learner, section_id=response.section_id)
+    assert progress.mastery == skill.mastery and progress.state == skill.state
+    day = DailyActivity.objects.get(learner=learner)
+    assert (day.answers, day.correct, day.study_ms) == (1, 1, response.seconds * 1000)
+    assert SectionDay.objects.get(learner=learner).answers == 1
+    stats = ItemStats.objects.get(question_id=response.question_id)
+    assert (stats.attempts, stats.first_attempts, stats.first_correct) == (1, 1, 1)
+
+
+def test_a_wrong_answer_counts_but_not_as_correct(starter_bank, learner):
+    answer_next(learner, right=False)
+    day = DailyActivity.objects.get(learner=learner)
+    assert (day.answers, day.correct) == (1, 0)
+
+
+def test_a_review_and_its_undo_leave_the_rollups_as_before(starter_bank, learner):
+    clock = Clock()
+    review = review_some_card(learner, 3, clock)
+    day = DailyActivity.objects.get(learner=learner)
+    assert (day.reviews, day.study_ms) == (1, 4000)
+    progress = SectionProgress.objects.get(learner=learner)
+    assert progress.reviews == 1 and progress.last_activity == review.reviewed_at
+    cards.undo_review(learner=learner, review_id=review.pk)
+    day.refresh_from_db()
+    progress.refresh_from_db()
+    assert (day.reviews, day.study_ms) == (0, 0)
+    assert progress.reviews == 0 and progress.last_activity is None
+
+
+def test_true_retention_counts_only_review_cards_and_again_as_a_miss(starter_bank, learner):
+    clock = Clock()
+    for rating in (3, 3):  # new -> learning -> review after the steps
+        review_some_card(learner, rating, clock)
+        clock.advance(1)
+    card_review = None
+    for _ in range(6):
+        clock.advance(24 * 20)
+        card_review = review_some_card(learner, 1, clock)
+        if card_review and card_review.state_before == 2:
+            break
+    assert card_review is not None and card_review.state_before == 2
+    totals = DailyActivity.objects.filter(learner=learner)
+    assert sum(d.recall_reviews for d in totals) >= 1
+    assert sum(d.recalled for d in totals) < sum(d.recall_reviews for d in totals)
+    assert SectionProgress.objects.get(learner=learner, section_id=card_review.card.flashcard.section_id).lapses >= 1
+
+
+ACTIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("answer"), st.booleans()),
+        st.tuples(st.just("review"), st.integers(min_value=1, max_value=4)),
+        st.tuples(st.just("undo"), st.just(0)),
+        st.tuples(st.just("wait"), st.floats(min_value=0.1, max_value=72)),
+    ),
+    min_size=1, max_size=25,
+)
+
+
+@pytest.mark.django_db(transaction=False)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=ACTIONS)
+def test_rollups_equal_a_recomputation_from_history(starter_bank, learner, actions):
+    with transaction.atomic():
+        clock = Clock()
+        for kind, value in actions:
+            if kind == "answer":
+                answer_next(learner, right=value)
+            elif kind == "review":
+                review_some_card(learner, value, clock)
+            elif kind == "undo":
+                latest = Review.objects.filter(learner=learner).order_by("-reviewed_at", "-pk").first()
+                if latest:
+                    cards.undo_review(learner=learner, review_id=latest.pk)
+            else:
+                clock.advance(value)
+        report = rebuild_progress(fix=False)
+        assert report.differences == []
+        transaction.set_rollback(True)
+
+
+def test_rebuild_reports_and_corrects_a_tampered_rollup(starter_bank, learner):
+    answer_next(learner, right=True)
+    out = StringIO()
+    call_command("rebuild_progress", "--check", stdout=out)
+    assert "found 0 difference(s)" in out.getvalue()
+    SectionProgress.objects.filter(learner=learner).update(answers=99)
+    with pytest.raises(CommandError):
+        call_command("rebuild_progress", "--check", stdout=StringIO())
+    out = StringIO()
+    call_command("rebuild_progress", stdout=out)
+    assert "corrected 1 difference(s)" in out.getvalue()
+    assert "answers stored 99, history says 1" in out.getvalue()
+    assert SectionProgress.objects.get(learner=learner).answers == 1
