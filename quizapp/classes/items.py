@@ -1,0 +1,128 @@
+"""Item analysis, as Moodle's quiz statistics compute it, over learners' first answers to each question.
+
+For question i and learner l with a first answer:
+  x_l  = the score of l's first answer to i (0..1, partial credit counts)
+  y_l  = l's mean first-answer score over every OTHER question l has answered (the "rest of the test")
+Facility index      F_i = share of first answers that were right.
+Discrimination index D_i = Pearson correlation of x and y over the learners who answered i:
+  D = (n·Σxy − Σx·Σy) / sqrt((n·Σx² − (Σx)²) · (n·Σy² − (Σy)²))
+It is undefined (None) when every x or every y is the same. Learners with a single first answer have no
+"rest" and are left out of D. Statistics are kept apart per question version: editing what a question asks
+starts its statistics afresh.
+
+The rows read are first answers only: at most one per learner and question, however long the history.
+"""
+
+import json
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Sum
+
+from quizapp.catalog.answers import normalize
+from quizapp.catalog.models import Question
+from quizapp.quizzes.models import Response
+
+MIN_ANSWERS_TO_FLAG = 5
+EASY, HARD, WEAK = 0.95, 0.2, 0.1
+
+
+@dataclass
+class ItemRow:
+    question: Question
+    version: int
+    attempts: int
+    first_answers: int
+    facility: float | None
+    discrimination: float | None
+    common_wrong: str
+    common_wrong_count: int
+    flags: list = field(default_factory=list)
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
+
+
+def pearson(pairs) -> float | None:
+    n = len(pairs)
+    if n < 2:
+        return None
+    sx = sum(x for x, _ in pairs)
+    sy = sum(y for _, y in pairs)
+    sxx = sum(x * x for x, _ in pairs)
+    syy = sum(y * y for _, y in pairs)
+    sxy = sum(x * y for x, y in pairs)
+    var = (n * sxx - sx * sx) * (n * syy - sy * sy)
+    if var <= 1e-12:
+        return None
+    return (n * sxy - sx * sy) / math.sqrt(var)
+
+
+def describe_answer(asked: dict, given) -> str:
+    """A wrong answer in words, from the frozen copy of what was asked."""
+    kind = asked.get("type")
+    if kind in ("single", "truefalse", "multiple"):
+        texts = {c["id"]: c["text"] for c in asked.get("choices", [])}
+        ids = given if isinstance(given, list) else [given]
+        return " + ".join(texts.get(i, "?") for i in ids) or "—"
+    if kind == "fill":
+        return normalize(str(given)) or "—"
+    if kind == "ordering":
+        texts = {i["id"]: i["text"] for i in asked.get("items", [])}
+        return " → ".join(texts.get(i, "?") for i in given)
+    if kind == "matching":
+        lefts = {p["id"]: p["text"] for p in asked.get("lefts", [])}
+        rights = {p["id"]: p["text"] for p in asked.get("rights", [])}
+        wrong = [f"{lefts.get(int(k), '?')} ↔ {rights.get(v, '?')}" for k, v in given.items() if int(k) != v]
+        return "; ".join(wrong) or "—"
+    return json.dumps(given, ensure_ascii=False)
+
+
+def item_analysis(learner_ids=None) -> list[ItemRow]:
+    """Every question version with first answers, over the given learners (None: every learner)."""
+    responses = Response.objects.all()
+    if learner_ids is not None:
+        responses = responses.filter(learner_id__in=learner_ids)
+    first = responses.filter(first_try=True)
+
+    totals = {r["learner_id"]: (r["s"], r["n"]) for r in first.values("learner_id").annotate(s=Sum("score"), n=Count("pk"))}
+    attempts = Counter({(r["question_id"], r["question_version"]): r["n"]
+                        for r in responses.values("question_id", "question_version").annotate(n=Count("pk"))})
+
+    by_item = defaultdict(list)
+    for learner_id, qid, version, score, correct, given, asked in first.values_list(
+        "learner_id", "question_id", "question_version", "score", "correct", "given", "asked"
+    ).iterator(2000):
+        by_item[(qid, version)].append((learner_id, score, correct, given, asked))
+
+    questions = Question.objects.select_related("section").in_bulk({qid for qid, _ in by_item})
+    rows = []
+    for (qid, version), answers in by_item.items():
+        pairs = []
+        for learner_id, score, _correct, _given, _asked in answers:
+            s, n = totals[learner_id]
+            if n > 1:
+                pairs.append((score, (s - score) / (n - 1)))
+        wrong = Counter()
+        for _l, _s, correct, given, asked in answers:
+            if not correct:
+                wrong[describe_answer(asked, given)] += 1
+        common, common_n = wrong.most_common(1)[0] if wrong else ("", 0)
+        right = sum(1 for a in answers if a[2])
+        row = ItemRow(
+            question=questions[qid], version=version, attempts=attempts[(qid, version)],
+            first_answers=len(answers), facility=right / len(answers), discrimination=pearson(pairs),
+            common_wrong=common, common_wrong_count=common_n,
+        )
+        if row.first_answers >= MIN_ANSWERS_TO_FLAG:
+            if row.facility > EASY:
+                row.flags.append("too_easy")
+            if row.facility < HARD:
+                row.flags.append("too_hard")
+            if row.discrimination is not None and row.discrimination < WEAK:
+                row.flags.append("weak_discrimination")
+        rows.append(row)
+    rows.sort(key=lambda r: (not r.flagged, r.question.section.order, r.question.key, r.version))
+    return rows

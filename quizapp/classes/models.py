@@ -1,0 +1,77 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from quizapp.catalog.models import Section
+
+# No 0/O, 1/I/L: a code read aloud in a classroom or copied from a projector must not be ambiguous.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class ClassroomQuerySet(models.QuerySet):
+    def taught_by(self, user):
+        return self.filter(teacher=user)
+
+    def joined_by(self, user):
+        return self.filter(memberships__learner=user)
+
+
+class Classroom(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classes_taught", verbose_name=_("teacher")
+    )
+    join_code = models.CharField(_("join code"), max_length=16, unique=True, default=new_join_code)
+    sections = models.ManyToManyField(
+        Section, blank=True, related_name="+", verbose_name=_("sections studied"),
+        help_text=_("Leave empty to study every section."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClassroomQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("class")
+        verbose_name_plural = _("classes")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("classes:dashboard", kwargs={"pk": self.pk})
+
+    def join_url(self):
+        return reverse("classes:join") + f"?code={self.join_code}"
+
+    def studied_sections(self):
+        """The leaf sections the class studies: the chosen ones (and the leaves under chosen parents), or all."""
+        chosen = list(self.sections.all())
+        leaves = Section.objects.leaves().order_by("order")
+        if not chosen:
+            return leaves
+        keys = {s.pk for s in chosen}
+        return leaves.filter(models.Q(pk__in=keys) | models.Q(parent__in=keys))
+
+
+class Membership(models.Model):
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="memberships")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["joined_at"]
+        constraints = [models.UniqueConstraint(fields=["classroom", "learner"], name="one_membership_per_learner")]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.learner} @ {self.classroom}"

@@ -1,0 +1,169 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from quizapp.accounts.decorators import teacher_required
+from quizapp.progress.views import dashboard_context
+
+from . import services
+from .forms import ClassroomForm, JoinForm
+from .grid import class_grid
+from .items import item_analysis
+from .models import Classroom
+
+
+def _taught(request, pk):
+    return get_object_or_404(Classroom.objects.taught_by(request.user), pk=pk)
+
+
+@login_required
+def class_list(request):
+    context = {
+        "taught": Classroom.objects.taught_by(request.user) if request.user.is_teacher else [],
+        "joined": Classroom.objects.joined_by(request.user).select_related("teacher"),
+    }
+    return TemplateResponse(request, "classes/list.html", context)
+
+
+@teacher_required
+def class_create(request):
+    form = ClassroomForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        classroom = services.create_classroom(
+            teacher=request.user, name=form.cleaned_data["name"], sections=form.cleaned_data["sections"]
+        )
+        messages.success(request, _("Class created. Share the join code with your learners."))
+        return redirect(classroom)
+    return TemplateResponse(request, "classes/form.html", {"form": form})
+
+
+@teacher_required
+def class_settings(request, pk):
+    classroom = _taught(request, pk)
+    form = ClassroomForm(request.POST or None, instance=classroom)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Class settings saved."))
+        return redirect(classroom)
+    return TemplateResponse(request, "classes/form.html", {"form": form, "classroom": classroom})
+
+
+@teacher_required
+@require_POST
+def class_renew_code(request, pk):
+    classroom = _taught(request, pk)
+    services.renew_join_code(classroom=classroom)
+    messages.success(request, _("New join code: %(code)s. The old code no longer works.") % {"code": classroom.join_code})
+    return redirect(classroom)
+
+
+@teacher_required
+@require_POST
+def class_remove_learner(request, pk, learner_id):
+    classroom = _taught(request, pk)
+    if services.remove_learner(classroom=classroom, learner_id=learner_id):
+        messages.success(request, _("The learner was removed from the class."))
+    else:
+        messages.info(request, _("That learner is not in this class (any more)."))
+    return redirect(classroom)
+
+
+@login_required
+def class_join(request):
+    form = JoinForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            classroom, created = services.join_classroom(learner=request.user, code=form.cleaned_data["code"])
+        except services.JoinError as exc:
+            form.add_error("code", str(exc))
+        else:
+            if created:
+                messages.success(request, _("You joined %(name)s.") % {"name": classroom.name})
+            else:
+                messages.info(request, _("You are already in %(name)s.") % {"name": classroom.name})
+            return redirect("classes:list")
+    return TemplateResponse(request, "classes/join.html", {"form": form})
+
+
+@login_required
+@require_POST
+def class_leave(request, pk):
+    classroom = get_object_or_404(Classroom.objects.joined_by(request.user), pk=pk)
+    services.leave_classroom(classroom=classroom, learner=request.user)
+    messages.success(request, _("You left %(name)s.") % {"name": classroom.name})
+    return redirect("classes:list")
+
+
+def _sort_args(request):
+    sort = request.GET.get("sort", "name")
+    return sort, request.GET.get("dir") == "desc"
+
+
+@teacher_required
+def class_dashboard(request, pk):
+    classroom = _taught(request, pk)
+    sort, descending = _sort_args(request)
+    grid = class_grid(classroom, sort=sort, descending=descending, page=request.GET.get("page", 1))
+    context = {"classroom": classroom, "grid": grid, "join_link": request.build_absolute_uri(classroom.join_url())}
+    return TemplateResponse(request, "classes/dashboard.html", context)
+
+
+@teacher_required
+def class_learner(request, pk, learner_id):
+    """The learner's own dashboard, as their teacher sees it: read-only."""
+    classroom = _taught(request, pk)
+    membership = get_object_or_404(classroom.memberships.select_related("learner"), learner_id=learner_id)
+    context = dashboard_context(membership.learner, viewer_is_learner=False)
+    context["classroom"] = classroom
+    return TemplateResponse(request, "classes/learner.html", context)
+
+
+@teacher_required
+def class_items(request, pk):
+    classroom = _taught(request, pk)
+    everyone = request.GET.get("scope") == "all"
+    learner_ids = None if everyone else list(classroom.memberships.values_list("learner_id", flat=True))
+    context = {"classroom": classroom, "rows": item_analysis(learner_ids), "everyone": everyone}
+    return TemplateResponse(request, "classes/items.html", context)
+
+
+def _csv_response(filename: str, header: list, rows) -> HttpResponse:
+    """UTF-8 with a byte-order mark, so Excel opens Chinese text correctly."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+@teacher_required
+def class_grid_csv(request, pk):
+    classroom = _taught(request, pk)
+    grid = class_grid(classroom, per_page=100_000)
+    header = [_("Learner")] + [s.title for s in grid.sections] + [_("Overall")]
+    rows = ([r.learner.username] + [c.percent for c in r.cells] + [r.total_percent] for r in grid.rows)
+    return _csv_response(f"class-{classroom.pk}-mastery.csv", header, rows)
+
+
+@teacher_required
+def class_items_csv(request, pk):
+    classroom = _taught(request, pk)
+    learner_ids = None if request.GET.get("scope") == "all" else list(
+        classroom.memberships.values_list("learner_id", flat=True))
+    header = [_("Question"), _("Section"), _("Type"), _("Version"), _("Answers"), _("First answers"),
+              _("Facility index"), _("Discrimination index"), _("Most chosen wrong answer"), _("Flags")]
+    rows = (
+        [r.question.key, r.question.section.title, r.question.get_type_display(), r.version, r.attempts,
+         r.first_answers, "" if r.facility is None else f"{r.facility:.3f}",
+         "" if r.discrimination is None else f"{r.discrimination:.3f}", r.common_wrong, " ".join(r.flags)]
+        for r in item_analysis(learner_ids)
+    )
+    return _csv_response(f"class-{classroom.pk}-items.csv", header, rows)

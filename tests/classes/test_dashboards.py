@@ -1,0 +1,155 @@
+import csv
+import io
+import math
+
+import pytest
+from django.urls import reverse
+
+from quizapp.classes.items import item_analysis, pearson
+from quizapp.classes.models import Membership
+from quizapp.progress.models import SectionProgress
+from quizapp.quizzes.models import Attempt, AttemptItem, Response
+from tests.factories import ClassroomFactory, QuestionFactory, SectionFactory, UserFactory
+from tests.progress.helpers import answer_next
+
+
+@pytest.fixture
+def classroom(teacher):
+    return ClassroomFactory(teacher=teacher, name="周五 AI 班")
+
+
+def join(classroom, *learners):
+    for learner in learners:
+        Membership.objects.create(classroom=classroom, learner=learner)
+
+
+def first_answer(learner, question, *, correct, given=None):
+    """A learner's recorded first answer, as the quiz service stores it."""
+    attempt = Attempt.objects.create(learner=learner, kind="mixed", seed=1, length=5, status="finished")
+    shown = {"type": question.type, "choices": [{"id": c.pk, "text": c.text} for c in question.choices.all()]}
+    item = AttemptItem.objects.create(attempt=attempt, position=1, question=question, question_version=1, shown=shown)
+    chosen = given if given is not None else next(c.pk for c in question.choices.all() if c.is_correct == correct)
+    return Response.objects.create(
+        learner=learner, attempt=attempt, item=item, question=question, section=question.section,
+        question_version=1, asked=shown, given=chosen, correct=correct, score=float(correct), seconds=5,
+        first_try=True)
+
+
+@pytest.mark.django_db
+def test_item_analysis_matches_a_hand_computed_example():
+    section = SectionFactory()
+    a, b, c = (QuestionFactory(section=section, key=k) for k in ("item-a", "item-b", "item-c"))
+    table = {  # learner: first-answer scores on A, B, C
+        "l1": (1, 1, 1), "l2": (1, 1, 0), "l3": (1, 0, 0), "l4": (0, 1, 0), "l5": (0, 0, 0),
+    }
+    for name, scores in table.items():
+        learner = UserFactory(username=name)
+        for question, score in zip((a, b, c), scores):
+            first_answer(learner, question, correct=bool(score))
+    rows = {r.question.key: r for r in item_analysis()}
+    # Item A: x = 1,1,1,0,0; rest-of-test means y = 1, .5, 0, .5, 0.
+    # n=5, Σx=3, Σy=2, Σxy=1.5, Σx²=3, Σy²=1.5 -> D = (7.5-6)/sqrt((15-9)(7.5-4)) = 1.5/sqrt(21)
+    assert rows["item-a"].facility == pytest.approx(0.6)
+    assert rows["item-a"].discrimination == pytest.approx(1.5 / math.sqrt(21))
+    # Item C: only the strongest learner got it: x = 1,0,0,0,0; y = 1, 1, .5, .5, 0.
+    # Σx=1, Σy=3, Σxy=1, Σx²=1, Σy²=2.5 -> D = (5-3)/sqrt((5-1)(12.5-9)) = 2/sqrt(14)
+    assert rows["item-c"].facility == pytest.approx(0.2)
+    assert rows["item-c"].discrimination == pytest.approx(2 / math.sqrt(14))
+    assert pearson([(1, 1), (1, 1)]) is None  # no spread, no correlation
+    assert rows["item-a"].common_wrong == "错的一" and rows["item-a"].common_wrong_count == 2
+    assert rows["item-c"].flags == []  # 0.2 is the boundary, not below it
+
+
+@pytest.mark.django_db
+def test_too_easy_and_non_discriminating_items_are_flagged():
+    section = SectionFactory()
+    easy, other = QuestionFactory(section=section, key="easy"), QuestionFactory(section=section, key="other")
+    for i in range(6):
+        learner = UserFactory(username=f"u{i}")
+        first_answer(learner, easy, correct=True)
+        first_answer(learner, other, correct=i % 2 == 0)
+    rows = {r.question.key: r for r in item_analysis()}
+    assert rows["easy"].flags == ["too_easy"] and rows["easy"].discrimination is None
+
+
+def test_the_grid_shows_each_learners_mastery_and_flags_idle_learners(client, teacher, classroom, learner,
+                                                                      other_learner, starter_bank):
+    join(classroom, learner, other_learner)
+    for right in (True, True, True, True):
+        answer_next(learner, right=right)
+    client.force_login(teacher)
+    html = client.get(classroom.get_absolute_url()).content.decode()
+    assert learner.username in html and other_learner.username in html
+    progress = SectionProgress.objects.filter(learner=learner).order_by("-mastery").first()
+    assert f">{round(progress.mastery * 100)}" in html
+    idle_row = html[html.index(f">{other_learner.username}</a>") - 300:html.index(f">{other_learner.username}</a>")]
+    assert 'class="attention"' in idle_row
+
+
+def test_grid_sorts_by_a_section_and_pages(client, teacher, classroom, starter_bank):
+    learners = [UserFactory(username=f"s{i:02d}") for i in range(3)]
+    join(classroom, *learners)
+    from quizapp.catalog.models import Section
+
+    lora = Section.objects.get(key="lora")
+    for value, learner in zip((0.2, 0.9, 0.5), learners):
+        SectionProgress.objects.create(learner=learner, section=lora, mastery=value, state="learning", answers=4)
+    client.force_login(teacher)
+    html = client.get(classroom.get_absolute_url() + "?sort=lora&dir=desc").content.decode()
+    assert html.index(">s01<") < html.index(">s02<") < html.index(">s00<")
+    assert 'aria-sort="descending"' in html
+
+
+def test_grid_query_count_is_fixed(client, teacher, classroom, starter_bank, django_assert_max_num_queries):
+    client.force_login(teacher)
+    client.get(classroom.get_absolute_url())
+    join(classroom, *[UserFactory(username=f"q{i}") for i in range(12)])
+    with django_assert_max_num_queries(12):
+        assert client.get(classroom.get_absolute_url()).status_code == 200
+
+
+def test_teacher_drills_down_into_a_learners_dashboard_read_only(client, teacher, classroom, learner, starter_bank):
+    join(classroom, learner)
+    answer_next(learner, right=True)
+    client.force_login(teacher)
+    html = client.get(reverse("classes:learner", args=[classroom.pk, learner.pk])).content.decode()
+    assert learner.username in html and "mastery-heading" in html
+    assert reverse("quizzes:start") + "?section=" not in html  # no practise buttons for the teacher
+
+
+def test_csv_exports_open_with_chinese_intact(client, teacher, classroom, learner, starter_bank):
+    join(classroom, learner)
+    answer_next(learner, right=True)
+    client.force_login(teacher)
+    response = client.get(reverse("classes:grid_csv", args=[classroom.pk]))
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert "发展历程" in rows[0] and rows[1][0] == learner.username
+    items = client.get(reverse("classes:items_csv", args=[classroom.pk])).content.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(items)))[1][0].endswith(tuple("0123456789"))
+
+
+@pytest.mark.parametrize("name", ["dashboard", "items", "grid_csv", "items_csv"])
+def test_class_pages_are_for_the_classes_own_teacher(client, classroom, learner, name):
+    from quizapp.accounts.roles import make_teacher
+
+    join(classroom, learner)
+    url = reverse(f"classes:{name}", args=[classroom.pk])
+    other = UserFactory(username="other-teacher")
+    make_teacher(other)
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    client.force_login(learner)
+    assert client.get(url).status_code == 403
+    client.logout()
+    assert client.get(url).status_code == 302
+    client.force_login(classroom.teacher)
+    assert client.get(url).status_code == 200
+
+
+def test_drill_down_refuses_learners_outside_the_class(client, teacher, classroom, learner, other_learner):
+    join(classroom, learner)
+    client.force_login(teacher)
+    assert client.get(reverse("classes:learner", args=[classroom.pk, other_learner.pk])).status_code == 404
+    assert client.get(reverse("classes:learner", args=[classroom.pk, learner.pk])).status_code == 200

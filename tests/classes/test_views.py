@@ -1,0 +1,118 @@
+import pytest
+from django.urls import reverse
+
+from quizapp.classes.models import Classroom, Membership
+from tests.factories import ClassroomFactory
+
+
+@pytest.fixture
+def classroom(teacher):
+    return ClassroomFactory(teacher=teacher, name="AI 入门一班")
+
+
+def test_teacher_creates_a_class_with_a_join_code(client, teacher, starter_bank):
+    client.force_login(teacher)
+    response = client.post(reverse("classes:create"), {"name": "周三下午班"})
+    classroom = Classroom.objects.get(name="周三下午班")
+    assert response.url == classroom.get_absolute_url()
+    page = client.get(response.url).content.decode()
+    assert classroom.join_code in page and "/classes/join/?code=" in page
+    assert len(classroom.join_code) == 8 and not set(classroom.join_code) & set("0O1IL")
+
+
+def test_a_learner_cannot_create_a_class(client, learner):
+    client.force_login(learner)
+    assert client.get(reverse("classes:create")).status_code == 403
+    assert client.post(reverse("classes:create"), {"name": "x"}).status_code == 403
+    assert not Classroom.objects.exists()
+
+
+def test_joining_twice_makes_one_membership(client, learner, classroom):
+    client.force_login(learner)
+    client.post(reverse("classes:join"), {"code": classroom.join_code.lower()})
+    response = client.post(reverse("classes:join"), {"code": classroom.join_code}, follow=True)
+    assert Membership.objects.filter(classroom=classroom, learner=learner).count() == 1
+    assert "AI 入门一班" in response.content.decode()
+
+
+def test_the_join_link_prefills_the_code(client, learner, classroom):
+    client.force_login(learner)
+    html = client.get(classroom.join_url()).content.decode()
+    assert f'value="{classroom.join_code}"' in html
+
+
+def test_a_wrong_code_is_explained_and_joins_nothing(client, learner, classroom):
+    client.force_login(learner)
+    response = client.post(reverse("classes:join"), {"code": "NOPE2345"})
+    assert response.status_code == 200
+    assert "NOPE2345" in response.content.decode()
+    assert not Membership.objects.exists()
+
+
+def test_a_learner_leaves_and_a_teacher_removes(client, learner, other_learner, classroom, teacher):
+    Membership.objects.create(classroom=classroom, learner=learner)
+    Membership.objects.create(classroom=classroom, learner=other_learner)
+    client.force_login(learner)
+    client.post(reverse("classes:leave", args=[classroom.pk]))
+    assert not Membership.objects.filter(learner=learner).exists()
+    client.force_login(teacher)
+    client.post(reverse("classes:remove_learner", args=[classroom.pk, other_learner.pk]))
+    assert not Membership.objects.exists()
+
+
+def test_renewing_the_code_retires_the_old_one(client, teacher, learner, classroom):
+    old = classroom.join_code
+    client.force_login(teacher)
+    client.post(reverse("classes:renew_code", args=[classroom.pk]))
+    classroom.refresh_from_db()
+    assert classroom.join_code != old
+    client.force_login(learner)
+    client.post(reverse("classes:join"), {"code": old})
+    assert not Membership.objects.exists()
+
+
+def test_sections_studied_default_to_all_and_can_be_narrowed(client, teacher, classroom, starter_bank):
+    from quizapp.catalog.models import Section
+
+    assert [s.key for s in classroom.studied_sections()] == ["history", "lora", "parallel"]
+    client.force_login(teacher)
+    tuning = Section.objects.get(key="tuning")
+    client.post(reverse("classes:settings", args=[classroom.pk]), {"name": classroom.name, "sections": [tuning.pk]})
+    assert [s.key for s in classroom.studied_sections()] == ["lora", "parallel"]
+
+
+@pytest.mark.parametrize("name", ["dashboard", "settings"])
+def test_class_pages_are_404_for_another_teacher_and_403_for_a_learner(client, classroom, name, learner):
+    from quizapp.accounts.roles import make_teacher
+    from tests.factories import UserFactory
+
+    other_teacher = UserFactory(username="other-teacher")
+    make_teacher(other_teacher)
+    url = reverse(f"classes:{name}", args=[classroom.pk])
+    client.force_login(other_teacher)
+    assert client.get(url).status_code == 404
+    client.force_login(learner)
+    Membership.objects.create(classroom=classroom, learner=learner)
+    assert client.get(url).status_code == 403
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_another_teacher_cannot_remove_learners_or_renew_the_code(client, classroom, learner):
+    from quizapp.accounts.roles import make_teacher
+    from tests.factories import UserFactory
+
+    Membership.objects.create(classroom=classroom, learner=learner)
+    other_teacher = UserFactory(username="other-teacher")
+    make_teacher(other_teacher)
+    client.force_login(other_teacher)
+    code = classroom.join_code
+    assert client.post(reverse("classes:remove_learner", args=[classroom.pk, learner.pk])).status_code == 404
+    assert client.post(reverse("classes:renew_code", args=[classroom.pk])).status_code == 404
+    classroom.refresh_from_db()
+    assert classroom.join_code == code and Membership.objects.count() == 1
+
+
+def test_leaving_a_class_you_are_not_in_is_404(client, learner, classroom):
+    client.force_login(learner)
+    assert client.post(reverse("classes:leave", args=[classroom.pk])).status_code == 404
