@@ -1,0 +1,86 @@
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from tests.factories import PASSWORD, UserFactory
+
+
+def log_in(client, username, password=PASSWORD, **extra):
+    return client.post(reverse("login"), {"username": username, "password": password}, **extra)
+
+
+def test_log_in_cycles_the_session_key(client, learner):
+    session = client.session  # an anonymous session, as a visitor has before logging in
+    session["probe"] = 1
+    session.save()
+    before = session.session_key
+    log_in(client, learner.username)
+    assert client.session.session_key != before
+    assert client.session["_auth_user_id"] == str(learner.pk)
+
+
+def test_log_out_invalidates_the_session_on_the_server(client, learner):
+    log_in(client, learner.username)
+    stolen_cookie = client.cookies["sessionid"].value
+    client.post(reverse("logout"))
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.filter(session_key=stolen_cookie).exists()
+
+
+def test_repeated_wrong_passwords_lock_that_username_from_that_address_only(client, learner, other_learner):
+    for _ in range(5):
+        response = log_in(client, learner.username, "wrong-password", REMOTE_ADDR="10.1.1.1")
+    assert response.status_code == 429
+    assert "Too many failed log-ins" in response.content.decode() or "登录失败次数过多" in response.content.decode()
+    # Even the right password is refused during the cool-off...
+    assert log_in(client, learner.username, REMOTE_ADDR="10.1.1.1").status_code == 429
+    # ...but a classmate behind the same address logs in, and so does the learner from elsewhere.
+    assert log_in(client, other_learner.username, REMOTE_ADDR="10.1.1.1").status_code == 302
+    client.post(reverse("logout"))
+    assert log_in(client, learner.username, REMOTE_ADDR="10.2.2.2").status_code == 302
+
+
+@pytest.mark.django_db
+def test_every_page_sends_a_strict_content_security_policy(client):
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "'unsafe-inline'" not in policy
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_missing_page_uses_the_sites_own_404(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'class="error-code">404<' in html and "site-header" in html
+
+
+@pytest.mark.django_db
+def test_server_error_page_shows_no_stack_trace(client, settings):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "500" in html and "Traceback" not in html
+
+
+def test_idle_session_expiry_is_renewed_while_active(client, learner, settings):
+    import time
+
+    log_in(client, learner.username)
+    session = client.session
+    session["_renewed"] = int(time.time()) - 7200  # last renewed two hours ago
+    session.save()
+    old_expiry = session.get_expiry_date()
+    client.get("/")
+    assert client.session.get_expiry_date() > old_expiry
+    assert client.session["_renewed"] > int(time.time()) - 60
+
+
+@pytest.mark.django_db
+def test_a_session_lasts_the_configured_idle_age(client, settings):
+    user = UserFactory()
+    log_in(client, user.username)
+    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
