@@ -39,8 +39,10 @@ the section's mean difficulty) right, at the skill estimate:
 
     v = logistic(mean - d_typical)                                                         (5)
 
-A section is *mastered* when v >= 0.85 with enough evidence: at least MASTERY_MIN_ANSWERS answers and
-sd <= MASTERY_MAX_SD. States: not started (no answers), learning, mastered. `confidence` is the posterior
+A section is *mastered* when v >= 0.85 with enough evidence: at least MASTERY_MIN_ANSWERS answers, and
+either sd <= MASTERY_MAX_SD or a confidence (below) of at least MASTERY_CONFIDENCE. (The second arm keeps a
+learner who answers everything right mastered: easy successes carry little information, so the drift can
+widen sd again, while the confidence keeps rising.) States: not started (no answers), learning, mastered. `confidence` is the posterior
 probability that the skill clears the mastery margin, Phi((mean - d_typical - logit(0.85)) / sd).
 """
 
@@ -58,13 +60,14 @@ SKILL_BOUND = 6.0  # |mean| is kept within this many logits
 DIFFICULTY_BOUND = 4.0
 ELO_A = 0.8
 ELO_B = 0.05
-DRIFT_SD = 0.3  # learners learn: the skill may move this much (sd, logits) between answers
+DRIFT_SD = 0.5  # learners learn: the skill may move this much (sd, logits) between answers
 GRID_POINTS = 41
 GRID_HALF_WIDTH = 5.0  # in prior standard deviations
 
 MASTERY_THRESHOLD = 0.85
 MASTERY_MIN_ANSWERS = 4
-MASTERY_MAX_SD = 1.1
+MASTERY_MAX_SD = 1.25  # above the steady state sd that DRIFT_SD leaves after many answers (~1.0)
+MASTERY_CONFIDENCE = 0.8
 # logit(0.85): the skill margin over the typical difficulty that mastery needs.
 MASTERY_MARGIN = math.log(MASTERY_THRESHOLD / (1 - MASTERY_THRESHOLD))
 
@@ -167,7 +170,8 @@ def mastery(skill: Skill, typical_difficulty: float) -> Mastery:
     confidence = 0.5 * (1.0 + math.erf(margin / (skill.sd * math.sqrt(2.0))))
     if skill.answers == 0:
         state = NOT_STARTED
-    elif value >= MASTERY_THRESHOLD and skill.answers >= MASTERY_MIN_ANSWERS and skill.sd <= MASTERY_MAX_SD:
+    elif (value >= MASTERY_THRESHOLD and skill.answers >= MASTERY_MIN_ANSWERS
+          and (skill.sd <= MASTERY_MAX_SD or confidence >= MASTERY_CONFIDENCE)):
         state = MASTERED
     else:
         state = LEARNING
@@ -199,12 +203,15 @@ class QuizHistory:
     in_quiz: question id -> (position of its latest answer in this quiz, whether that answer was right).
     last_question: the question asked just before, in this quiz or (for the first position) the last quiz.
     earlier: question id -> the latest answer in earlier quizzes.
+    asked_twice: questions already asked twice in this quiz: a missed question comes back once, not again
+    and again (a learner who keeps missing it is better served by the notes and the flashcards).
     """
 
     position: int = 1
     in_quiz: Mapping[int, tuple[int, bool]] = field(default_factory=dict)
     last_question: int | None = None
     earlier: Mapping[int, PastAnswer] = field(default_factory=dict)
+    asked_twice: frozenset[int] = frozenset()  # questions already asked twice in this quiz
 
 
 @dataclass(frozen=True)
@@ -212,10 +219,12 @@ class Weights:
     """Weights of the selection score (see `score_candidates`)."""
 
     target: float = 1.0
-    section: float = 2.0
+    section: float = 4.0
     spacing: float = 1.0
     # Within section need: how much an undecided mastery call counts beside low mastery.
-    undecided: float = 0.5
+    undecided: float = 1.5
+    # How much a question that tells mastered from not mastered counts, in an undecided section.
+    evidence: float = 2.0
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -226,13 +235,19 @@ RECENT_DAYS = 3.0  # how fast the "answered right recently" penalty fades, in da
 def section_need(skill: Skill, typical_difficulty: float, weights: Weights | None = None) -> float:
     """How much a section wants practice, in [0, 1 + weights.undecided]:
 
-        need = (1 - v) + undecided * 4 c (1 - c)
+        need = (1 - v) + undecided * u,    u = 4 c (1 - c) while the section is not mastered, else 0
 
     with v the mastery value (equation 5) and c the posterior probability that the section is mastered: low
-    mastery asks for practice, and a call that could still go either way asks for evidence."""
+    mastery asks for practice, and a call that could still go either way asks for evidence. Once the
+    section is called mastered it asks for no more evidence (spacing brings its questions back later)."""
     weights = weights or DEFAULT_WEIGHTS
     m = mastery(skill, typical_difficulty)
-    return (1.0 - m.value) + weights.undecided * 4.0 * m.confidence * (1.0 - m.confidence)
+    return (1.0 - m.value) + weights.undecided * _undecided(m)
+
+
+def _undecided(m: Mastery) -> float:
+    """4 c (1 - c): 1 when the mastery call is a coin toss, 0 when it is settled or already made."""
+    return 0.0 if m.state == MASTERED else 4.0 * m.confidence * (1.0 - m.confidence)
 
 
 def _spacing(question_id: int, history: QuizHistory) -> float | None:
@@ -241,7 +256,7 @@ def _spacing(question_id: int, history: QuizHistory) -> float | None:
         return None
     if question_id in history.in_quiz:
         position, correct = history.in_quiz[question_id]
-        if correct or history.position - position < MISSED_GAP:
+        if correct or question_id in history.asked_twice or history.position - position < MISSED_GAP:
             return None
         return 1.0  # missed earlier in this quiz: bring it back
     past = history.earlier.get(question_id)
@@ -262,29 +277,41 @@ def score_candidates(
     weights: Weights | None = None,
 ) -> dict[int, float]:
     """Score each askable candidate; questions that may not be asked now are left out. For a question q of
-    section s:
+    section s with typical difficulty t_s:
 
-        score = w_target  * (1 - |P(right on q) - target| / max(target, 1 - target))
-              + w_section * need(s)                     (section_need)
-              + w_spacing * spacing(q)
+        score = w_target   * (1 - |P(right on q) - target| / max(target, 1 - target))
+              + w_section  * need(s)                                 (section_need)
+              + w_spacing  * spacing(q)
+              + w_evidence * u(s) * 4 p* (1 - p*),   p* = logistic(t_s + logit(0.85) - d_q)
 
-    spacing(q) = +1 for a question missed earlier in this quiz (allowed again MISSED_GAP positions later),
-    +0.6 for one missed in an earlier quiz, -exp(-days / 3) for one answered right in an earlier quiz, 0
-    for a new one. Never the question just asked; never one answered right in this quiz."""
+    The last term prefers, in a section whose mastery call is still open (u of `section_need`), questions
+    that tell a learner just at the mastery line from one just below it: p* is the success probability of
+    a learner exactly at the line, and p(1 - p) is the Fisher information of a Rasch item. spacing(q) = +1
+    for a question missed earlier in this quiz (allowed again MISSED_GAP positions later), +0.6 for one
+    missed in an earlier quiz, -exp(-days / 3) for one answered right in an earlier quiz, 0 for a new one.
+    Never the question just asked; never one answered right in this quiz."""
     weights = weights or DEFAULT_WEIGHTS
     target = min(0.99, max(0.01, target))
     span = max(target, 1.0 - target)
-    needs: dict[int, float] = {}
+    needs: dict[int, tuple[float, float]] = {}
     scores = {}
     for c in candidates:
         spacing = _spacing(c.question_id, history)
         if spacing is None:
             continue
         skill = skills.get(c.section_id, Skill())
+        t = typical.get(c.section_id, 0.0)
         if c.section_id not in needs:
-            needs[c.section_id] = section_need(skill, typical.get(c.section_id, 0.0), weights)
+            needs[c.section_id] = (section_need(skill, t, weights), _undecided(mastery(skill, t)))
+        need, undecided = needs[c.section_id]
         fit = 1.0 - abs(predict(skill, c.difficulty) - target) / span
-        scores[c.question_id] = weights.target * fit + weights.section * needs[c.section_id] + weights.spacing * spacing
+        at_line = logistic(t + MASTERY_MARGIN - c.difficulty)
+        scores[c.question_id] = (
+            weights.target * fit
+            + weights.section * need
+            + weights.spacing * spacing
+            + weights.evidence * undecided * 4.0 * at_line * (1.0 - at_line)
+        )
     return scores
 
 

@@ -3,7 +3,7 @@
 Every policy (adaptive, random, sequential) uses the same estimator from `adaptive`: the same skill
 updates, the same Elo difficulty calibration from first answers, the same mastery call; only the choice of
 the next question differs. Every policy obeys the same quiz rules (quizzes of QUIZ_LENGTH questions; never
-the question just asked; never a question twice in a quiz unless it was missed).
+the question just asked; never a question twice in a quiz unless it was missed, never three times).
 
 The world. Each question q has a true Rasch difficulty b_q = seed_difficulty(authored) + N(0, 0.5^2): the
 engine starts from the authored seed and never sees b_q. A learner's probability of a right answer is the
@@ -79,6 +79,7 @@ class Quiz:
         self.answered: set[int] = set()
         self.earlier: dict[int, tuple[bool, int]] = {}
         self.in_quiz: dict[int, tuple[int, bool]] = {}
+        self.twice: set[int] = set()
         self.position = 1
         self.quiz_number = 0
         self.last_question = None
@@ -89,7 +90,8 @@ class Quiz:
         earlier = {q: adaptive.PastAnswer(correct=c, days_ago=float(self.quiz_number - n))
                    for q, (c, n) in self.earlier.items()}
         return adaptive.QuizHistory(position=self.position, in_quiz=self.in_quiz,
-                                    last_question=self.last_question, earlier=earlier)
+                                    last_question=self.last_question, earlier=earlier,
+                                    asked_twice=frozenset(self.twice))
 
     def _typical(self):
         by_section: dict[int, list[float]] = {}
@@ -137,6 +139,8 @@ class Quiz:
         if self.learner.learning and not self.learner.learned[s] and self.rng.random() < P_LEARN:
             self.learner.learned[s] = True
             self.learner.margin[s] = LEARNED_MARGIN
+        if question.question_id in self.in_quiz:
+            self.twice.add(question.question_id)
         self.in_quiz[question.question_id] = (self.position, right)
         self.last_question = question.question_id
         self.count += 1
@@ -149,6 +153,7 @@ class Quiz:
         for q, (_, right) in self.in_quiz.items():
             self.earlier[q] = (right, self.quiz_number)
         self.in_quiz = {}
+        self.twice = set()
         self.position = 1
         self.quiz_number += 1
 

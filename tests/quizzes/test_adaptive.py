@@ -67,6 +67,9 @@ def test_mastery_needs_evidence_and_a_high_predicted_success():
         skill = adaptive.update_skill(skill, 0.5, 1.0)
     m = adaptive.mastery(skill, 0.0)
     assert m.state == adaptive.MASTERED and m.value >= 0.85
+    for _ in range(30):  # more right answers never take mastery away
+        skill = adaptive.update_skill(skill, 0.5, 1.0)
+        assert adaptive.mastery(skill, 0.0).state == adaptive.MASTERED
     for _ in range(6):
         skill = adaptive.update_skill(skill, -1.0, 0.0)
     assert adaptive.mastery(skill, 0.0).state == adaptive.LEARNING
@@ -118,6 +121,15 @@ def test_a_missed_question_comes_back_later_in_the_quiz_not_at_once():
     assert adaptive.select_question(pool, {}, {}, soon, random.Random(0)) != 1
     later = QuizHistory(position=5, in_quiz={1: (1, False), 2: (2, True), 3: (3, True), 4: (4, True)}, last_question=4)
     assert adaptive.select_question(pool, {}, {}, later, random.Random(0)) == 1
+
+
+def test_a_missed_question_comes_back_once_not_a_third_time():
+    pool = [Candidate(q, 1, 0.0) for q in range(1, 6)]
+    in_quiz = {1: (4, False), 2: (2, True), 3: (3, True), 4: (5, True)}
+    again = QuizHistory(position=8, in_quiz=in_quiz, last_question=4)
+    assert adaptive.select_question(pool, {}, {}, again, random.Random(0)) == 1
+    third = QuizHistory(position=8, in_quiz=in_quiz, last_question=4, asked_twice=frozenset({1}))
+    assert adaptive.select_question(pool, {}, {}, third, random.Random(0)) == 5
 
 
 def test_a_question_answered_right_recently_waits_and_a_missed_one_returns():
