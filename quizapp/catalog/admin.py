@@ -15,6 +15,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import F, FloatField, OrderBy, OuterRef, Subquery
+from django.db.models.functions import Cast, Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -427,13 +429,69 @@ class SectionAdmin(admin.ModelAdmin):
 # --- Questions -----------------------------------------------------------------------------------
 
 
+# Item statistics live in apps to the right of catalog: progress keeps the rollup (ItemStats), classes the
+# item analysis. Apps import only leftwards, and catalog's models, loaders and import/export never need
+# them. This admin is a presentation layer over all of it, so it imports them inside the methods that use
+# them (at request time, once every app is loaded) instead of at module level: catalog stays importable on
+# its own and the data still flows one way, history -> rollups -> pages.
+
+
+class FlaggedFilter(admin.SimpleListFilter):
+    """Questions whose current version the item analysis over all learners flags for review: facility above
+    0.95 or below 0.2, or discrimination below 0.1, once at least 5 learners answered it for the first time
+    (classes.items has the rules; the class "Question statistics" page shows the figures)."""
+
+    title = _("flagged by item analysis")
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Flagged for review")), ("no", _("Not flagged"))]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return None
+        from quizapp.classes.items import flagged_questions  # why here: see the note above FlaggedFilter
+
+        flagged = flagged_questions()
+        return queryset.filter(pk__in=flagged) if self.value() == "yes" else queryset.exclude(pk__in=flagged)
+
+
+class EmptyLast(OrderBy):
+    """Sorts rows without a value last whichever way the column is sorted (the admin reverses an ordering
+    with `reverse_ordering`, which would also move them first): questions nobody answered yet are neither
+    the easiest nor the hardest."""
+
+    def __init__(self, expression, descending=False, **kwargs):
+        super().__init__(expression, descending=descending, nulls_last=True)
+
+    def reverse_ordering(self):
+        self.descending = not self.descending
+        return self
+
+
 @admin.register(Question)
 class QuestionAdmin(AuthoredAdmin):
     form = QuestionForm
-    # The progress app adds its columns (attempts, facility) and its "flagged by item analysis" filter here.
-    list_display = ["key", "asked", "section", "type", "difficulty", "status", "version", "preview_link"]
+    list_display = [
+        "key",
+        "asked",
+        "section",
+        "type",
+        "difficulty",
+        "status",
+        "version",
+        "attempts",
+        "facility",
+        "preview_link",
+    ]
     list_display_links = ["key", "asked"]
-    list_filter = [("section", admin.RelatedOnlyFieldListFilter), "type", "status", "difficulty"]
+    list_filter = [
+        ("section", admin.RelatedOnlyFieldListFilter),
+        "type",
+        "status",
+        "difficulty",
+        FlaggedFilter,
+    ]
     search_fields = ["key", "title", "prompt", "explanation"]
     readonly_fields = ["version", "origin"]
     fieldsets = [
@@ -458,6 +516,36 @@ class QuestionAdmin(AuthoredAdmin):
     @admin.display(description=_("prompt"))
     def asked(self, question):
         return Truncator(" ".join(question.prompt.split())).chars(70)
+
+    def get_queryset(self, request):
+        """Questions with their current version's statistics from the progress rollup (one row per question
+        and version), as correlated subqueries on its unique key: the list's queries do not grow with the
+        history."""
+        from quizapp.progress.models import ItemStats  # why here: see the note above FlaggedFilter
+
+        stats = ItemStats.objects.filter(question=OuterRef("pk"), version=OuterRef("version"))
+        facility = stats.filter(first_attempts__gt=0).values(
+            share=Cast("first_correct", FloatField()) / F("first_attempts")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                stats_attempts=Coalesce(Subquery(stats.values("attempts")[:1]), 0),
+                stats_facility=Subquery(facility[:1], output_field=FloatField()),
+            )
+        )
+
+    @admin.display(description=_("attempts"), ordering="stats_attempts")
+    def attempts(self, question):
+        """Answers to the current version (statistics restart when what is asked changes)."""
+        return question.stats_attempts
+
+    @admin.display(description=_("facility"), ordering=EmptyLast(F("stats_facility")))
+    def facility(self, question):
+        """Share of first answers to the current version that were right; empty before any."""
+        share = question.stats_facility
+        return None if share is None else f"{share:.2f}"
 
     def duplicate_rows(self, queryset):
         return authoring.questions_duplicate(questions=queryset)

@@ -18,7 +18,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from quizapp.catalog.answers import normalize
 from quizapp.catalog.models import Question
@@ -45,6 +45,20 @@ class ItemRow:
         return bool(self.flags)
 
 
+def item_flags(first_answers: int, facility: float | None, discrimination: float | None) -> list[str]:
+    """Why a question version needs a look, once enough learners answered it: too easy, too hard, or not
+    separating stronger from weaker learners."""
+    flags = []
+    if first_answers >= MIN_ANSWERS_TO_FLAG and facility is not None:
+        if facility > EASY:
+            flags.append("too_easy")
+        if facility < HARD:
+            flags.append("too_hard")
+        if discrimination is not None and discrimination < WEAK:
+            flags.append("weak_discrimination")
+    return flags
+
+
 def pearson(pairs) -> float | None:
     n = len(pairs)
     if n < 2:
@@ -58,6 +72,17 @@ def pearson(pairs) -> float | None:
     if var <= 1e-12:
         return None
     return (n * sxy - sx * sy) / math.sqrt(var)
+
+
+def discrimination_index(first_scores, totals) -> float | None:
+    """D for one item. `first_scores`: (learner id, x) for its first answers; `totals`: learner id ->
+    (sum, count) of that learner's first-answer scores. Learners with no other first answer are left out."""
+    pairs = []
+    for learner_id, x in first_scores:
+        s, n = totals[learner_id]
+        if n > 1:
+            pairs.append((x, (s - x) / (n - 1)))
+    return pearson(pairs)
 
 
 def describe_answer(asked: dict, given) -> str:
@@ -100,11 +125,6 @@ def item_analysis(learner_ids=None) -> list[ItemRow]:
     questions = Question.objects.select_related("section").in_bulk({qid for qid, _ in by_item})
     rows = []
     for (qid, version), answers in by_item.items():
-        pairs = []
-        for learner_id, score, _correct, _given, _asked in answers:
-            s, n = totals[learner_id]
-            if n > 1:
-                pairs.append((score, (s - score) / (n - 1)))
         wrong = Counter()
         for _l, _s, correct, given, asked in answers:
             if not correct:
@@ -113,16 +133,45 @@ def item_analysis(learner_ids=None) -> list[ItemRow]:
         right = sum(1 for a in answers if a[2])
         row = ItemRow(
             question=questions[qid], version=version, attempts=attempts[(qid, version)],
-            first_answers=len(answers), facility=right / len(answers), discrimination=pearson(pairs),
+            first_answers=len(answers), facility=right / len(answers),
+            discrimination=discrimination_index([(a[0], a[1]) for a in answers], totals),
             common_wrong=common, common_wrong_count=common_n,
         )
-        if row.first_answers >= MIN_ANSWERS_TO_FLAG:
-            if row.facility > EASY:
-                row.flags.append("too_easy")
-            if row.facility < HARD:
-                row.flags.append("too_hard")
-            if row.discrimination is not None and row.discrimination < WEAK:
-                row.flags.append("weak_discrimination")
+        row.flags = item_flags(row.first_answers, row.facility, row.discrimination)
         rows.append(row)
     rows.sort(key=lambda r: (not r.flagged, r.question.section.order, r.question.key, r.version))
     return rows
+
+
+def flagged_questions() -> set[int]:
+    """Ids of the questions whose current version item_analysis() over every learner flags, for the admin's
+    "flagged by item analysis" filter.
+
+    The same figures and rules as item_analysis(), reading less. Discrimination needs every learner's
+    first-answer scores, which no rollup keeps, so this reads the history's first answers, but: two aggregates
+    find the current versions with at least MIN_ANSWERS_TO_FLAG first answers and each learner's total (the
+    "rest of the test"), and only those candidates' first answers are read, as (learner, score, right),
+    without the JSON of what was asked and given. Three queries however long the history; memory grows with
+    the number of first answers to the candidate questions (at most learners x questions)."""
+    first = Response.objects.filter(first_try=True)
+    candidates = set(
+        first.filter(question_version=F("question__version"))
+        .values("question_id", "question_version").annotate(n=Count("pk")).filter(n__gte=MIN_ANSWERS_TO_FLAG)
+        .order_by().values_list("question_id", "question_version")
+    )
+    if not candidates:
+        return set()
+    totals = {r["learner_id"]: (r["s"], r["n"])
+              for r in first.values("learner_id").annotate(s=Sum("score"), n=Count("pk")).order_by()}
+    by_item = defaultdict(list)
+    rows = (first.filter(question_id__in={qid for qid, _ in candidates})
+            .values_list("question_id", "question_version", "learner_id", "score", "correct"))
+    for qid, version, learner_id, score, correct in rows.iterator(2000):
+        if (qid, version) in candidates:
+            by_item[(qid, version)].append((learner_id, score, correct))
+    flagged = set()
+    for (qid, _version), answers in by_item.items():
+        facility = sum(1 for a in answers if a[2]) / len(answers)
+        if item_flags(len(answers), facility, discrimination_index([(a[0], a[1]) for a in answers], totals)):
+            flagged.add(qid)
+    return flagged

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.apps import apps
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
@@ -5,7 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from quizapp.catalog.models import Flashcard, Question, QuestionVersion, Section, Status
-from tests.factories import QuestionFactory, SectionFactory
+from quizapp.quizzes import services as quizzes
+from tests.factories import QuestionFactory, SectionFactory, UserFactory
+from tests.progress.helpers import given_for
 
 INLINES = {
     "choices": ["text", "is_correct", "order"],
@@ -406,9 +410,9 @@ def test_unpublish_and_publish_are_logged(teacher_client, teacher, starter_bank)
         Status.PUBLISHED
     }
     assert (
-        LogEntry.objects.filter(user=teacher, action_flag=CHANGE, change_message="Unpublished.").count() == 2
+        LogEntry.objects.filter(user=teacher, action_flag=CHANGE, change_message="已取消发布。").count() == 2
     )
-    assert LogEntry.objects.filter(user=teacher, action_flag=CHANGE, change_message="Published.").count() == 2
+    assert LogEntry.objects.filter(user=teacher, action_flag=CHANGE, change_message="已发布。").count() == 2
 
 
 def test_publishing_twice_changes_and_logs_once(teacher_client, teacher, starter_bank):
@@ -416,7 +420,7 @@ def test_publishing_twice_changes_and_logs_once(teacher_client, teacher, starter
     Question.objects.filter(pk=question.pk).update(status=Status.DRAFT)
     act(teacher_client, "publish", [question])
     act(teacher_client, "publish", [question])
-    assert LogEntry.objects.filter(user=teacher, change_message="Published.").count() == 1
+    assert LogEntry.objects.filter(user=teacher, change_message="已发布。").count() == 1
 
 
 def test_duplicate_makes_a_draft_copy_with_its_answers(teacher_client, teacher, starter_bank):
@@ -441,7 +445,7 @@ def test_move_asks_for_the_section_then_moves(teacher_client, teacher, starter_b
     assert response.status_code == 302
     assert Question.objects.filter(section__key="lora").count() == 0
     assert all(q.version == 1 for q in Question.objects.filter(pk__in=[q.pk for q in questions]))
-    assert LogEntry.objects.filter(user=teacher, change_message="Moved to section parallel.").count() == 2
+    assert LogEntry.objects.filter(user=teacher, change_message="已移动到章节 parallel。").count() == 2
 
 
 def test_move_refuses_a_section_with_subsections(teacher_client, starter_bank):
@@ -458,7 +462,7 @@ def test_export_selected(teacher_client, starter_bank):
     response = act(teacher_client, "export_yaml", questions)
     assert response.content.decode().startswith("section: tuning\n")
     response = act(teacher_client, "export_yaml", list(Question.objects.all()), follow=True)
-    assert "one top-level section" in response.content.decode()
+    assert "只包含一个顶级章节" in response.content.decode()
 
 
 def test_flashcard_actions(teacher_client, starter_bank):
@@ -519,7 +523,7 @@ def confirm(client, response):
 def test_admin_import_previews_then_creates_on_confirm(teacher_client, teacher, starter_bank):
     response = upload(teacher_client, GIFT_TEXT)
     html = response.content.decode()
-    assert "2 to create, 0 to update, 0 unchanged, 0 not imported." in html
+    assert "将新建 2 项，更新 0 项，0 项不变，0 项不导入。" in html
     assert 'data-testid="confirm-import"' in html
     assert not Question.objects.filter(key__startswith="lora-admin").exists()
     response = confirm(teacher_client, response)
@@ -527,7 +531,7 @@ def test_admin_import_previews_then_creates_on_confirm(teacher_client, teacher, 
     assert Question.objects.filter(key__startswith="lora-admin", status=Status.PUBLISHED).count() == 2
     assert (
         LogEntry.objects.filter(
-            user=teacher, action_flag=ADDITION, change_message="Imported from bank.gift."
+            user=teacher, action_flag=ADDITION, change_message="从 bank.gift 导入。"
         ).count()
         == 2
     )
@@ -540,7 +544,7 @@ def test_confirming_twice_imports_once(teacher_client, starter_bank):
     assert response.status_code == 302
     assert Question.objects.filter(key__startswith="lora-admin").count() == 2
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert any("Nothing to import" in m for m in messages)
+    assert any("没有可导入的内容" in m for m in messages)
 
 
 def test_admin_import_as_drafts(teacher_client, starter_bank):
@@ -561,9 +565,9 @@ def test_admin_import_reports_existing_keys_without_update(teacher_client, start
     confirm(teacher_client, upload(teacher_client, GIFT_TEXT))
     changed = GIFT_TEXT.replace("{T}", "{F}")
     html = upload(teacher_client, changed).content.decode()
-    assert "0 to create, 0 to update, 1 unchanged, 1 not imported." in html
+    assert "将新建 0 项，更新 0 项，1 项不变，1 项不导入。" in html
     response = upload(teacher_client, changed, update="on")
-    assert "new version" in response.content.decode()
+    assert "新版本" in response.content.decode()
     confirm(teacher_client, response)
     assert Question.objects.get(key="lora-admin-1").version == 2
 
@@ -572,3 +576,113 @@ def test_admin_import_of_flashcards_csv(teacher_client, starter_bank):
     response = upload(teacher_client, "front,back\n新正面,新背面\n", name="cards.csv")
     assert confirm(teacher_client, response)["Location"] == reverse("admin:catalog_flashcard_changelist")
     assert Flashcard.objects.get(front="新正面").section.key == "lora"
+
+
+# --- Item statistics: the attempts and facility columns, the "flagged by item analysis" filter ---------
+
+
+def answer_section_quiz(learner, section, *, right):
+    """A learner takes a section quiz through the quiz service, answering every question it serves right or
+    wrong as `right` (question key -> bool) says, so the progress rollups change as they do for real."""
+    attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[section.pk], length=5)
+    item = attempt.items.get(position=1)
+    while item is not None:
+        question = Question.objects.prefetch_related("choices").get(pk=item.question_id)
+        recorded = quizzes.record_answer(
+            learner=learner,
+            attempt_id=attempt.pk,
+            position=item.position,
+            question_id=question.pk,
+            given=given_for(question, right=right[question.key]),
+        )
+        item = recorded.next_item
+
+
+@pytest.fixture
+def answered_section(db):
+    """Six learners answer two questions: `easy` right every time (facility 1.0), `normal` right for half
+    of them (0.5). A third question in another section is untouched."""
+    section = SectionFactory(key="stats-leaf")
+    QuestionFactory(section=section, key="easy")
+    QuestionFactory(section=section, key="normal")
+    QuestionFactory(section=SectionFactory(key="stats-other"), key="untouched")
+    for i in range(6):
+        right = {"easy": True, "normal": i % 2 == 0}
+        answer_section_quiz(UserFactory(username=f"stats-{i}"), section, right=right)
+    return section
+
+
+def changelist(client, **params):
+    response = client.get(reverse("admin:catalog_question_changelist"), params)
+    assert response.status_code == 200
+    return response
+
+
+def cells(response, field):
+    """{question key: text of the `field` column} for the rows on the page, as the teacher reads them."""
+    html = response.content.decode()
+    found = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
+        key = re.search(r'class="field-key"><a [^>]*>([^<]+)</a>', row)
+        value = re.search(rf'class="field-{field}"[^>]*>(.*?)</td>', row, re.S)
+        if key and value:
+            found[key.group(1)] = re.sub(r"<[^>]+>", "", value.group(1)).strip()
+    return found
+
+
+def test_question_list_shows_attempts_and_facility_of_the_current_version(teacher_client, answered_section):
+    response = changelist(teacher_client)
+    assert cells(response, "attempts") == {"easy": "6", "normal": "6", "untouched": "0"}
+    assert cells(response, "facility") == {"easy": "1.00", "normal": "0.50", "untouched": "-"}
+    # A new version of what is asked starts its statistics afresh.
+    Question.objects.filter(key="easy").update(version=2)
+    response = changelist(teacher_client)
+    assert cells(response, "attempts")["easy"] == "0" and cells(response, "facility")["easy"] == "-"
+
+
+def test_question_list_sorts_by_attempts_and_facility(teacher_client, answered_section):
+    columns = changelist(teacher_client).context["cl"].list_display
+    by_facility = changelist(teacher_client, o=f"-{columns.index('facility')}")
+    assert [q.key for q in by_facility.context["cl"].result_list] == ["easy", "normal", "untouched"]
+    by_facility = changelist(teacher_client, o=str(columns.index("facility")))
+    assert [q.key for q in by_facility.context["cl"].result_list] == ["normal", "easy", "untouched"]
+    Question.objects.filter(key="normal").update(version=2)
+    by_attempts = changelist(teacher_client, o=f"{columns.index('attempts')}.{columns.index('key')}")
+    assert [q.key for q in by_attempts.context["cl"].result_list] == ["normal", "untouched", "easy"]
+
+
+def test_flagged_filter_lists_a_too_easy_question_and_not_a_normal_one(teacher_client, answered_section):
+    flagged = changelist(teacher_client, flagged="yes")
+    assert [q.key for q in flagged.context["cl"].result_list] == ["easy"]
+    not_flagged = changelist(teacher_client, flagged="no")
+    assert {q.key for q in not_flagged.context["cl"].result_list} == {"normal", "untouched"}
+    assert 'href="?flagged=yes"' in changelist(teacher_client).content.decode()  # offered in the filters
+
+
+def test_flagged_filter_waits_for_five_first_answers(teacher_client, db):
+    section = SectionFactory()
+    QuestionFactory(section=section, key="easy")
+    QuestionFactory(section=section, key="normal")
+    for i in range(4):
+        answer_section_quiz(UserFactory(username=f"few-{i}"), section, right={"easy": True, "normal": i < 2})
+    assert list(changelist(teacher_client, flagged="yes").context["cl"].result_list) == []
+
+
+def test_question_list_queries_do_not_grow_with_the_history(
+    teacher_client, answered_section, django_assert_max_num_queries
+):
+    columns = changelist(teacher_client).context["cl"].list_display
+    pages = [{}, {"flagged": "yes"}, {"flagged": "no"}, {"o": f"-{columns.index('facility')}"}]
+    counts = []
+    for params in pages:
+        with django_assert_max_num_queries(16) as few:
+            changelist(teacher_client, **params)
+        counts.append(len(few.captured_queries))
+    more = SectionFactory()
+    QuestionFactory.create_batch(3, section=more)
+    for i in range(7):
+        right = {q.key: (i + n) % 3 > 0 for n, q in enumerate(Question.objects.filter(section=more))}
+        answer_section_quiz(UserFactory(), more, right=right)
+    for params, count in zip(pages, counts):
+        with django_assert_max_num_queries(count):
+            changelist(teacher_client, **params)

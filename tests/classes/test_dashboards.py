@@ -5,7 +5,7 @@ import math
 import pytest
 from django.urls import reverse
 
-from quizapp.classes.items import item_analysis, pearson
+from quizapp.classes.items import flagged_questions, item_analysis, pearson
 from quizapp.classes.models import Membership
 from quizapp.progress.models import SectionProgress
 from quizapp.quizzes.models import Attempt, AttemptItem, Response
@@ -70,6 +70,27 @@ def test_too_easy_and_non_discriminating_items_are_flagged():
         first_answer(learner, other, correct=i % 2 == 0)
     rows = {r.question.key: r for r in item_analysis()}
     assert rows["easy"].flags == ["too_easy"] and rows["easy"].discrimination is None
+
+
+@pytest.mark.django_db
+def test_flagged_questions_are_the_current_versions_item_analysis_flags(django_assert_num_queries):
+    section = SectionFactory()
+    keys = ["normal1", "normal2", "normal3", "inverse", "hard", "easy", "few"]
+    questions = {k: QuestionFactory(section=section, key=k) for k in keys}
+    for i in range(8):
+        learner, strong = UserFactory(username=f"u{i}"), i < 4
+        right = {"normal1": strong, "normal2": strong, "normal3": strong, "inverse": not strong,
+                 "hard": i == 0, "easy": True, "few": True}
+        for key in keys if i < 4 else keys[:-1]:  # only four learners answer "few"
+            first_answer(learner, questions[key], correct=right[key])
+    flags = {r.question.key: r.flags for r in item_analysis()}
+    assert flags == {"normal1": [], "normal2": [], "normal3": [], "inverse": ["weak_discrimination"],
+                     "hard": ["too_hard"], "easy": ["too_easy"], "few": []}
+    with django_assert_num_queries(3):
+        assert flagged_questions() == {questions[k].pk for k in ("inverse", "hard", "easy")}
+    # A new version of "easy" has no answers yet: its old version's flags are history.
+    type(questions["easy"]).objects.filter(pk=questions["easy"].pk).update(version=2)
+    assert flagged_questions() == {questions[k].pk for k in ("inverse", "hard")}
 
 
 def test_the_grid_shows_each_learners_mastery_and_flags_idle_learners(client, teacher, classroom, learner,
