@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from .exchange import ImportFile, Problem, SectionSpec
 from .exchange.flashcards_csv import read_flashcards_csv, write_flashcards_csv
@@ -201,7 +202,9 @@ def import_apply(*, parsed: ImportFile, update: bool = False, draft: bool = Fals
             _apply(plan, parsed, draft=draft, user=user)
     except IntegrityError as exc:
         raise ImportConflict(
-            "these keys were written by someone else at the same moment; nothing was imported, try again"
+            gettext(
+                "These keys were written by someone else at the same moment; nothing was imported. Try again."
+            )
         ) from exc
     return plan
 

@@ -69,7 +69,7 @@ def test_review_shows_the_front_then_the_back_with_the_interval_on_each_button(c
     html = response.content.decode()
     assert card.flashcard.back in html
     assert [a["rating"] for a in response.context_data["answers"]] == [1, 2, 3, 4]
-    assert "&lt;1m" in html and "&lt;10m" in html  # Again and Good on a new card
+    assert "&lt;1分钟" in html and "&lt;10分钟" in html  # Again and Good on a new card
 
 
 def test_the_interval_shown_is_the_interval_given(client_in, learner, starter_bank):
@@ -138,7 +138,7 @@ def test_a_suspended_card_cannot_be_rated(client_in, starter_bank):
     card, _ = shown_card(client_in)
     client_in.post(reverse("cards:suspend", args=[card.pk]))
     response = rate(client_in, card, 3, htmx=True)
-    assert response.status_code == 409 and "suspended" in response.context_data["status_message"]
+    assert response.status_code == 409 and "已暂停" in response.context_data["status_message"]
     assert not Review.objects.exists()
 
 

@@ -32,6 +32,7 @@ def test_sign_up_log_in_switch_language_and_open_a_section(page, live_server, st
     page.locator("header .lang-switch button").focus()
     page.keyboard.press("Enter")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(page.locator("main h2").first).to_have_text("章节")
 
     page.get_by_role("link", name="LoRA").click()
     expect(page).to_have_url(re.compile(r"/sections/lora/$"))
