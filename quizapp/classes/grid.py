@@ -8,6 +8,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, FloatField, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from quizapp.progress.models import SectionProgress
 from quizapp.quizzes.models import MasteryState
@@ -25,8 +28,9 @@ class Cell:
     falling: bool
 
     @property
-    def percent(self) -> int:
-        return round(self.mastery * 100)
+    def percent(self) -> str:
+        # A string: a grid has thousands of cells, and the template localizes every number it prints.
+        return str(round(self.mastery * 100))
 
     @property
     def band(self) -> int:
@@ -49,6 +53,16 @@ class Row:
     @property
     def total_percent(self) -> int:
         return round(self.total * 100)
+
+    @property
+    def cells_html(self):
+        """The row's cells as HTML. Built here rather than in a template loop: a page of the grid has
+        thousands of cells, and the template engine's per-cell lookups were most of its rendering time."""
+        falling = format_html('<span aria-hidden="true">↓</span><span class="visually-hidden">{}</span>',
+                              gettext("falling"))
+        return mark_safe("".join(
+            f'<td class="m{c.band}">{c.percent}{falling if c.falling else ""}</td>' for c in self.cells
+        ))
 
 
 @dataclass
@@ -84,28 +98,26 @@ def _progress(section_ids):
 
 def class_grid(classroom, *, sort: str = "name", descending: bool = False, page: int = 1,
                per_page: int = PER_PAGE, now=None) -> Grid:
+    """One page of the grid. Only a sort by total or by a section needs a figure for every learner of the
+    class (a subquery per membership on the rollup's (learner, section) index); everything shown is read
+    for the page's learners only, so the cost follows the class size and the page, never the history."""
     now = now or timezone.now()
     sections = list(classroom.studied_sections())
     ids = [s.pk for s in sections]
     n = len(ids) or 1
-    total = Coalesce(
-        Subquery(_progress(ids).values("learner").annotate(t=Sum("mastery")).values("t")[:1], output_field=FloatField()),
-        Value(0.0),
-    ) / n
-    memberships = classroom.memberships.select_related("learner").annotate(
-        total=total,
-        last_activity=Subquery(
-            SectionProgress.objects.filter(learner=OuterRef("learner")).values("learner")
-            .annotate(t=Max("last_activity")).values("t")[:1]
-        ),
-    )
+    memberships = classroom.memberships.select_related("learner")
     by_key = {s.key: s for s in sections}
     if sort in by_key:
         memberships = memberships.annotate(sort_value=Coalesce(
             Subquery(_progress([by_key[sort].pk]).values("mastery")[:1], output_field=FloatField()), Value(0.0)))
         order = ["sort_value", "learner__username"]
     elif sort == "total":
-        order = ["total", "learner__username"]
+        memberships = memberships.annotate(sort_value=Coalesce(
+            Subquery(_progress(ids).values("learner").annotate(t=Sum("mastery")).values("t")[:1],
+                     output_field=FloatField()),
+            Value(0.0),
+        ))
+        order = ["sort_value", "learner__username"]
     else:
         sort, order = "name", ["learner__username"]
     if descending:
@@ -118,6 +130,10 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
         (p.learner_id, p.section_id): p
         for p in SectionProgress.objects.filter(learner__in=learners, section_id__in=ids)
     }
+    last_activity = dict(
+        SectionProgress.objects.filter(learner__in=learners).values("learner")
+        .annotate(t=Max("last_activity")).values_list("learner", "t")
+    )
     idle_since = now - timedelta(days=IDLE_DAYS)
     rows = []
     for m in page_obj:
@@ -126,16 +142,20 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
             p = cells.get((m.learner_id, s.pk))
             row_cells.append(Cell(p.mastery, p.state, p.answers, p.mastery < p.mastery_peak - FALLING_BY) if p
                              else Cell(0.0, MasteryState.NOT_STARTED, 0, False))
-        row = Row(learner=m.learner, cells=row_cells, total=m.total or 0.0, last_activity=m.last_activity)
-        if m.last_activity is None or m.last_activity < idle_since:
+        last = last_activity.get(m.learner_id)
+        row = Row(learner=m.learner, cells=row_cells, total=sum(c.mastery for c in row_cells) / n, last_activity=last)
+        if last is None or last < idle_since:
             row.reasons.append("idle")
         if any(c.falling for c in row_cells):
             row.reasons.append("falling")
         rows.append(row)
 
+    # Column figures over the whole class: one pass over the class's rollup rows (a join on membership,
+    # grouped by section; sections the class does not study are dropped here rather than in SQL, which
+    # would cost an index seek per learner and section).
     columns_data = {
         row["section_id"]: row for row in SectionProgress.objects.filter(
-            learner__in=classroom.memberships.values("learner"), section_id__in=ids
+            learner__memberships__classroom=classroom,
         ).values("section_id").annotate(total=Sum("mastery"), mastered=Count("pk", filter=Q(state=MasteryState.MASTERED)))
     }
     count = paginator.count

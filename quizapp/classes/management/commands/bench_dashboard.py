@@ -114,7 +114,7 @@ class Command(BaseCommand):
         result["queries"] = {k: max(v) for k, v in queries.items()}
         if any(len(v) > 1 for v in queries.values()):
             self.say(f"query counts differ between sizes: {queries}")
-        self.say(f"total {time.perf_counter() - started:.0f} s; ratios 1M/10k: class "
+        self.say(f"total {time.perf_counter() - started:.0f} s; ratios largest/smallest size: class "
                  f"{self._ratio(result['class_dashboard_ms'])}, learner {self._ratio(result['learner_dashboard_ms'])}")
 
     @staticmethod
