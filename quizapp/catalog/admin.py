@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -90,7 +90,7 @@ class AnswerRowsFormSet(BaseInlineFormSet):
             return
         problems = rules.answer_problems(qtype, **{self.kind: self.values(self.live_rows())})
         if problems:
-            raise ValidationError([gettext(p[0].upper() + p[1:] + ".") for p in problems])
+            raise ValidationError([capfirst(p) for p in problems])  # lazy: in the request's language
 
 
 class ChoiceFormSet(AnswerRowsFormSet):

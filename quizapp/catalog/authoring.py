@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from .exchange import ImportFile, Problem, SectionSpec
 from .exchange.flashcards_csv import read_flashcards_csv, write_flashcards_csv
@@ -48,7 +48,7 @@ def read_import(text: str, *, format: str, section: str | None = None, name: str
         parsed = read_yaml(text, sections=sections, name=name)
         if section:
             parsed.problems.insert(
-                0, Problem(1, "a YAML bank file names its own sections; do not choose one")
+                0, Problem(1, gettext_lazy("a YAML bank file names its own sections; do not choose one"))
             )
         return parsed
     if format == "gift":
@@ -71,7 +71,7 @@ class PlanRow:
     action: str
     summary: str
     line: int
-    reason: str = ""
+    reason: str = ""  # lazy: translated when shown
     new_version: bool = False
 
 
@@ -160,7 +160,7 @@ def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> ImportPlan:
             else:
                 row.action, row.reason = (
                     REJECT,
-                    "a question with this key exists and differs; import with update",
+                    gettext_lazy("a question with this key exists and differs; import with update"),
                 )
         plan.rows.append(row)
     keys = [s.key for s in parsed.flashcards]
@@ -177,7 +177,7 @@ def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> ImportPlan:
             else:
                 row.action, row.reason = (
                     REJECT,
-                    "a flashcard with this key exists and differs; import with update",
+                    gettext_lazy("a flashcard with this key exists and differs; import with update"),
                 )
         plan.rows.append(row)
     notes = dict(Section.objects.filter(key__in=list(parsed.notes)).values_list("key", "notes"))
@@ -186,7 +186,10 @@ def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> ImportPlan:
         if notes.get(leaf, "") == text:
             row.action = UNCHANGED
         elif notes.get(leaf) and not update:
-            row.action, row.reason = REJECT, "the section already has other notes; import with update"
+            row.action, row.reason = (
+                REJECT,
+                gettext_lazy("the section already has other notes; import with update"),
+            )
         plan.rows.append(row)
     return plan
 

@@ -2,7 +2,8 @@
 
 Two phases, so a bad file never half-loads: `read_bank` parses and checks every file and collects every
 problem as `file:line: message`; only a bank with no problem reaches `apply_bank`, which upserts by key in
-one transaction.
+one transaction. Messages are lazy (`rules.message`): the admin's YAML import shows them in the teacher's
+language.
 """
 
 import re
@@ -12,8 +13,10 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from .models import AcceptedAnswer, Choice, Flashcard, MatchPair, OrderItem, Origin, Question, Section, Status
+from .rules import message
 
 SECTION_MAP = "sections.yaml"
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -29,6 +32,12 @@ QUESTION_TYPE_FIELDS = {
     "matching": {"pairs"},
 }
 FLASHCARD_FIELDS = {"key", "front", "back", "hint", "status"}
+MIN_ITEMS, MAX_ITEMS = 3, 6  # choices, ordering items and matching pairs in a content file
+NOT_IN_MAP = _("unknown section '%(key)s' (not in %(map)s)")
+DUPLICATE_KEY = {
+    "question": _("duplicate question key '%(key)s' (first at %(first)s)"),
+    "flashcard": _("duplicate flashcard key '%(key)s' (first at %(first)s)"),
+}
 
 
 # --- YAML with line numbers ----------------------------------------------------------------------
@@ -86,12 +95,13 @@ def _parse(path: Path, problems: list):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
-        problems.append(Problem(str(path), line, f"YAML syntax error: {getattr(exc, 'problem', None) or exc}"))
+        error = str(getattr(exc, "problem", None) or exc)
+        problems.append(Problem(str(path), line, message(_("YAML syntax error: %(error)s"), error=error)))
         return None
     finally:
         loader.dispose()
     for line, key in loader.duplicate_keys:
-        problems.append(Problem(str(path), line, f"field '{key}' is given twice"))
+        problems.append(Problem(str(path), line, message(_("field '%(field)s' is given twice"), field=key)))
     return data
 
 
@@ -168,21 +178,24 @@ class _Checker:
         line = mapping.key_lines.get(name, line) if isinstance(mapping, LineDict) else line
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.problem(line, f"'{name}' is missing")
+                self.problem(line, message(_("'%(field)s' is missing"), field=name))
             return ""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.problem(line, f"'{name}' must be text (quote it)")
+            self.problem(line, message(_("'%(field)s' must be text (quote it)"), field=name))
             return ""
         return str(value).strip()
 
     def unknown_fields(self, mapping, allowed, what):
         for name in mapping:
             if name not in allowed:
-                self.problem(mapping.key_lines.get(name, mapping.line), f"unknown field '{name}' in {what}")
+                self.problem(
+                    mapping.key_lines.get(name, mapping.line),
+                    message(_("unknown field '%(field)s' in %(what)s"), field=name, what=what),
+                )
 
     def mapping(self, value, line, what):
         if not isinstance(value, LineDict):
-            self.problem(line, f"{what} must be a mapping of fields")
+            self.problem(line, message(_("%(what)s must be a mapping of fields"), what=what))
             return None
         return value
 
@@ -192,7 +205,7 @@ class _Checker:
         if value is None:
             return [], line
         if not isinstance(value, list):
-            self.problem(line, f"'{name}' of {what} must be a list")
+            self.problem(line, message(_("'%(field)s' of %(what)s must be a list"), field=name, what=what))
             return [], line
         return value, line
 
@@ -204,26 +217,27 @@ def read_section_map(path: Path, problems: list) -> dict:
     if data is None:
         return sections
     if not isinstance(data, list):
-        check.problem(1, "the section map must be a list of sections")
+        check.problem(1, _("the section map must be a list of sections"))
         return sections
 
     def walk(items, parent, line):
         if not isinstance(items, list):
-            check.problem(line, "'children' must be a list of sections")
+            check.problem(line, _("'children' must be a list of sections"))
             return
         for item in items:
-            entry = check.mapping(item, line, "a section")
+            entry = check.mapping(item, line, _("a section"))
             if entry is None:
                 continue
-            check.unknown_fields(entry, {"key", "title", "children"}, "a section")
+            check.unknown_fields(entry, {"key", "title", "children"}, _("a section"))
             key = check.text(entry, "key", entry.line)
             title = check.text(entry, "title", entry.line)
             if not key:
                 continue
             if not KEY_PATTERN.match(key):
-                check.problem(entry.line, f"section key '{key}' must be lower-case words joined by '-'")
+                check.problem(entry.line, message(
+                    _("section key '%(key)s' must be lower-case words joined by '-'"), key=key))
             if key in sections:
-                check.problem(entry.line, f"section '{key}' appears twice")
+                check.problem(entry.line, message(_("section '%(key)s' appears twice"), key=key))
                 continue
             sections[key] = SectionSpec(key=key, title=title, parent=parent, order=len(sections) + 1)
             if "children" in entry:
@@ -251,55 +265,61 @@ def read_bank_file(path: Path, sections: dict, problems: list, seen: dict) -> tu
     questions, flashcards, covered = [], [], set()
     if data is None:
         return questions, flashcards, covered
-    top = check.mapping(data, 1, "a bank file")
+    top = check.mapping(data, 1, _("a bank file"))
     if top is None:
         return questions, flashcards, covered
-    check.unknown_fields(top, {"section", "sections"}, "a bank file")
+    check.unknown_fields(top, {"section", "sections"}, _("a bank file"))
     top_key = check.text(top, "section", top.line)
     if top_key and top_key not in sections:
-        check.problem(top.key_lines.get("section", 1), f"unknown section '{top_key}' (not in {SECTION_MAP})")
+        check.problem(top.key_lines.get("section", 1), message(NOT_IN_MAP, key=top_key, map=SECTION_MAP))
         top_key = ""
     elif top_key and sections[top_key].parent:
-        check.problem(top.key_lines.get("section", 1), f"'{top_key}' is not a top-level section")
+        check.problem(
+            top.key_lines.get("section", 1), message(_("'%(key)s' is not a top-level section"), key=top_key)
+        )
         top_key = ""
     leaves = _leaves(sections)
-    entries, line = check.sequence(top, "sections", "a bank file")
+    entries, line = check.sequence(top, "sections", _("a bank file"))
     if "sections" not in top:
-        check.problem(top.line, "'sections' is missing")
+        check.problem(top.line, message(_("'%(field)s' is missing"), field="sections"))
     for raw in entries:
-        entry = check.mapping(raw, line, "a section entry")
+        entry = check.mapping(raw, line, _("a section entry"))
         if entry is None:
             continue
-        check.unknown_fields(entry, {"key", "notes", "questions", "flashcards"}, "a section entry")
+        check.unknown_fields(entry, {"key", "notes", "questions", "flashcards"}, _("a section entry"))
         leaf = check.text(entry, "key", entry.line)
         if not leaf:
             continue
         if leaf not in sections:
-            check.problem(entry.line, f"unknown section '{leaf}' (not in {SECTION_MAP})")
+            check.problem(entry.line, message(NOT_IN_MAP, key=leaf, map=SECTION_MAP))
             continue
         if leaf not in leaves:
-            check.problem(entry.line, f"section '{leaf}' has subsections; questions belong to its leaves")
+            check.problem(entry.line, message(
+                _("section '%(key)s' has subsections; questions belong to its leaves"), key=leaf))
             continue
         if top_key and _top_of(sections, leaf) != top_key:
-            check.problem(entry.line, f"section '{leaf}' is not under '{top_key}'")
+            check.problem(
+                entry.line, message(_("section '%(key)s' is not under '%(top)s'"), key=leaf, top=top_key)
+            )
             continue
         if ("section", leaf) in seen:
-            check.problem(entry.line, f"section '{leaf}' is already given at {seen[('section', leaf)]}")
+            check.problem(entry.line, message(_("section '%(key)s' is already given at %(first)s"),
+                                              key=leaf, first=seen[("section", leaf)]))
             continue
         seen[("section", leaf)] = f"{path}:{entry.line}"
         covered.add(leaf)
         if "notes" in entry:
             sections[leaf].notes = check.text(entry, "notes", entry.line, required=False)
-        items, qline = check.sequence(entry, "questions", f"section '{leaf}'")
+        items, qline = check.sequence(entry, "questions", message(_("section '%(key)s'"), key=leaf))
         for raw_q in items:
-            q = check.mapping(raw_q, qline, "a question")
+            q = check.mapping(raw_q, qline, _("a question"))
             if q is not None:
                 spec = _read_question(check, q, leaf, seen)
                 if spec:
                     questions.append(spec)
-        cards, cline = check.sequence(entry, "flashcards", f"section '{leaf}'")
+        cards, cline = check.sequence(entry, "flashcards", message(_("section '%(key)s'"), key=leaf))
         for raw_c in cards:
-            c = check.mapping(raw_c, cline, "a flashcard")
+            c = check.mapping(raw_c, cline, _("a flashcard"))
             if c is not None:
                 spec = _read_flashcard(check, c, leaf, seen)
                 if spec:
@@ -312,11 +332,12 @@ def _read_key(check, mapping, kind, seen):
     if not key:
         return None
     if not KEY_PATTERN.match(key):
-        check.problem(mapping.line, f"key '{key}' must be lower-case letters, digits and '-'")
+        check.problem(mapping.line, message(
+            _("key '%(key)s' must be lower-case letters, digits and '-'"), key=key))
         return None
     where = f"{check.path}:{mapping.line}"
     if (kind, key) in seen:
-        check.problem(mapping.line, f"duplicate {kind} key '{key}' (first at {seen[(kind, key)]})")
+        check.problem(mapping.line, message(DUPLICATE_KEY[kind], key=key, first=seen[(kind, key)]))
         return None
     seen[(kind, key)] = where
     return key
@@ -325,7 +346,8 @@ def _read_key(check, mapping, kind, seen):
 def _read_status(check, mapping):
     status = mapping.get("status", Status.PUBLISHED)
     if status not in Status.values:
-        check.problem(mapping.key_lines.get("status", mapping.line), "status must be 'published' or 'draft'")
+        check.problem(mapping.key_lines.get("status", mapping.line),
+                      _("status must be 'published' or 'draft'"))
         return Status.PUBLISHED
     return status
 
@@ -336,24 +358,28 @@ def _read_question(check, q, leaf, seen):
     line = q.line
     if qtype not in QUESTION_TYPE_FIELDS:
         check.problem(q.key_lines.get("type", line),
-                      f"type must be one of {', '.join(QUESTION_TYPE_FIELDS)} (got {qtype!r})")
+                      message(_("type must be one of %(types)s (got %(type)s)"),
+                              types=", ".join(QUESTION_TYPE_FIELDS), type=repr(qtype)))
         return None
     allowed = QUESTION_COMMON | QUESTION_TYPE_FIELDS[qtype]
     for name in q:
         if name not in allowed:
             other = [t for t, fields in QUESTION_TYPE_FIELDS.items() if name in fields]
-            message = (f"field '{name}' does not belong to a {qtype} question" if other
-                       else f"unknown field '{name}' in a question")
-            check.problem(q.key_lines[name], message)
+            problem = (
+                message(_("field '%(field)s' does not belong to a %(type)s question"), field=name, type=qtype)
+                if other
+                else message(_("unknown field '%(field)s' in %(what)s"), field=name, what=_("a question"))
+            )
+            check.problem(q.key_lines[name], problem)
     prompt = check.text(q, "prompt", line)
     explanation = check.text(q, "explanation", line)
     difficulty = q.get("difficulty")
     if isinstance(difficulty, bool) or not isinstance(difficulty, int) or not 1 <= difficulty <= 5:
-        check.problem(q.key_lines.get("difficulty", line), "difficulty must be a whole number from 1 to 5")
+        check.problem(q.key_lines.get("difficulty", line), _("difficulty must be a whole number from 1 to 5"))
         difficulty = None
     tags = q.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        check.problem(q.key_lines.get("tags", line), "tags must be a list of words")
+        check.problem(q.key_lines.get("tags", line), _("tags must be a list of words"))
         tags = []
     spec = QuestionSpec(key=key, section=leaf, type=qtype, prompt=prompt, explanation=explanation,
                         difficulty=difficulty, tags=tags, status=_read_status(check, q))
@@ -369,30 +395,31 @@ class _TypeFields:
 
     @staticmethod
     def _choices(check, q, spec):
-        raw, line = check.sequence(q, "choices", "a question")
+        raw, line = check.sequence(q, "choices", _("a question"))
         if "choices" not in q:
-            check.problem(q.line, f"a {spec.type} question needs 'choices'")
+            check.problem(q.line, message(_("a %(type)s question needs 'choices'"), type=spec.type))
             return
         for item in raw:
             if isinstance(item, LineDict):
-                check.unknown_fields(item, {"text", "correct"}, "a choice")
+                check.unknown_fields(item, {"text", "correct"}, _("a choice"))
                 text = check.text(item, "text", item.line)
                 correct = item.get("correct", False)
                 if not isinstance(correct, bool):
-                    check.problem(item.line, "'correct' must be true or false")
+                    check.problem(item.line, _("'correct' must be true or false"))
                     correct = False
             elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
                 text, correct = str(item).strip(), False
             else:
-                check.problem(line, "a choice must be text or a mapping with 'text' and 'correct'")
+                check.problem(line, _("a choice must be text or a mapping with 'text' and 'correct'"))
                 continue
             if text:
                 spec.choices.append((text, correct))
         texts = [t for t, _ in spec.choices]
         if len(set(texts)) != len(texts):
-            check.problem(line, "two choices have the same text")
-        if not 3 <= len(spec.choices) <= 6:
-            check.problem(line, f"a {spec.type} question needs 3 to 6 choices (has {len(spec.choices)})")
+            check.problem(line, _("two choices have the same text"))
+        if not MIN_ITEMS <= len(spec.choices) <= MAX_ITEMS:
+            check.problem(line, message(_("a %(type)s question needs %(min)d to %(max)d choices (has %(n)d)"),
+                                        type=spec.type, min=MIN_ITEMS, max=MAX_ITEMS, n=len(spec.choices)))
         return line
 
     @staticmethod
@@ -400,21 +427,25 @@ class _TypeFields:
         line = _TypeFields._choices(check, q, spec)
         right = sum(1 for _, c in spec.choices if c)
         if line and right != 1:
-            check.problem(line, f"a single question needs exactly one correct choice (has {right})")
+            check.problem(line, message(
+                _("a single question needs exactly one correct choice (has %(n)d)"), n=right))
 
     @staticmethod
     def multiple(check, q, spec):
         line = _TypeFields._choices(check, q, spec)
         right = sum(1 for _, c in spec.choices if c)
         if line and (right < 2 or right == len(spec.choices)):
-            check.problem(line, "a multiple question needs at least two correct choices and one wrong one "
-                                f"(has {right} correct of {len(spec.choices)})")
+            check.problem(line, message(
+                _("a multiple question needs at least two correct choices and one wrong one "
+                  "(has %(right)d correct of %(n)d)"),
+                right=right, n=len(spec.choices)))
 
     @staticmethod
     def truefalse(check, q, spec):
         answer = q.get("answer")
         if not isinstance(answer, bool):
-            check.problem(q.key_lines.get("answer", q.line), "a truefalse question needs 'answer: true' or 'answer: false'")
+            check.problem(q.key_lines.get("answer", q.line),
+                          _("a truefalse question needs 'answer: true' or 'answer: false'"))
             return
         spec.choices = [("true", answer), ("false", not answer)]
 
@@ -422,51 +453,55 @@ class _TypeFields:
     def fill(check, q, spec):
         from .answers import normalize
 
-        raw, line = check.sequence(q, "answers", "a question")
+        raw, line = check.sequence(q, "answers", _("a question"))
         answers = [str(a).strip() for a in raw if isinstance(a, (str, int, float)) and not isinstance(a, bool)]
         if len(answers) != len(raw) or not all(answers):
-            check.problem(line, "every accepted answer must be non-empty text")
+            check.problem(line, _("every accepted answer must be non-empty text"))
         if not answers:
-            check.problem(line, "a fill question needs at least one accepted answer in 'answers'")
+            check.problem(line, _("a fill question needs at least one accepted answer in 'answers'"))
         if spec.prompt and BLANK not in spec.prompt:
-            check.problem(q.key_lines.get("prompt", q.line), f"a fill prompt marks its blank with {BLANK}")
+            check.problem(q.key_lines.get("prompt", q.line),
+                          message(_("a fill prompt marks its blank with %(blank)s"), blank=BLANK))
         if len({normalize(a) for a in answers}) != len(answers):
-            check.problem(line, "two accepted answers are the same once normalized (case, width, punctuation)")
+            check.problem(line,
+                          _("two accepted answers are the same once normalized (case, width, punctuation)"))
         spec.answers = answers
 
     @staticmethod
     def ordering(check, q, spec):
-        raw, line = check.sequence(q, "items", "a question")
+        raw, line = check.sequence(q, "items", _("a question"))
         items = [str(i).strip() for i in raw if isinstance(i, (str, int, float)) and not isinstance(i, bool)]
         if len(items) != len(raw) or not all(items):
-            check.problem(line, "every item must be non-empty text")
-        if not 3 <= len(items) <= 6:
-            check.problem(line, f"an ordering question needs 3 to 6 items (has {len(items)})")
+            check.problem(line, _("every item must be non-empty text"))
+        if not MIN_ITEMS <= len(items) <= MAX_ITEMS:
+            check.problem(line, message(_("an ordering question needs %(min)d to %(max)d items (has %(n)d)"),
+                                        min=MIN_ITEMS, max=MAX_ITEMS, n=len(items)))
         if len(set(items)) != len(items):
-            check.problem(line, "two items have the same text")
+            check.problem(line, _("two items have the same text"))
         spec.items = items
 
     @staticmethod
     def matching(check, q, spec):
-        raw, line = check.sequence(q, "pairs", "a question")
+        raw, line = check.sequence(q, "pairs", _("a question"))
         for item in raw:
-            pair = check.mapping(item, line, "a pair")
+            pair = check.mapping(item, line, _("a pair"))
             if pair is None:
                 continue
-            check.unknown_fields(pair, {"left", "right"}, "a pair")
+            check.unknown_fields(pair, {"left", "right"}, _("a pair"))
             left, right = check.text(pair, "left", pair.line), check.text(pair, "right", pair.line)
             if left and right:
                 spec.pairs.append((left, right))
-        if not 3 <= len(spec.pairs) <= 6:
-            check.problem(line, f"a matching question needs 3 to 6 pairs (has {len(spec.pairs)})")
+        if not MIN_ITEMS <= len(spec.pairs) <= MAX_ITEMS:
+            check.problem(line, message(_("a matching question needs %(min)d to %(max)d pairs (has %(n)d)"),
+                                        min=MIN_ITEMS, max=MAX_ITEMS, n=len(spec.pairs)))
         lefts, rights = [p[0] for p in spec.pairs], [p[1] for p in spec.pairs]
         if len(set(lefts)) != len(lefts) or len(set(rights)) != len(rights):
-            check.problem(line, "left items must differ from each other, and so must right items")
+            check.problem(line, _("left items must differ from each other, and so must right items"))
 
 
 def _read_flashcard(check, c, leaf, seen):
     key = _read_key(check, c, "flashcard", seen)
-    check.unknown_fields(c, FLASHCARD_FIELDS, "a flashcard")
+    check.unknown_fields(c, FLASHCARD_FIELDS, _("a flashcard"))
     front, back = check.text(c, "front", c.line), check.text(c, "back", c.line)
     hint = check.text(c, "hint", c.line, required=False)
     if key and front and back:
@@ -500,7 +535,7 @@ def read_bank(paths=None) -> Bank:
     problems: list = []
     missing = [p for p in [section_map, *files] if not p.is_file()]
     if missing:
-        raise BankError([Problem(str(p), 1, "no such file") for p in missing])
+        raise BankError([Problem(str(p), 1, _("no such file")) for p in missing])
     sections = read_section_map(section_map, problems)
     questions, flashcards, covered, seen = [], [], set(), {}
     for path in files:

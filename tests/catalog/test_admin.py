@@ -197,25 +197,25 @@ def test_flashcard_and_section_lists_have_a_fixed_number_of_queries(
         (
             "single",
             {"choices": [("甲", True), ("乙", True), ("丙", False)]},
-            "exactly one correct choice (has 2)",
+            "单选题必须恰好有一个正确选项（现有 2 个）",
         ),
-        ("single", {"choices": [("甲", False), ("乙", False)]}, "exactly one correct choice (has 0)"),
-        ("truefalse", {"choices": [("true", True), ("false", True)]}, "exactly one correct choice (has 2)"),
-        (
-            "truefalse",
-            {"choices": [("对", True), ("错", False)]},
-            "exactly two choices, &#x27;true&#x27; and",
-        ),
+        ("single", {"choices": [("甲", False), ("乙", False)]}, "单选题必须恰好有一个正确选项（现有 0 个）"),
+        ("truefalse", {"choices": [("true", True), ("false", True)]}, "判断题必须恰好有一个正确选项（现有 2 个）"),
+        ("truefalse", {"choices": [("对", True), ("错", False)]}, "判断题恰好有两个选项：“true”和“false”"),
         (
             "multiple",
             {"choices": [("甲", True), ("乙", False), ("丙", False)]},
-            "at least two correct choices and one wrong",
+            "多选题至少需要两个正确选项和一个错误选项（现有 3 个选项，其中 1 个正确）",
         ),
-        ("multiple", {"choices": [("甲", True), ("乙", True)]}, "at least two correct choices and one wrong"),
-        ("ordering", {"items": ["一", "二"]}, "3 to 6 items (has 2)"),
-        ("ordering", {"items": list("一二三四五六七")}, "3 to 6 items (has 7)"),
-        ("matching", {"pairs": [("甲", "A"), ("乙", "B")]}, "3 to 6 pairs (has 2)"),
-        ("fill", {}, "at least one accepted answer"),
+        (
+            "multiple",
+            {"choices": [("甲", True), ("乙", True)]},
+            "多选题至少需要两个正确选项和一个错误选项（现有 2 个选项，其中 2 个正确）",
+        ),
+        ("ordering", {"items": ["一", "二"]}, "排序题需要 3 到 6 项（现有 2 项）"),
+        ("ordering", {"items": list("一二三四五六七")}, "排序题需要 3 到 6 项（现有 7 项）"),
+        ("matching", {"pairs": [("甲", "A"), ("乙", "B")]}, "匹配题需要 3 到 6 组配对（现有 2 组）"),
+        ("fill", {}, "填空题至少需要一个可接受的答案"),
     ],
 )
 def test_invalid_answer_rows_are_refused_with_a_clear_message(
@@ -226,6 +226,12 @@ def test_invalid_answer_rows_are_refused_with_a_clear_message(
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Question.objects.filter(key="lora-new").exists()
+
+
+def test_answer_row_problems_follow_the_teachers_language(teacher_client, starter_bank):
+    data = question_data(section=Section.objects.get(key="lora"), qtype="ordering", items=["一", "二"])
+    html = teacher_client.post(ADD_URL, data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "An ordering question needs 3 to 6 items (has 2)" in html
 
 
 def test_difficulty_must_be_1_to_5(teacher_client, starter_bank):
@@ -556,9 +562,44 @@ def test_admin_import_as_drafts(teacher_client, starter_bank):
 
 def test_admin_import_of_a_bad_file_lists_problems_and_offers_no_confirm(teacher_client, starter_bank):
     html = upload(teacher_client, "::a::好?{=对 ~错}\n\n::b::坏?{=对 ~错\n").content.decode()
-    assert "line 3: the answer block opened with" in html
+    assert "第 3 行：以“{”开始的答案块没有用“}”结束" in html
     assert 'data-testid="confirm-import"' not in html
     assert not Question.objects.filter(title__in=["a", "b"]).exists()
+
+
+def test_admin_import_of_a_bad_yaml_file_lists_its_problems_in_chinese(teacher_client, starter_bank):
+    text = (
+        "section: tuning\n"
+        "sections:\n"
+        "  - key: lora\n"
+        "    questions:\n"
+        "      - key: lora-new\n"
+        "        type: single\n"
+        "        difficulty: 9\n"
+        "        prompt: 问题?\n"
+        "        choices: [甲, 乙, 丙]\n"
+        "        explanation: 因为。\n"
+        "        hint: 多余\n"
+    )
+    response = teacher_client.post(
+        reverse("admin:catalog_question_import"), {"file": SimpleUploadedFile("bank.yaml", text.encode())}
+    )
+    listed = response.content.decode().split('data-testid="import-problems">')[1].split("</ul>")[0]
+    problems = re.findall(r"<li>(.*?)</li>", listed)
+    assert problems == [
+        "第 11 行：题目中有未知字段“hint”",
+        "第 7 行：难度必须是 1 到 5 之间的整数",
+        "第 9 行：单选题必须恰好有一个正确选项（现有 0 个）",
+    ]
+
+
+def test_admin_import_problems_follow_the_teachers_language(teacher_client, starter_bank):
+    response = teacher_client.post(
+        reverse("admin:catalog_question_import"),
+        {"file": SimpleUploadedFile("bank.gift", "::b::坏?{=对 ~错\n".encode()), "section": "lora"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "line 1: the answer block opened with &#x27;{&#x27; is never closed" in response.content.decode()
 
 
 def test_admin_import_reports_existing_keys_without_update(teacher_client, starter_bank):
@@ -566,6 +607,7 @@ def test_admin_import_reports_existing_keys_without_update(teacher_client, start
     changed = GIFT_TEXT.replace("{T}", "{F}")
     html = upload(teacher_client, changed).content.decode()
     assert "将新建 0 项，更新 0 项，1 项不变，1 项不导入。" in html
+    assert "已有使用此键且内容不同的题目；如要覆盖，请以“更新”方式导入" in html
     response = upload(teacher_client, changed, update="on")
     assert "新版本" in response.content.decode()
     confirm(teacher_client, response)

@@ -3,7 +3,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
+from quizapp.catalog.exchange.gift import read_gift
+from quizapp.catalog.loading import SectionSpec
 from quizapp.catalog.models import Question, QuestionVersion, Status
 
 GIFT = Path(__file__).parent / "gift"
@@ -254,3 +257,32 @@ def test_the_same_title_twice_in_a_file_is_a_problem(starter_bank, tmp_path):
     path = tmp_path / "q.gift"
     path.write_text("::重复::问题一?{T}\n\n::重复::问题二?{F}\n", encoding="utf-8")
     assert "line 3: question key" in import_fails(path, "--section", "lora")
+
+
+def shown_in(language, problems):
+    with translation.override(language):
+        return [str(p) for p in problems]
+
+
+def test_problems_are_translated_when_shown_in_the_language_active_then():
+    sections = {
+        "tuning": SectionSpec(key="tuning", title="微调", parent=None, order=1),
+        "lora": SectionSpec(key="lora", title="LoRA", parent="tuning", order=2),
+    }
+    text = "配对?{=甲 -> 1 =乙 -> 2}\n\n范围?{#1..100}\n\n坏?{=对 ~错\n"
+    with translation.override("en"):
+        parsed = read_gift(text, sections=sections, section="tuning")
+    assert shown_in("en", parsed.problems) == [
+        "line 1: the chosen section: section 'tuning' has subsections; questions and cards belong to its leaves",
+        "line 1: a matching question needs 3 to 6 pairs (has 2)",
+        "line 1: no section: choose one for the import (--section) or add a $CATEGORY line",
+        "line 3: the range 1..100 cannot become fill-in answers: give the exact value",
+        "line 5: the answer block opened with '{' is never closed with '}'",
+    ]
+    assert shown_in("zh-hans", parsed.problems) == [
+        "第 1 行：所选章节：章节“tuning”有子章节；题目和卡片应放在它最下一级的章节中",
+        "第 1 行：匹配题需要 3 到 6 组配对（现有 2 组）",
+        "第 1 行：没有章节：请为本次导入选择一个章节（--section），或添加一行 $CATEGORY",
+        "第 3 行：范围 1..100 无法转换为填空题答案：请给出确切的值",
+        "第 5 行：以“{”开始的答案块没有用“}”结束",
+    ]

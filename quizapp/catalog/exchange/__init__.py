@@ -3,12 +3,17 @@
 Every reader turns a file's text into an `ImportFile`: the questions and flashcards it describes (as the
 loader's `QuestionSpec`/`FlashcardSpec`), the problems that stop it (`line N: what is wrong`), and the
 constructs it skipped. Readers never touch the database; `catalog.authoring` plans and applies imports.
+Messages are lazy (`rules.message`): they come out in the language active when they are shown.
 """
 
 import hashlib
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from quizapp.catalog.loading import KEY_PATTERN, SectionSpec
+from quizapp.catalog.rules import message
 
 FORMATS = ("yaml", "gift", "csv")
 EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".gift": "gift", ".txt": "gift", ".csv": "csv"}
@@ -17,10 +22,16 @@ EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".gift": "gift", ".txt": "gift", 
 @dataclass(frozen=True)
 class Problem:
     line: int
-    message: str
+    message: str  # lazy: translated when shown
 
     def __str__(self):
-        return f"line {self.line}: {self.message}"
+        return gettext("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
+
+
+GIVEN_TWICE = {
+    "question": _("question key '%(key)s' is given twice (first at line %(first)d)"),
+    "flashcard": _("flashcard key '%(key)s' is given twice (first at line %(first)d)"),
+}
 
 
 @dataclass
@@ -38,7 +49,7 @@ class ImportFile:
         """Remember where a key was given; report it when the file gives it twice."""
         if (kind, key) in self.lines:
             self.problems.append(
-                Problem(line, f"{kind} key '{key}' is given twice (first at line {self.lines[(kind, key)]})")
+                Problem(line, message(GIVEN_TWICE[kind], key=key, first=self.lines[(kind, key)]))
             )
             return False
         self.lines[(kind, key)] = line
@@ -48,7 +59,7 @@ class ImportFile:
 class UnreadableFile(Exception):
     def __init__(self, problem: Problem):
         self.problem = problem
-        super().__init__(str(problem))
+        super().__init__(problem)  # str(exc) translates when shown
 
 
 def decode(data: bytes) -> str:
@@ -57,7 +68,7 @@ def decode(data: bytes) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise UnreadableFile(Problem(line, "the file is not UTF-8 text (save it as UTF-8)")) from exc
+        raise UnreadableFile(Problem(line, _("the file is not UTF-8 text (save it as UTF-8)"))) from exc
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -80,11 +91,13 @@ def find_section(sections: dict, name: str) -> str | None:
     return next((k for k, s in sections.items() if s.title.strip().casefold() == folded), None)
 
 
-def leaf_problem(sections: dict, key: str) -> str | None:
+def leaf_problem(sections: dict, key: str):
     if key not in sections:
-        return f"unknown section '{key}'"
+        return message(_("unknown section '%(key)s'"), key=key)
     if key not in leaves(sections):
-        return f"section '{key}' has subsections; questions and cards belong to its leaves"
+        return message(
+            _("section '%(key)s' has subsections; questions and cards belong to its leaves"), key=key
+        )
     return None
 
 

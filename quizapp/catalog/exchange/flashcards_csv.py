@@ -4,8 +4,11 @@
 import csv
 import io
 
+from django.utils.translation import gettext_lazy as _
+
 from quizapp.catalog.loading import KEY_PATTERN, FlashcardSpec
 from quizapp.catalog.models import Status
+from quizapp.catalog.rules import message
 
 from . import ImportFile, Problem, find_section, item_key, leaf_problem
 
@@ -25,7 +28,7 @@ def read_flashcards_csv(text: str, *, sections: dict, section: str | None = None
     if section:
         wrong = leaf_problem(sections, section)
         if wrong:
-            result.problems.append(Problem(1, f"--section: {wrong}"))
+            result.problems.append(Problem(1, message(_("the chosen section: %(problem)s"), problem=wrong)))
             return result
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     columns = list(COLUMNS)
@@ -41,13 +44,22 @@ def read_flashcards_csv(text: str, *, sections: dict, section: str | None = None
                 continue
             if len(row) > len(columns) or len(row) < 2:
                 result.problems.append(
-                    Problem(line, f"expected the columns {', '.join(columns)} (found {len(row)} values)")
+                    Problem(
+                        line,
+                        message(
+                            _("expected the columns %(columns)s (found %(n)d values)"),
+                            columns=", ".join(columns),
+                            n=len(row),
+                        ),
+                    )
                 )
                 continue
             values = dict(zip(columns, (cell.strip() for cell in row)))
             _card(result, values, line, sections, section)
     except csv.Error as exc:
-        result.problems.append(Problem(reader.line_num or 1, f"CSV syntax error: {exc}"))
+        result.problems.append(
+            Problem(reader.line_num or 1, message(_("CSV syntax error: %(error)s"), error=str(exc)))
+        )
     return result
 
 
@@ -55,7 +67,7 @@ def _card(result, values, line, sections, default):
     front, back = values.get("front", ""), values.get("back", "")
     missing = [name for name, value in (("front", front), ("back", back)) if not value]
     if missing:
-        result.problems.append(Problem(line, f"'{missing[0]}' is empty"))
+        result.problems.append(Problem(line, message(_("'%(column)s' is empty"), column=missing[0])))
         return
     named = values.get("section", "")
     leaf = find_section(sections, named) if named else default
@@ -63,9 +75,9 @@ def _card(result, values, line, sections, default):
         result.problems.append(
             Problem(
                 line,
-                f"unknown section '{named}'"
+                message(_("unknown section '%(key)s'"), key=named)
                 if named
-                else "no section: fill the section column or choose one for the import",
+                else _("no section: fill the section column or choose one for the import"),
             )
         )
         return
@@ -75,7 +87,9 @@ def _card(result, values, line, sections, default):
         return
     key = values.get("key", "") or item_key(leaf, "c", "", front)
     if not KEY_PATTERN.match(key) or len(key) > 80:
-        result.problems.append(Problem(line, f"key '{key}' must be lower-case letters, digits and '-'"))
+        result.problems.append(
+            Problem(line, message(_("key '%(key)s' must be lower-case letters, digits and '-'"), key=key))
+        )
         return
     if result.add_key("flashcard", key, line):
         result.flashcards.append(

@@ -20,9 +20,12 @@ Essays (`{}`) and descriptions (no answer block) are skipped, with their line.
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext_lazy as _
+
 from quizapp.catalog import rules
 from quizapp.catalog.loading import BLANK, QuestionSpec
 from quizapp.catalog.models import Status
+from quizapp.catalog.rules import message
 
 from . import ImportFile, Problem, find_section, item_key, leaf_problem
 
@@ -32,6 +35,11 @@ WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 TRUE_FALSE = {"t": True, "true": True, "f": False, "false": False}
 CATEGORY_ROOTS = {"$course$", "$system$", "$module$", "$coursecategory$", "top"}
 MAX_ENUMERATED = 21  # integer ranges up to this many values become accepted answers
+STARTS = {
+    "=~": _("each answer starts with '=' or '~' (found '%(found)s')"),
+    "=": _("each answer starts with '=' (found '%(found)s')"),
+}
+NOT_A_NUMBER = _("'%(number)s' is not a number")
 
 
 class _Marked:
@@ -116,7 +124,7 @@ class _Reader:
         if self.default_section:
             wrong = leaf_problem(self.sections, self.default_section)
             if wrong:
-                self.problem(1, f"--section: {wrong}")
+                self.problem(1, message(_("the chosen section: %(problem)s"), problem=wrong))
                 self.section = None
         for block in _blocks(text):
             first_line, first = block[0]
@@ -144,16 +152,24 @@ class _Reader:
             self.result.warnings.append(
                 Problem(
                     line,
-                    f"category '{path.strip()}' is not a section here: its "
-                    f"questions go to '{self.default_section}'",
+                    message(
+                        _("category '%(category)s' is not a section here: its questions go to '%(section)s'"),
+                        category=path.strip(),
+                        section=self.default_section,
+                    ),
                 )
             )
         else:
             self.problem(
                 line,
                 wrong
-                or f"category '{path.strip()}' names no section (give a section key or "
-                "title, or choose a section for the import)",
+                or message(
+                    _(
+                        "category '%(category)s' names no section (give a section key or title, or choose a "
+                        "section for the import)"
+                    ),
+                    category=path.strip(),
+                ),
             )
             self.section = ""  # reported once; the questions under it are not imported
 
@@ -165,7 +181,7 @@ class _Reader:
         if m.find("::", pos, pos + 2) == pos:
             close = m.find("::", pos + 2)
             if close < 0:
-                self.problem(start, "the title opened with '::' is never closed with '::'")
+                self.problem(start, _("the title opened with '::' is never closed with '::'"))
                 return
             title = " ".join(m.text(pos + 2, close).split())
             pos = m.skip_space(close + 2)
@@ -176,29 +192,29 @@ class _Reader:
         opening = m.find("{", pos)
         stray = m.find("}", pos, opening if opening >= 0 else None)
         if stray >= 0:
-            self.problem(m.line(stray), "'}' without an opening '{' (write \\} for a literal brace)")
+            self.problem(m.line(stray), _("'}' without an opening '{' (write \\} for a literal brace)"))
             return
         if opening < 0:
             self.result.skipped.append(
-                Problem(start, "a description (text without an answer block) is not a question; skipped")
+                Problem(start, _("a description (text without an answer block) is not a question; skipped"))
             )
             return
         close = m.find("}", opening + 1)
         inner_open = m.find("{", opening + 1, close if close >= 0 else None)
         if close < 0:
-            self.problem(m.line(opening), "the answer block opened with '{' is never closed with '}'")
+            self.problem(m.line(opening), _("the answer block opened with '{' is never closed with '}'"))
             return
         if inner_open >= 0:
-            self.problem(m.line(inner_open), "'{' inside an answer block (write \\{ for a literal brace)")
+            self.problem(m.line(inner_open), _("'{' inside an answer block (write \\{ for a literal brace)"))
             return
         extra = m.find_any("{}", close + 1, len(m))
         if extra >= 0:
-            self.problem(m.line(extra), "a question has one answer block; this is a second one")
+            self.problem(m.line(extra), _("a question has one answer block; this is a second one"))
             return
         before, after = m.text(pos, opening), m.text(close + 1, len(m))
         prompt = (before + BLANK + after).strip() if after.strip() else before.strip()
         if not prompt:
-            self.problem(start, "the question has no text before its answer block")
+            self.problem(start, _("the question has no text before its answer block"))
             return
         spec = self.answers(m, opening + 1, close, start, prompt)
         if spec is None:
@@ -206,10 +222,12 @@ class _Reader:
         problems = rules.answer_problems(
             spec.type, choices=spec.choices, answers=spec.answers, items=spec.items, pairs=spec.pairs
         )
-        for message in problems:
-            self.problem(start, message)
+        for problem in problems:
+            self.problem(start, problem)
         if self.section is None:
-            self.problem(start, "no section: choose one for the import (--section) or add a $CATEGORY line")
+            self.problem(
+                start, _("no section: choose one for the import (--section) or add a $CATEGORY line")
+            )
             return
         if problems or not self.section:
             return
@@ -240,7 +258,7 @@ class _Reader:
         feedback = []
         if not body:
             self.result.skipped.append(
-                Problem(line, "an essay question (empty answer block) is not supported; skipped")
+                Problem(line, _("an essay question (empty answer block) is not supported; skipped"))
             )
             return None
         first = m.skip_space(start, end)
@@ -277,10 +295,7 @@ class _Reader:
         """[(marker, weight or None, text, feedback)] for each answer of a block; None after a problem."""
         first = m.skip_space(start, end)
         if first < end and (m.chars[first] not in markers or m.escaped[first]):
-            allowed = " or ".join(f"'{c}'" for c in markers)
-            self.problem(
-                m.line(first), f"each answer starts with {allowed} (found '{m.text(first, first + 12)}')"
-            )
+            self.problem(m.line(first), message(STARTS[markers], found=m.text(first, first + 12)))
             return None
         answers, i = [], first
         while i < end:
@@ -297,7 +312,7 @@ class _Reader:
             answers.append((m.chars[i], weight, text.strip(), fb))
             i = stop
         if any(not text for _, _, text, _ in answers):
-            self.problem(line, "an answer has no text")
+            self.problem(line, _("an answer has no text"))
             return None
         return answers
 
@@ -305,28 +320,33 @@ class _Reader:
         answers = self._split(m, start, end, line)
         if answers is None:
             return False
-        for _, _, text, fb in answers:
+        for _marker, _weight, text, fb in answers:
             if fb:
                 feedback.append(f"{text}: {fb}")
         markers = {a[0] for a in answers}
         if markers == {"="} and any("->" in text for _, _, text, _ in answers):
             if not all("->" in text for _, _, text, _ in answers):
-                self.problem(line, "in a matching question every answer is '=left -> right'")
+                self.problem(line, _("in a matching question every answer is '=left -> right'"))
                 return False
             spec.type = "matching"
             spec.pairs = [tuple(part.strip() for part in text.split("->", 1)) for _, _, text, _ in answers]
             return True
         if markers == {"="}:
             spec.type = "fill"
-            for _, weight, text, _ in answers:
+            for _marker, weight, text, _fb in answers:
                 if weight is None or weight == 100:
                     spec.answers.append(text)
                 else:
                     self.result.warnings.append(
                         Problem(
                             line,
-                            f"'{text}' earns partial credit in GIFT; a fill-in "
-                            "answer is right or wrong, so it is dropped",
+                            message(
+                                _(
+                                    "'%(answer)s' earns partial credit in GIFT; a fill-in answer is right or "
+                                    "wrong, so it is dropped"
+                                ),
+                                answer=text,
+                            ),
                         )
                     )
             return True
@@ -334,20 +354,29 @@ class _Reader:
         if len(right) > 1:
             self.problem(
                 line,
-                "more than one '=' answer: mark several right answers with weights (~%50%a ~%50%b ~%-100%c)",
+                message(
+                    _("more than one '=' answer: mark several right answers with weights (%(example)s)"),
+                    example="~%50%a ~%50%b ~%-100%c",
+                ),
             )
             return False
         spec.choices = []
-        for marker, weight, text, _ in answers:
+        for marker, weight, text, _fb in answers:
             correct = marker == "=" or (not right and weight is not None and weight > 0)
             if right and marker == "~" and weight is not None and weight > 0:
                 self.result.warnings.append(
-                    Problem(line, f"partial credit for '{text}' is dropped: it counts as a wrong choice")
+                    Problem(
+                        line,
+                        message(
+                            _("partial credit for '%(answer)s' is dropped: it counts as a wrong choice"),
+                            answer=text,
+                        ),
+                    )
                 )
             spec.choices.append((text, correct))
         n_right = sum(1 for _, c in spec.choices if c)
         if n_right == 0:
-            self.problem(line, "no answer is right: mark it with '=' or a positive weight")
+            self.problem(line, _("no answer is right: mark it with '=' or a positive weight"))
             return False
         spec.type = "single" if n_right == 1 else "multiple"
         return True
@@ -369,7 +398,7 @@ class _Reader:
             try:
                 forms, warning = numeric_forms(text)
             except ValueError as exc:
-                self.problem(line, str(exc))
+                self.problem(line, exc.args[0])  # the lazy message, not str(): translated when shown
                 return False
             if warning:
                 self.result.warnings.append(Problem(line, warning))
@@ -381,9 +410,9 @@ def _number(text: str) -> Decimal:
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
-        raise ValueError(f"'{text.strip()}' is not a number") from None
+        raise ValueError(message(NOT_A_NUMBER, number=text.strip())) from None
     if not value.is_finite():
-        raise ValueError(f"'{text.strip()}' is not a number")
+        raise ValueError(message(NOT_A_NUMBER, number=text.strip()))
     return value
 
 
@@ -400,7 +429,12 @@ def numeric_forms(text: str) -> tuple[list[str], str | None]:
         low, high = (_number(t) for t in text.split("..", 1))
         forms = _integers(min(low, high), max(low, high))
         if forms is None:
-            raise ValueError(f"the range {text.strip()} cannot become fill-in answers: give the exact value")
+            raise ValueError(
+                message(
+                    _("the range %(range)s cannot become fill-in answers: give the exact value"),
+                    range=text.strip(),
+                )
+            )
         return forms, None
     if ":" in text:
         value_text, tolerance_text = text.split(":", 1)
@@ -410,8 +444,10 @@ def numeric_forms(text: str) -> tuple[list[str], str | None]:
         forms = _integers(value - tolerance, value + tolerance)
         if forms is not None:
             return forms, None
-        return [value_text.strip()], (
-            f"the tolerance ±{tolerance_text.strip()} cannot be kept: only {value_text.strip()} is accepted"
+        return [value_text.strip()], message(
+            _("the tolerance ±%(tolerance)s cannot be kept: only %(value)s is accepted"),
+            tolerance=tolerance_text.strip(),
+            value=value_text.strip(),
         )
     _number(text)
     return [text.strip()], None

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from quizapp.catalog.authoring import (
     export_flashcards_csv,
@@ -25,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["yaml", "gift", "csv"], default="yaml")
         parser.add_argument("--section", help="section key (a top-level section exports all its leaves)")
 
+    @no_translations  # notes in English, like the rest of the output (see import_questions)
     def handle(self, *args, out, format, section, **options):
         chosen = None
         if section:

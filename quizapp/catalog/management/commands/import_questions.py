@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from quizapp.catalog.authoring import ImportConflict, import_apply, plan_import, read_import
 from quizapp.catalog.exchange import FORMATS, UnreadableFile, decode, guess_format
@@ -28,6 +28,9 @@ class Command(BaseCommand):
             help="update items whose key exists (default: report them and leave them)",
         )
 
+    # The command's own words are English, and scripts grep its 'line N:' problems: the reader's lazy
+    # messages come out in English too, whatever LANGUAGE_CODE is (the admin shows them translated).
+    @no_translations
     def handle(self, *args, file, format, section, dry_run, draft, update, **options):
         path = Path(file)
         if not path.is_file():

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from quizapp.catalog.loading import BankError, apply_bank, read_bank
 
@@ -10,6 +10,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="*", help="bank files or folders (default: all of content/)")
 
+    @no_translations  # problems in English, like the rest of the output (see import_questions)
     def handle(self, *args, paths, **options):
         try:
             bank = read_bank(paths)
