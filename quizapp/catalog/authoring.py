@@ -74,6 +74,13 @@ class PlanRow:
     reason: str = ""  # lazy: translated when shown
     new_version: bool = False
 
+    @property
+    def kind_label(self):
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+KIND_LABELS = {"question": gettext_lazy("question"), "flashcard": gettext_lazy("flashcard"), "notes": gettext_lazy("study notes")}
+
 
 @dataclass
 class ImportPlan:
