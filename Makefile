@@ -45,5 +45,12 @@ messages: install
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
+# Load benchmark (about 10 minutes): gunicorn on SQLite, then two instances on PostgreSQL
+# (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/quizapp_bench, created and dropped),
+# 20/50/100 concurrent learners, a fault run; prints a table and one JSON line. Shorter trial runs:
+# make bench BENCH_ARGS="--duration 10".
+bench: install
+	$(PY) benchmarks/load.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles test-results

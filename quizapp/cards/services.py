@@ -46,7 +46,7 @@ def start_card(*, learner, flashcard: Flashcard) -> CardState:
 
 
 def _locked(card: CardState) -> CardState:
-    return CardState.objects.select_for_update().select_related("flashcard").get(pk=card.pk)
+    return CardState.objects.select_for_update().select_related("flashcard", "learner").get(pk=card.pk)
 
 
 def record_review(*, card: CardState, rating: int, expected_reps: int, duration_ms: int = 0,

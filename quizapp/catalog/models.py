@@ -67,6 +67,17 @@ class QuestionType(models.TextChoices):
     MATCHING = "matching", _("Matching")
 
 
+# Which related rows hold each question type's options and answers.
+ANSWER_ROWS = {
+    QuestionType.SINGLE: "choices",
+    QuestionType.MULTIPLE: "choices",
+    QuestionType.TRUEFALSE: "choices",
+    QuestionType.FILL: "accepted_answers",
+    QuestionType.ORDERING: "order_items",
+    QuestionType.MATCHING: "match_pairs",
+}
+
+
 class Question(models.Model):
     Type = QuestionType
 
@@ -108,15 +119,23 @@ class Question(models.Model):
         if self.difficulty is not None and not 1 <= self.difficulty <= 5:
             raise ValidationError({"difficulty": _("Difficulty must be a whole number from 1 to 5.")})
 
+    @property
+    def answer_rows(self) -> str:
+        """The related rows that say what this question's type asks and accepts: prefetch only these."""
+        return ANSWER_ROWS[self.type]
+
     def answer_key(self) -> answers.AnswerKey:
-        """What counts as right, as plain data (uses prefetched answer rows when present)."""
+        """What counts as right, as plain data (uses prefetched answer rows when present). Reads only
+        the rows of this question's type, so one prefetch (`answer_rows`) is all a caller needs."""
+        rows = self.answer_rows
+        choices = list(self.choices.all()) if rows == "choices" else []
         return answers.AnswerKey(
             type=self.type,
-            correct_choices=frozenset(c.pk for c in self.choices.all() if c.is_correct),
-            choices=tuple(c.pk for c in self.choices.all()),
-            accepted=tuple(a.text for a in self.accepted_answers.all()),
-            order=tuple(i.pk for i in self.order_items.all()),
-            pairs=tuple(p.pk for p in self.match_pairs.all()),
+            correct_choices=frozenset(c.pk for c in choices if c.is_correct),
+            choices=tuple(c.pk for c in choices),
+            accepted=tuple(a.text for a in self.accepted_answers.all()) if rows == "accepted_answers" else (),
+            order=tuple(i.pk for i in self.order_items.all()) if rows == "order_items" else (),
+            pairs=tuple(p.pk for p in self.match_pairs.all()) if rows == "match_pairs" else (),
         )
 
     def check_answer(self, given) -> answers.Outcome:

@@ -6,8 +6,8 @@ race it fetches the winner's row) and then changed only with F() expressions."""
 
 from dataclasses import dataclass
 
-from django.db.models import F, Max
-from django.db.models.functions import Greatest
+from django.db.models import F, Max, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from quizapp.cards.models import CardState, Phase, RatingChoices, Review
 from quizapp.cards.queue import study_day
@@ -16,10 +16,22 @@ from quizapp.quizzes.models import LearnerSkill, Response
 from .models import DailyActivity, ItemStats, SectionDay, SectionProgress
 
 
+def _update_or_create(model, keys: dict, changes: dict):
+    """Apply `changes` (F() expressions) to the row identified by `keys`; create it first when missing.
+    The row usually exists, so that is one UPDATE; the first time, get_or_create and the same UPDATE."""
+    if not model.objects.filter(**keys).update(**changes):
+        row, _ = model.objects.get_or_create(**keys)
+        model.objects.filter(pk=row.pk).update(**changes)
+
+
 def _bump(model, keys: dict, **changes):
     """Add `changes` (field: delta) to the row identified by `keys`, creating it first if needed."""
-    row, _ = model.objects.get_or_create(**keys)
-    model.objects.filter(pk=row.pk).update(**{name: F(name) + delta for name, delta in changes.items()})
+    _update_or_create(model, keys, {name: F(name) + delta for name, delta in changes.items()})
+
+
+def _latest(moment):
+    """`last_activity` moved forward to `moment` (an empty one takes it)."""
+    return Greatest(Coalesce(F("last_activity"), Value(moment)), Value(moment))
 
 
 def on_answer_recorded(sender, response: Response, **kwargs):
@@ -31,12 +43,10 @@ def on_answer_recorded(sender, response: Response, **kwargs):
     _bump(ItemStats, dict(question_id=response.question_id, version=response.question_version), attempts=1,
           first_attempts=int(response.first_try), first_correct=int(response.first_try and response.correct))
     skill = LearnerSkill.objects.get(learner=learner, section_id=response.section_id)
-    progress, _ = SectionProgress.objects.get_or_create(learner=learner, section_id=response.section_id)
-    SectionProgress.objects.filter(pk=progress.pk).update(
+    _update_or_create(SectionProgress, dict(learner=learner, section_id=response.section_id), dict(
         answers=F("answers") + 1, correct=F("correct") + right, mastery=skill.mastery, state=skill.state,
-        mastery_peak=Greatest(F("mastery_peak"), skill.mastery),
-        last_activity=Greatest(F("last_activity"), response.answered_at) if progress.last_activity else response.answered_at,
-    )
+        mastery_peak=Greatest(F("mastery_peak"), skill.mastery), last_activity=_latest(response.answered_at),
+    ))
 
 
 @dataclass(frozen=True)
@@ -66,14 +76,13 @@ def _apply_review(review: Review, sign: int):
     facts = review_facts(review, review.learner, card.flashcard.section_id)
     _bump(DailyActivity, dict(learner_id=facts.learner_id, day=facts.day), reviews=sign,
           recall_reviews=sign * facts.recall, recalled=sign * facts.recalled, study_ms=sign * facts.study_ms)
-    progress, _ = SectionProgress.objects.get_or_create(learner_id=facts.learner_id, section_id=facts.section_id)
     changes = dict(reviews=F("reviews") + sign, lapses=F("lapses") + sign * facts.lapse)
     if sign > 0:
-        changes["last_activity"] = (Greatest(F("last_activity"), review.reviewed_at) if progress.last_activity
-                                    else review.reviewed_at)
+        changes["last_activity"] = _latest(review.reviewed_at)
     else:
         changes["last_activity"] = last_activity(facts.learner_id, facts.section_id, excluding_review=review.pk)
-    SectionProgress.objects.filter(pk=progress.pk).update(**changes)
+    keys = dict(learner_id=facts.learner_id, section_id=facts.section_id)
+    _update_or_create(SectionProgress, keys, changes)
 
 
 def on_review_recorded(sender, review: Review, **kwargs):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, ExpressionWrapper, F, FloatField
+from django.db.models import Avg, ExpressionWrapper, F, FloatField, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,9 +108,12 @@ def start_attempt(*, learner, kind: str, section_ids: list[int], length: int) ->
 
 def _history(attempt: Attempt, position: int, pool: list[int]) -> adaptive.QuizHistory:
     in_quiz: dict[int, tuple[int, bool]] = {}
+    twice: set[int] = set()
     last = None
     for pos, question_id, correct in (AttemptItem.objects.filter(attempt=attempt).order_by("position")
                                       .values_list("position", "question_id", "response__correct")):
+        if question_id in in_quiz:
+            twice.add(question_id)
         in_quiz[question_id] = (pos, bool(correct))
         last = question_id
     now = timezone.now()
@@ -123,7 +126,8 @@ def _history(attempt: Attempt, position: int, pool: list[int]) -> adaptive.QuizH
             last = question_id
         if question_id not in earlier:
             earlier[question_id] = adaptive.PastAnswer(correct=correct, days_ago=(now - at) / timedelta(days=1))
-    return adaptive.QuizHistory(position=position, in_quiz=in_quiz, last_question=last, earlier=earlier)
+    return adaptive.QuizHistory(position=position, in_quiz=in_quiz, last_question=last, earlier=earlier,
+                                asked_twice=frozenset(twice))
 
 
 def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
@@ -141,8 +145,8 @@ def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
     chosen = adaptive.select_question(candidates, skills, typical, history, rng)
     if chosen is None:
         return None
-    question = (Question.objects.select_related("section")
-                .prefetch_related("choices", "order_items", "match_pairs").get(pk=chosen))
+    question = Question.objects.select_related("section").get(pk=chosen)
+    prefetch_related_objects([question], question.answer_rows)
     return AttemptItem.objects.create(attempt=attempt, position=position, question=question,
                                       question_version=question.version, shown=_frozen(question, rng))
 
@@ -221,8 +225,8 @@ def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
         raise QuizError(_("This answer is for a different question than the one served."))
     if not attempt.is_open:
         raise QuizError(_("This quiz is over; its answers can no longer change."), status=409)
-    question = (Question.objects.select_related("section")
-                .prefetch_related("choices", "accepted_answers", "order_items", "match_pairs").get(pk=question_id))
+    question = Question.objects.select_related("section").get(pk=question_id)
+    prefetch_related_objects([question], question.answer_rows)
     try:
         outcome = question.check_answer(given)
     except InvalidAnswer as exc:

@@ -3,6 +3,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -79,12 +80,13 @@ def answer(request, attempt):
     raw_position = request.POST.get("position", "")
     raw_question = request.POST.get("question", "")
     if not (raw_position.isdigit() and raw_question.isdigit() and len(raw_position) < 6 and len(raw_question) < 12):
-        return _refused(request, attempt, None, services.QuizError("The answer form is incomplete; nothing was recorded."))
+        incomplete = services.QuizError(_("The answer form is incomplete; nothing was recorded."))
+        return _refused(request, attempt, None, incomplete)
     item = (AttemptItem.objects.filter(attempt=attempt, position=int(raw_position))
             .select_related("response").first())
     try:
         if item is None:
-            raise services.QuizError("This question was not served in this quiz.")
+            raise services.QuizError(_("This question was not served in this quiz."))
         if hasattr(item, "response"):
             recorded_response = item.response  # double submit / replay / second tab: nothing more to record
         else:
@@ -92,7 +94,7 @@ def answer(request, attempt):
             recorded = services.record_answer(learner=request.user, attempt_id=attempt.pk, position=item.position,
                                               question_id=int(raw_question), given=given)
             recorded_response = recorded.response
-            attempt.refresh_from_db()
+            attempt = recorded_response.attempt  # as the transaction left it: counters, status
     except services.QuizError as exc:
         return _refused(request, attempt, item, exc)
     except Attempt.DoesNotExist:
