@@ -188,6 +188,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind N reverse proxies (AXES_PROXY_COUNT=N) the learner's address is read from X-Forwarded-For, so
+# lock-outs stay per learner and address rather than per username at the proxy's address.
+PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "quizapp.accounts.client_ip.client_ip"
 
 CONTENT_DIR = BASE_DIR / "content"
 

@@ -41,6 +41,17 @@ def test_repeated_wrong_passwords_lock_that_username_from_that_address_only(clie
     assert log_in(client, learner.username, REMOTE_ADDR="10.2.2.2").status_code == 302
 
 
+@override_settings(PROXY_COUNT=1)
+def test_behind_a_proxy_lock_outs_follow_the_forwarded_address(client, learner):
+    # What AXES_PROXY_COUNT=1 configures: every request arrives from the proxy, which appends the address
+    # it saw; an address the client forges further left changes nothing.
+    proxy = {"REMOTE_ADDR": "10.9.9.9"}
+    for n in range(5):
+        log_in(client, learner.username, "wrong-password", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 203.0.113.7", **proxy)
+    assert log_in(client, learner.username, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy).status_code == 429
+    assert log_in(client, learner.username, HTTP_X_FORWARDED_FOR="198.51.100.4", **proxy).status_code == 302
+
+
 @pytest.mark.django_db
 def test_every_page_sends_a_strict_content_security_policy(client):
     policy = client.get("/")["Content-Security-Policy"]
