@@ -41,8 +41,14 @@ def answer_with_keyboard(page, kind):
         page.keyboard.press("Enter")
     elif kind == "matching":
         for select in form.locator("select").all():
-            select.focus()
-            page.keyboard.press("ArrowDown")
+            # The swapped-in question moves focus once it settles; a key pressed before that lands
+            # elsewhere, so press again until this select has a value (as a person would).
+            for _ in range(3):
+                select.focus()
+                page.keyboard.press("ArrowDown")
+                if select.input_value():
+                    break
+            expect(select).not_to_have_value("")
         page.get_by_test_id("submit").focus()
         page.keyboard.press("Enter")
 
@@ -69,6 +75,7 @@ def test_keyboard_quiz_swaps_feedback_without_reload_and_reaches_summary(page_in
         if position < 5:
             page.keyboard.press("n")
             expect(page.get_by_test_id("question-form")).to_be_visible()
+            expect(page.get_by_test_id("prompt")).to_be_focused()  # focus moved to the new question
             assert page.evaluate("window.__sameDocument === true")
     page.screenshot(path="test-results/quiz-last-feedback.png", full_page=True)
     page.keyboard.press("n")
