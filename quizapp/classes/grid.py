@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import Count, FloatField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import FloatField, Max, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
@@ -150,20 +150,14 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
             row.reasons.append("falling")
         rows.append(row)
 
-    # Column figures over the whole class: one pass over the class's rollup rows (a join on membership,
-    # grouped by section; sections the class does not study are dropped here rather than in SQL, which
-    # would cost an index seek per learner and section).
-    columns_data = {
-        row["section_id"]: row for row in SectionProgress.objects.filter(
-            learner__memberships__classroom=classroom,
-        ).values("section_id").annotate(total=Sum("mastery"), mastered=Count("pk", filter=Q(state=MasteryState.MASTERED)))
-    }
+    # Column figures over the whole class, from the class's own rollup (one row per section).
+    columns_data = {t.section_id: t for t in classroom.section_totals.filter(section_id__in=ids)}
     count = paginator.count
-    columns = [
-        Column(s, (columns_data.get(s.pk, {}).get("total") or 0.0) / count if count else 0.0,
-               columns_data.get(s.pk, {}).get("mastered", 0))
-        for s in sections
-    ]
+    columns = []
+    for s in sections:
+        total = columns_data.get(s.pk)
+        columns.append(Column(s, max(0.0, total.mastery_sum) / count if total and count else 0.0,
+                              total.mastered if total else 0))
     class_mean = sum(c.mean for c in columns) / len(columns) if columns else 0.0
     return Grid(sections=sections, rows=rows, columns=columns, page=page_obj, sort=sort, descending=descending,
                 class_mean=class_mean, learners=count)

@@ -75,3 +75,23 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.learner} @ {self.classroom}"
+
+
+class SectionTotal(models.Model):
+    """A rollup per (class, section): the sum of the members' mastery and how many have mastered it, so the
+    class grid's column figures are one indexed read whatever the class's history. Kept in step by
+    `classes.rollups` in the transaction of every answer, join and departure; `rebuild_progress` checks it."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="section_totals")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    mastery_sum = models.FloatField(default=0.0)
+    mastered = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "section"], name="sectiontotal_one_per_section"),
+            models.CheckConstraint(condition=models.Q(mastered__gte=0), name="sectiontotal_mastered_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.classroom} / {self.section}"

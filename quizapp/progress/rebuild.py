@@ -13,6 +13,7 @@ from quizapp.quizzes.models import LearnerSkill, Response
 
 from .models import DailyActivity, ItemStats, SectionDay, SectionProgress
 from .rollups import review_facts
+from .signals import rollups_rebuilt
 
 BATCH = 5000
 
@@ -108,9 +109,10 @@ def _stored(model) -> dict:
             for values in model.objects.values_list(*names).iterator(BATCH)}
 
 
-def _same(a, b) -> bool:
+def same(a, b) -> bool:
+    """Equal, for rollup values; floats within rounding (sums of many F() additions drift in the last bits)."""
     if isinstance(a, float) or isinstance(b, float):
-        return abs((a or 0) - (b or 0)) < 1e-9
+        return abs((a or 0) - (b or 0)) <= 1e-9 * max(1.0, abs(a or 0), abs(b or 0))
     return a == b
 
 
@@ -125,11 +127,12 @@ def rebuild_progress(*, fix: bool = True) -> RebuildReport:
             have, want = stored.get(key, _blank(model)), wanted.get(key, _blank(model))
             report.checked += 1
             diffs = [Difference(model.__name__, key, name, have.get(name), want.get(name))
-                     for name in FIELDS[model] if not _same(have.get(name), want.get(name))]
+                     for name in FIELDS[model] if not same(have.get(name), want.get(name))]
             if not diffs:
                 continue
             report.differences += diffs
             if fix:
                 values = {name: want.get(name) for name in FIELDS[model]}
                 model.objects.update_or_create(**dict(zip(KEYS[model], key)), defaults=values)
+    rollups_rebuilt.send(sender=RebuildReport, report=report, fix=fix)
     return report

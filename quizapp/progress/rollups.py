@@ -34,7 +34,7 @@ def _latest(moment):
     return Greatest(Coalesce(F("last_activity"), Value(moment)), Value(moment))
 
 
-def on_answer_recorded(sender, response: Response, **kwargs):
+def on_answer_recorded(sender, response: Response, skill: LearnerSkill, **kwargs):
     learner = response.learner
     day = study_day(learner, response.answered_at).date
     right = int(response.correct)
@@ -42,7 +42,6 @@ def on_answer_recorded(sender, response: Response, **kwargs):
     _bump(SectionDay, dict(learner=learner, section_id=response.section_id, day=day), answers=1, correct=right)
     _bump(ItemStats, dict(question_id=response.question_id, version=response.question_version), attempts=1,
           first_attempts=int(response.first_try), first_correct=int(response.first_try and response.correct))
-    skill = LearnerSkill.objects.get(learner=learner, section_id=response.section_id)
     _update_or_create(SectionProgress, dict(learner=learner, section_id=response.section_id), dict(
         answers=F("answers") + 1, correct=F("correct") + right, mastery=skill.mastery, state=skill.state,
         mastery_peak=Greatest(F("mastery_peak"), skill.mastery), last_activity=_latest(response.answered_at),

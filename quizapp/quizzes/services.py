@@ -245,6 +245,7 @@ def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
             first_answers=F("first_answers") + 1,
             first_right=F("first_right") + (1 if outcome.correct else 0))
         difficulty = new_difficulty
+    before = (skill.mastery, skill.state)
     belief = adaptive.update_skill(skill.belief(), difficulty, outcome.score)
     typical = typical_difficulties([question.section_id]).get(question.section_id, 0.0)
     m = adaptive.mastery(belief, typical)
@@ -273,7 +274,8 @@ def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
         if next_item is None:  # the pool ran dry (questions withdrawn): finish early
             attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
             attempt.save(update_fields=["status", "finished_at"])
-    answer_recorded.send(sender=Response, response=response)
+    answer_recorded.send(sender=Response, response=response, skill=skill, mastery_before=before[0],
+                         state_before=before[1])
     return Recorded(response=response, created=True, next_item=next_item)
 
 

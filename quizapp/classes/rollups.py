@@ -1,0 +1,102 @@
+"""Keeping each class's per-section totals (`SectionTotal`) in step with its members' mastery, inside the
+transaction of the change: an answer that moves a member's mastery in a section, a learner joining, a
+membership ending (leaving, removal, a deleted account or class).
+
+Races between an answer and a join or departure of the same learner are closed by locking the learner's
+user row first in both (PostgreSQL; SQLite runs one writing transaction at a time anyway): whichever runs
+second sees what the first committed, so a mastery change is counted in a class exactly when the learner
+was a member at that moment."""
+
+from collections import defaultdict
+
+from django.db import connection
+from django.db.models import F
+
+from quizapp.accounts.models import User
+from quizapp.progress.models import SectionProgress
+from quizapp.quizzes.models import MasteryState
+
+from .models import Membership, SectionTotal
+
+
+def _lock_learner(learner_id: int) -> None:
+    if connection.features.has_select_for_update:
+        list(User.objects.select_for_update().filter(pk=learner_id).values_list("pk"))
+
+
+def _apply(classroom_ids, changes: dict) -> None:
+    """Add `changes` ({section_id: (mastery delta, mastered delta)}) to those classes' totals."""
+    for section_id, (mastery, mastered) in changes.items():
+        if not mastery and not mastered:
+            continue
+        values = dict(mastery_sum=F("mastery_sum") + mastery, mastered=F("mastered") + mastered)
+        rows = SectionTotal.objects.filter(classroom_id__in=classroom_ids, section_id=section_id)
+        if rows.update(**values) < len(classroom_ids):
+            for classroom_id in classroom_ids:  # the class's first figure in this section
+                total, created = SectionTotal.objects.get_or_create(classroom_id=classroom_id, section_id=section_id)
+                if created:
+                    SectionTotal.objects.filter(pk=total.pk).update(**values)
+
+
+def on_answer_recorded(sender, response, skill, mastery_before: float, state_before: str, **kwargs):
+    mastered = int(skill.state == MasteryState.MASTERED) - int(state_before == MasteryState.MASTERED)
+    delta = skill.mastery - mastery_before
+    if not delta and not mastered:
+        return
+    _lock_learner(response.learner_id)
+    classes = list(Membership.objects.filter(learner_id=response.learner_id).values_list("classroom_id", flat=True))
+    if classes:
+        _apply(classes, {response.section_id: (delta, mastered)})
+
+
+def _learner_totals(learner_id: int, sign: int) -> dict:
+    return {section_id: (sign * mastery, sign * int(state == MasteryState.MASTERED))
+            for section_id, mastery, state in SectionProgress.objects.filter(learner_id=learner_id)
+            .values_list("section_id", "mastery", "state")}
+
+
+def on_membership_saved(sender, instance: Membership, created: bool, raw: bool = False, **kwargs):
+    if created and not raw:
+        _lock_learner(instance.learner_id)
+        _apply([instance.classroom_id], _learner_totals(instance.learner_id, +1))
+
+
+def on_membership_deleted(sender, instance: Membership, **kwargs):
+    _lock_learner(instance.learner_id)
+    _apply([instance.classroom_id], _learner_totals(instance.learner_id, -1))
+
+
+def expected_totals() -> dict:
+    """{(classroom_id, section_id): (mastery_sum, mastered)} recomputed from memberships and the learners'
+    section rollups (two passes, one per table)."""
+    classes_of = defaultdict(list)
+    for classroom_id, learner_id in Membership.objects.values_list("classroom_id", "learner_id").iterator(5000):
+        classes_of[learner_id].append(classroom_id)
+    totals = defaultdict(lambda: [0.0, 0])
+    rows = (SectionProgress.objects.filter(learner_id__in=Membership.objects.values("learner_id"))
+            .values_list("learner_id", "section_id", "mastery", "state"))
+    for learner_id, section_id, mastery, state in rows.iterator(5000):
+        for classroom_id in classes_of[learner_id]:
+            total = totals[(classroom_id, section_id)]
+            total[0] += mastery
+            total[1] += state == MasteryState.MASTERED
+    return {key: tuple(value) for key, value in totals.items()}
+
+
+def on_rollups_rebuilt(sender, report, fix: bool, **kwargs):
+    """`rebuild_progress` checks (and corrects) the class totals after the learners' rollups."""
+    from quizapp.progress.rebuild import Difference, same
+
+    expected = expected_totals()
+    stored = {(c, s): (m, n) for c, s, m, n in SectionTotal.objects.values_list(
+        "classroom_id", "section_id", "mastery_sum", "mastered")}
+    for key in stored.keys() | expected.keys():
+        have, want = stored.get(key, (0.0, 0)), expected.get(key, (0.0, 0))
+        report.checked += 1
+        diffs = [Difference("SectionTotal", key, name, h, w)
+                 for name, h, w in zip(("mastery_sum", "mastered"), have, want) if not same(h, w)]
+        if diffs:
+            report.differences += diffs
+            if fix:
+                SectionTotal.objects.update_or_create(classroom_id=key[0], section_id=key[1],
+                                                      defaults={"mastery_sum": want[0], "mastered": want[1]})

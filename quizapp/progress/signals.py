@@ -1,0 +1,8 @@
+"""Signals of the progress app, for apps to its right (classes) that keep rollups built on its rollups."""
+
+from django.dispatch import Signal
+
+# Sent by `rebuild_progress` inside its transaction, after the progress rollups have been checked (and,
+# with fix=True, corrected). Keyword arguments: report (a RebuildReport: add to `checked` and `differences`),
+# fix (correct what differs). Receivers compare their rollups with a recomputation in the same way.
+rollups_rebuilt = Signal()

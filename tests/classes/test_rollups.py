@@ -1,0 +1,116 @@
+"""The class totals (`SectionTotal`) behind the grid's column figures stay equal to a recomputation from
+the members' section rollups through answers, joins, departures and deleted accounts."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from quizapp.classes import services
+from quizapp.classes.grid import class_grid
+from quizapp.classes.models import Membership, SectionTotal
+from quizapp.classes.rollups import expected_totals
+from quizapp.progress.models import SectionProgress
+from quizapp.progress.rebuild import rebuild_progress
+from tests.factories import ClassroomFactory, UserFactory
+from tests.progress.helpers import answer_next
+
+
+def stored_totals():
+    return {(t.classroom_id, t.section_id): (t.mastery_sum, t.mastered) for t in SectionTotal.objects.all()
+            if t.mastery_sum or t.mastered}
+
+
+def assert_totals_in_step():
+    expected = expected_totals()
+    stored = stored_totals()
+    assert stored.keys() <= expected.keys() | {k for k, v in stored.items() if abs(v[0]) < 1e-9 and not v[1]}
+    for key, (mastery, mastered) in expected.items():
+        have = stored.get(key, (0.0, 0))
+        assert have[0] == pytest.approx(mastery, abs=1e-9) and have[1] == mastered, key
+
+
+def test_answers_move_the_totals_of_every_class_the_learner_is_in(starter_bank, learner, teacher):
+    first, second = ClassroomFactory(teacher=teacher), ClassroomFactory(teacher=teacher)
+    services.join_classroom(learner=learner, code=first.join_code)
+    services.join_classroom(learner=learner, code=second.join_code)
+    for _ in range(6):
+        answer_next(learner, right=True)
+    section_ids = set(SectionProgress.objects.filter(learner=learner).values_list("section_id", flat=True))
+    for classroom in (first, second):
+        for section_id in section_ids:
+            progress = SectionProgress.objects.get(learner=learner, section_id=section_id)
+            total = SectionTotal.objects.get(classroom=classroom, section_id=section_id)
+            assert total.mastery_sum == pytest.approx(progress.mastery)
+            assert total.mastered == (progress.state == "mastered")
+    assert_totals_in_step()
+
+
+def test_the_grid_columns_follow_joins_and_departures(starter_bank, learner, other_learner, teacher):
+    for _ in range(5):
+        answer_next(learner, right=True)  # before joining: the join brings this progress with it
+    classroom = ClassroomFactory(teacher=teacher)
+    services.join_classroom(learner=learner, code=classroom.join_code)
+    services.join_classroom(learner=other_learner, code=classroom.join_code)
+    progress = SectionProgress.objects.filter(learner=learner).order_by("-mastery").first()
+    column = next(c for c in class_grid(classroom).columns if c.section.pk == progress.section_id)
+    assert column.mean == pytest.approx(progress.mastery / 2)  # two members, one with progress
+    services.leave_classroom(classroom=classroom, learner=learner)
+    column = next(c for c in class_grid(classroom).columns if c.section.pk == progress.section_id)
+    assert column.mean == 0 and column.mastered == 0
+    assert_totals_in_step()
+
+
+def test_a_deleted_account_leaves_its_classes_totals(starter_bank, learner, teacher):
+    classroom = ClassroomFactory(teacher=teacher)
+    services.join_classroom(learner=learner, code=classroom.join_code)
+    for _ in range(4):
+        answer_next(learner, right=True)
+    assert stored_totals()
+    learner.delete()
+    assert all(abs(m) < 1e-9 and n == 0 for m, n in SectionTotal.objects.values_list("mastery_sum", "mastered"))
+
+
+def test_rebuild_reports_and_corrects_a_tampered_class_total(starter_bank, learner, teacher):
+    classroom = ClassroomFactory(teacher=teacher)
+    services.join_classroom(learner=learner, code=classroom.join_code)
+    answer_next(learner, right=True)
+    assert rebuild_progress(fix=False).differences == []
+    SectionTotal.objects.filter(classroom=classroom).update(mastered=7)
+    out = StringIO()
+    call_command("rebuild_progress", stdout=out)
+    assert "SectionTotal" in out.getvalue() and "mastered stored 7, history says 0" in out.getvalue()
+    assert rebuild_progress(fix=False).differences == []
+
+
+ACTIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("answer"), st.booleans()),
+        st.tuples(st.sampled_from(["join", "leave"]), st.integers(min_value=0, max_value=1)),
+    ),
+    min_size=1, max_size=20,
+)
+
+
+@pytest.mark.django_db(transaction=False)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=ACTIONS)
+def test_class_totals_equal_a_recomputation(starter_bank, learner, teacher, actions):
+    with transaction.atomic():
+        classes = [ClassroomFactory(teacher=teacher), ClassroomFactory(teacher=teacher)]
+        classmate = UserFactory()
+        Membership.objects.create(classroom=classes[0], learner=classmate)
+        for kind, value in actions:
+            if kind == "answer":
+                answer_next(learner, right=value)
+                answer_next(classmate, right=not value)
+            elif kind == "join":
+                services.join_classroom(learner=learner, code=classes[value].join_code)
+            else:
+                services.leave_classroom(classroom=classes[value], learner=learner)
+        assert_totals_in_step()
+        assert rebuild_progress(fix=False).differences == []
+        transaction.set_rollback(True)
