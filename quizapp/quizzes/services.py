@@ -106,7 +106,7 @@ def start_attempt(*, learner, kind: str, section_ids: list[int], length: int) ->
     return attempt
 
 
-def _history(attempt: Attempt, position: int, pool: list[int]) -> adaptive.QuizHistory:
+def _history(attempt: Attempt, position: int) -> adaptive.QuizHistory:
     in_quiz: dict[int, tuple[int, bool]] = {}
     twice: set[int] = set()
     last = None
@@ -118,7 +118,9 @@ def _history(attempt: Attempt, position: int, pool: list[int]) -> adaptive.QuizH
         last = question_id
     now = timezone.now()
     earlier: dict[int, adaptive.PastAnswer] = {}
-    rows = (Response.objects.filter(learner_id=attempt.learner_id, question_id__in=pool)
+    # The learner's latest answers before this quiz, whatever their question: the engine looks up only its
+    # candidates in them (filtering by the pool in SQL would cost more than the rows it saves).
+    rows = (Response.objects.filter(learner_id=attempt.learner_id)
             .exclude(attempt=attempt).order_by("-answered_at", "-pk")
             .values_list("question_id", "correct", "answered_at")[:HISTORY_LIMIT])
     for question_id, correct, at in rows:
@@ -132,15 +134,23 @@ def _history(attempt: Attempt, position: int, pool: list[int]) -> adaptive.QuizH
 
 def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
     """Choose the question for `position` with the engine and serve it (a frozen copy of what is asked)."""
-    rows = list(Question.objects.published().filter(pk__in=attempt.pool)
-                .values_list("pk", "section_id", "difficulty", "stats__difficulty"))
-    candidates = [adaptive.Candidate(pk, section, estimate if estimate is not None else adaptive.seed_difficulty(authored))
-                  for pk, section, authored, estimate in rows]
+    # The pool's questions that are still published, found through the attempt's sections (a short
+    # subquery rather than hundreds of ids), with their current difficulty estimates.
+    pool = set(attempt.pool)
+    rows = (Question.objects.published().filter(section__in=attempt.sections.values("pk"))
+            .values_list("pk", "section_id", "difficulty", "stats__difficulty"))
+    by_section: dict[int, list[float]] = {}
+    candidates = []
+    for pk, section, authored, estimate in rows:
+        difficulty = estimate if estimate is not None else adaptive.seed_difficulty(authored)
+        by_section.setdefault(section, []).append(difficulty)  # every published question: the typical one
+        if pk in pool:
+            candidates.append(adaptive.Candidate(pk, section, difficulty))
     section_ids = {c.section_id for c in candidates}
+    typical = {section: sum(values) / len(values) for section, values in by_section.items()}
     skills = {s.section_id: s.belief() for s in LearnerSkill.objects.filter(learner_id=attempt.learner_id,
                                                                                section_id__in=section_ids)}
-    typical = typical_difficulties(section_ids)
-    history = _history(attempt, position, attempt.pool)
+    history = _history(attempt, position)
     rng = random.Random(f"{attempt.seed}:{position}")
     chosen = adaptive.select_question(candidates, skills, typical, history, rng)
     if chosen is None:
@@ -260,6 +270,7 @@ def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
         score=outcome.score, seconds=min(MAX_SECONDS, max(0, int((now - item.served_at).total_seconds()))),
         first_try=first_try,
     )
+    locked_answered, locked_score = attempt.answered, attempt.score
     attempt.answered = F("answered") + 1
     attempt.score = F("score") + outcome.score
     fields = ["answered", "score"]
@@ -268,7 +279,8 @@ def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
         attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
         fields += ["status", "finished_at"]
     attempt.save(update_fields=fields)
-    attempt.refresh_from_db(fields=["answered", "score"])
+    # The row is locked: the counters are what this transaction wrote (saves reading them back).
+    attempt.answered, attempt.score = locked_answered + 1, locked_score + outcome.score
     if attempt.is_open:
         next_item = _serve_next(attempt, position=position + 1)
         if next_item is None:  # the pool ran dry (questions withdrawn): finish early
