@@ -126,10 +126,14 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
     page_obj = paginator.get_page(page)
     learners = [m.learner for m in page_obj]
 
+    # Plain tuples, not model instances: a full page has a row for each of its thousands of cells.
     cells = {
-        (p.learner_id, p.section_id): p
-        for p in SectionProgress.objects.filter(learner__in=learners, section_id__in=ids)
+        (learner_id, section_id): Cell(mastery, state, answers, mastery < peak - FALLING_BY)
+        for learner_id, section_id, mastery, peak, state, answers in SectionProgress.objects.filter(
+            learner__in=learners, section_id__in=ids).values_list(
+            "learner_id", "section_id", "mastery", "mastery_peak", "state", "answers")
     }
+    not_started = Cell(0.0, MasteryState.NOT_STARTED, 0, False)
     last_activity = dict(
         SectionProgress.objects.filter(learner__in=learners).values("learner")
         .annotate(t=Max("last_activity")).values_list("learner", "t")
@@ -137,11 +141,7 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
     idle_since = now - timedelta(days=IDLE_DAYS)
     rows = []
     for m in page_obj:
-        row_cells = []
-        for s in sections:
-            p = cells.get((m.learner_id, s.pk))
-            row_cells.append(Cell(p.mastery, p.state, p.answers, p.mastery < p.mastery_peak - FALLING_BY) if p
-                             else Cell(0.0, MasteryState.NOT_STARTED, 0, False))
+        row_cells = [cells.get((m.learner_id, s.pk), not_started) for s in sections]
         last = last_activity.get(m.learner_id)
         row = Row(learner=m.learner, cells=row_cells, total=sum(c.mastery for c in row_cells) / n, last_activity=last)
         if last is None or last < idle_since:
