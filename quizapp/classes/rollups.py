@@ -9,7 +9,7 @@ was a member at that moment."""
 
 from collections import defaultdict
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 
 from quizapp.accounts.models import User
@@ -55,15 +55,19 @@ def _learner_totals(learner_id: int, sign: int) -> dict:
             .values_list("section_id", "mastery", "state")}
 
 
+# Membership changes usually run inside the service's (or the admin's) transaction; atomic() here keeps the
+# lock and the totals right for a bare Membership.objects.create() as well.
 def on_membership_saved(sender, instance: Membership, created: bool, raw: bool = False, **kwargs):
     if created and not raw:
-        _lock_learner(instance.learner_id)
-        _apply([instance.classroom_id], _learner_totals(instance.learner_id, +1))
+        with transaction.atomic():
+            _lock_learner(instance.learner_id)
+            _apply([instance.classroom_id], _learner_totals(instance.learner_id, +1))
 
 
 def on_membership_deleted(sender, instance: Membership, **kwargs):
-    _lock_learner(instance.learner_id)
-    _apply([instance.classroom_id], _learner_totals(instance.learner_id, -1))
+    with transaction.atomic():
+        _lock_learner(instance.learner_id)
+        _apply([instance.classroom_id], _learner_totals(instance.learner_id, -1))
 
 
 def expected_totals() -> dict:

@@ -1,11 +1,12 @@
 """The class totals (`SectionTotal`) behind the grid's column figures stay equal to a recomputation from
 the members' section rollups through answers, joins, departures and deleted accounts."""
 
+import threading
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -114,3 +115,42 @@ def test_class_totals_equal_a_recomputation(starter_bank, learner, teacher, acti
         assert_totals_in_step()
         assert rebuild_progress(fix=False).differences == []
         transaction.set_rollback(True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="needs real parallel writers: SQLite runs one writing transaction at a time")
+@pytest.mark.django_db(transaction=True)
+def test_parallel_answers_joins_and_departures_keep_the_totals(starter_bank, teacher):
+    """Classmates answer at the same time while others join or leave mid-quiz: every change lands once."""
+    classroom = ClassroomFactory(teacher=teacher)
+    members = [UserFactory() for _ in range(4)]
+    for learner in members:
+        services.join_classroom(learner=learner, code=classroom.join_code)
+    joiner, leaver = UserFactory(), members[0]
+    barrier = threading.Barrier(len(members) + 1, timeout=30)
+    errors = []
+
+    def work(learner):
+        try:
+            barrier.wait()
+            for n in range(6):
+                answer_next(learner, right=n % 3 != 0)
+                if learner == joiner and n == 2:
+                    services.join_classroom(learner=joiner, code=classroom.join_code)
+                if learner == leaver and n == 3:
+                    services.leave_classroom(classroom=classroom, learner=leaver)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(learner,)) for learner in [*members, joiner]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert Membership.objects.filter(classroom=classroom).count() == 4  # 4 - leaver + joiner
+    assert_totals_in_step()
+    assert rebuild_progress(fix=False).differences == []
