@@ -94,7 +94,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # A page cache per connection of SQLITE_CACHE_MB (SQLite's default is 2 MB): the dashboards'
+            # rollup pages stay in the worker's memory instead of being read again from the OS each request.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                            f"PRAGMA cache_size=-{env.int('SQLITE_CACHE_MB', default=64) * 1024};",
         }
     )
 else:
