@@ -104,7 +104,14 @@ def test_learner_pages(page, live_server, login, axe, studied):
 
     # Section quizzes over the whole test bank: every question kind, and the feedback after each.
     seen = set()
-    for section in ("history", "lora", "parallel"):
+    kinds = {"history": {"single", "ordering", "matching", "truefalse"}, "lora": {"multiple", "fill"},
+             "parallel": {"fill", "single"}}
+    # A missed question may come back before every question of the section was asked (the engine's choice,
+    # seeded per attempt at random), so a section is taken again, at most three times, until all its kinds
+    # were seen.
+    for section in ("history", "lora", "parallel") * 3:
+        if kinds[section] <= seen:
+            continue
         page.goto(f"{live_server.url}/quiz/?section={section}")
         page.get_by_test_id("start-form").locator("input[name=length]").fill("5")
         page.get_by_test_id("start-quiz").click()  # leaves any quiz in progress unfinished
