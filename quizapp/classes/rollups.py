@@ -10,13 +10,13 @@ was a member at that moment."""
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from quizapp.accounts.models import User
 from quizapp.progress.models import SectionProgress
 from quizapp.quizzes.models import MasteryState
 
-from .models import Membership, SectionTotal
+from .models import Classroom, Membership, SectionTotal
 
 
 def _lock_learner(learner_id: int) -> None:
@@ -64,7 +64,10 @@ def on_membership_saved(sender, instance: Membership, created: bool, raw: bool =
             _apply([instance.classroom_id], _learner_totals(instance.learner_id, +1))
 
 
-def on_membership_deleted(sender, instance: Membership, **kwargs):
+def on_membership_deleted(sender, instance: Membership, origin=None, **kwargs):
+    deleting = origin.model if isinstance(origin, QuerySet) else type(origin)
+    if deleting is Classroom:  # the class goes, and its totals with it: nothing to subtract
+        return
     with transaction.atomic():
         _lock_learner(instance.learner_id)
         _apply([instance.classroom_id], _learner_totals(instance.learner_id, -1))

@@ -75,6 +75,19 @@ def test_a_deleted_account_leaves_its_classes_totals(starter_bank, learner, teac
     assert all(abs(m) < 1e-9 and n == 0 for m, n in SectionTotal.objects.values_list("mastery_sum", "mastered"))
 
 
+def test_deleting_a_class_leaves_the_other_classes_totals(starter_bank, learner, teacher, django_assert_max_num_queries):
+    kept, dropped = ClassroomFactory(teacher=teacher), ClassroomFactory(teacher=teacher)
+    for classroom in (kept, dropped):
+        services.join_classroom(learner=learner, code=classroom.join_code)
+    for _ in range(4):
+        answer_next(learner, right=True)
+    with django_assert_max_num_queries(5):  # no per-member recount for a class that is going away
+        dropped.delete()
+    assert not SectionTotal.objects.filter(classroom_id=dropped.pk).exists()
+    assert_totals_in_step()
+    assert stored_totals()
+
+
 def test_rebuild_reports_and_corrects_a_tampered_class_total(starter_bank, learner, teacher):
     classroom = ClassroomFactory(teacher=teacher)
     services.join_classroom(learner=learner, code=classroom.join_code)
