@@ -57,8 +57,22 @@ def _learner_totals(learner_id: int, sign: int) -> dict:
 
 # Membership changes usually run inside the service's (or the admin's) transaction; atomic() here keeps the
 # lock and the totals right for a bare Membership.objects.create() as well.
+def on_membership_changing(sender, instance: Membership, raw: bool = False, **kwargs):
+    """A membership edited in place (the admin's inline can change its learner or class) first leaves the
+    class it was; post_save then adds it where it is now."""
+    if raw or instance.pk is None:
+        return
+    before = Membership.objects.filter(pk=instance.pk).values_list("classroom_id", "learner_id").first()
+    if before and before != (instance.classroom_id, instance.learner_id):
+        with transaction.atomic():
+            _lock_learner(before[1])
+            _apply([before[0]], _learner_totals(before[1], -1))
+        instance._moved = True
+
+
 def on_membership_saved(sender, instance: Membership, created: bool, raw: bool = False, **kwargs):
-    if created and not raw:
+    if (created or getattr(instance, "_moved", False)) and not raw:
+        instance._moved = False
         with transaction.atomic():
             _lock_learner(instance.learner_id)
             _apply([instance.classroom_id], _learner_totals(instance.learner_id, +1))

@@ -88,6 +88,21 @@ def test_deleting_a_class_leaves_the_other_classes_totals(starter_bank, learner,
     assert stored_totals()
 
 
+def test_a_membership_edited_in_place_moves_its_totals(starter_bank, learner, other_learner, teacher):
+    first, second = ClassroomFactory(teacher=teacher), ClassroomFactory(teacher=teacher)
+    for who in (learner, other_learner):
+        for _ in range(3):
+            answer_next(who, right=True)
+    membership = Membership.objects.create(classroom=first, learner=learner)
+    membership.learner = other_learner  # as the admin's inline can do
+    membership.save()
+    assert_totals_in_step()
+    membership.classroom = second
+    membership.save()
+    assert_totals_in_step()
+    assert not [key for key in stored_totals() if key[0] == first.pk]  # nothing left where no one is
+
+
 def test_rebuild_reports_and_corrects_a_tampered_class_total(starter_bank, learner, teacher):
     classroom = ClassroomFactory(teacher=teacher)
     services.join_classroom(learner=learner, code=classroom.join_code)
