@@ -25,17 +25,20 @@ def _lock_learner(learner_id: int) -> None:
 
 
 def _apply(classroom_ids, changes: dict) -> None:
-    """Add `changes` ({section_id: (mastery delta, mastered delta)}) to those classes' totals."""
+    """Add `changes` ({section_id: (mastery delta, mastered delta)}) to those classes' totals.
+
+    Missing rows are created first (zeros; a concurrent creator's row is kept: ignore_conflicts), then
+    each section's figures change with one F() update, so no change is lost to a race on the first
+    figure. Sections and classes go in ascending order: two transactions lock rows in the same order."""
+    changes = {s: c for s, c in sorted(changes.items()) if c[0] or c[1]}
+    if not changes:
+        return
+    classroom_ids = sorted(classroom_ids)
+    SectionTotal.objects.bulk_create(
+        [SectionTotal(classroom_id=c, section_id=s) for s in changes for c in classroom_ids], ignore_conflicts=True)
     for section_id, (mastery, mastered) in changes.items():
-        if not mastery and not mastered:
-            continue
-        values = dict(mastery_sum=F("mastery_sum") + mastery, mastered=F("mastered") + mastered)
-        rows = SectionTotal.objects.filter(classroom_id__in=classroom_ids, section_id=section_id)
-        if rows.update(**values) < len(classroom_ids):
-            for classroom_id in classroom_ids:  # the class's first figure in this section
-                total, created = SectionTotal.objects.get_or_create(classroom_id=classroom_id, section_id=section_id)
-                if created:
-                    SectionTotal.objects.filter(pk=total.pk).update(**values)
+        SectionTotal.objects.filter(classroom_id__in=classroom_ids, section_id=section_id).update(
+            mastery_sum=F("mastery_sum") + mastery, mastered=F("mastered") + mastered)
 
 
 def on_answer_recorded(sender, response, skill, mastery_before: float, state_before: str, **kwargs):
@@ -55,8 +58,8 @@ def _learner_totals(learner_id: int, sign: int) -> dict:
             .values_list("section_id", "mastery", "state")}
 
 
-# Membership changes usually run inside the service's (or the admin's) transaction; atomic() here keeps the
-# lock and the totals right for a bare Membership.objects.create() as well.
+# Membership changes run inside their caller's transaction (the services, the admin, a cascading delete),
+# so the totals commit or roll back with the membership; atomic() only groups the lock and the updates.
 def on_membership_changing(sender, instance: Membership, raw: bool = False, **kwargs):
     """A membership edited in place (the admin's inline can change its learner or class) first leaves the
     class it was; post_save then adds it where it is now."""
@@ -84,7 +87,10 @@ def on_membership_deleted(sender, instance: Membership, origin=None, **kwargs):
         return
     with transaction.atomic():
         _lock_learner(instance.learner_id)
-        _apply([instance.classroom_id], _learner_totals(instance.learner_id, -1))
+        # Two removals of the same membership at once (a double click, the teacher removing while the
+        # learner leaves) both found it before either deleted it: only the first subtracts.
+        if Membership.objects.filter(pk=instance.pk).exists():
+            _apply([instance.classroom_id], _learner_totals(instance.learner_id, -1))
 
 
 def expected_totals() -> dict:

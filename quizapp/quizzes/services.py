@@ -118,9 +118,9 @@ def _history(attempt: Attempt, position: int) -> adaptive.QuizHistory:
         last = question_id
     now = timezone.now()
     earlier: dict[int, adaptive.PastAnswer] = {}
-    # The learner's latest answers before this quiz, whatever their question: the engine looks up only its
-    # candidates in them (filtering by the pool in SQL would cost more than the rows it saves).
-    rows = (Response.objects.filter(learner_id=attempt.learner_id)
+    # The learner's latest answers before this quiz in the quiz's sections (a subquery: cheaper than the
+    # pool's hundreds of ids, and answers elsewhere cannot crowd the pool's out of the latest 400).
+    rows = (Response.objects.filter(learner_id=attempt.learner_id, section__in=attempt.sections.values("pk"))
             .exclude(attempt=attempt).order_by("-answered_at", "-pk")
             .values_list("question_id", "correct", "answered_at")[:HISTORY_LIMIT])
     for question_id, correct, at in rows:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from quizapp.classes import services
 from quizapp.classes.grid import class_grid
 from quizapp.classes.models import Membership, SectionTotal
-from quizapp.classes.rollups import expected_totals
+from quizapp.classes.rollups import expected_totals, on_membership_deleted
 from quizapp.progress.models import SectionProgress
 from quizapp.progress.rebuild import rebuild_progress
 from tests.factories import ClassroomFactory, UserFactory
@@ -101,6 +101,20 @@ def test_a_membership_edited_in_place_moves_its_totals(starter_bank, learner, ot
     membership.save()
     assert_totals_in_step()
     assert not [key for key in stored_totals() if key[0] == first.pk]  # nothing left where no one is
+
+
+def test_a_second_removal_of_the_same_membership_subtracts_nothing(starter_bank, learner, teacher):
+    """Two requests removing one membership both find it before either deletes it (a double click, or the
+    teacher removing while the learner leaves): the second's pre_delete must not subtract again."""
+    classroom = ClassroomFactory(teacher=teacher)
+    services.join_classroom(learner=learner, code=classroom.join_code)
+    for _ in range(4):
+        answer_next(learner, right=True)
+    seen_by_second_request = Membership.objects.get(classroom=classroom, learner=learner)
+    services.remove_learner(classroom=classroom, learner_id=learner.pk)
+    on_membership_deleted(sender=Membership, instance=seen_by_second_request, origin=seen_by_second_request)
+    assert_totals_in_step()
+    assert all(abs(m) < 1e-9 and n == 0 for m, n in SectionTotal.objects.values_list("mastery_sum", "mastered"))
 
 
 def test_rebuild_reports_and_corrects_a_tampered_class_total(starter_bank, learner, teacher):
