@@ -31,7 +31,8 @@ class SectionProgress(models.Model):
     class Meta:
         verbose_name = _("section progress")
         verbose_name_plural = _("section progress")
-        # Covers the class grid's per-section totals: an index-only scan of the class's rows.
+        # Covers the class grid's sort by total or by a section: each member's mastery read from the
+        # index alone (the column figures come from classes.SectionTotal).
         indexes = [models.Index(fields=["learner", "section", "mastery", "state"], name="sectionprogress_grid")]
         constraints = [
             models.UniqueConstraint(fields=["learner", "section"], name="sectionprogress_one_per_section"),

@@ -187,6 +187,14 @@ class Candidate:
     difficulty: float
 
 
+def typical_by_section(questions: Sequence[Candidate]) -> dict[int, float]:
+    """The difficulty of each section's *typical* question (equation 5): the mean of its questions'."""
+    by_section: dict[int, list[float]] = {}
+    for q in questions:
+        by_section.setdefault(q.section_id, []).append(q.difficulty)
+    return {section: sum(values) / len(values) for section, values in by_section.items()}
+
+
 @dataclass(frozen=True)
 class PastAnswer:
     """The learner's latest answer to a question in an *earlier* quiz."""

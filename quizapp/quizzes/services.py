@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, ExpressionWrapper, F, FloatField, prefetch_related_objects
-from django.db.models.functions import Coalesce
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,15 +34,19 @@ class QuizError(Exception):
         self.status = status
 
 
-def _seed_expression():
-    return ExpressionWrapper((F("difficulty") - 3) * 0.75, output_field=FloatField())
+def _estimates(questions) -> list[adaptive.Candidate]:
+    """Each question with its current difficulty estimate: calibrated from first answers, else the seed of
+    its authored difficulty (one query)."""
+    rows = questions.values_list("pk", "section_id", "difficulty", "stats__difficulty")
+    return [adaptive.Candidate(pk, section,
+                               estimate if estimate is not None else adaptive.seed_difficulty(authored))
+            for pk, section, authored, estimate in rows]
 
 
 def typical_difficulties(section_ids) -> dict[int, float]:
     """Mean difficulty estimate of each section's published questions (one query)."""
-    rows = (Question.objects.published().filter(section_id__in=section_ids).values("section_id")
-            .annotate(typical=Avg(Coalesce("stats__difficulty", _seed_expression()))))
-    return {r["section_id"]: float(r["typical"]) for r in rows}
+    published = Question.objects.published().filter(section_id__in=section_ids)
+    return adaptive.typical_by_section(_estimates(published))
 
 
 def _leaf_ids(section_ids) -> list[int]:
@@ -136,18 +139,11 @@ def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
     """Choose the question for `position` with the engine and serve it (a frozen copy of what is asked)."""
     # The pool's questions that are still published, found through the attempt's sections (a short
     # subquery rather than hundreds of ids), with their current difficulty estimates.
+    published = _estimates(Question.objects.published().filter(section__in=attempt.sections.values("pk")))
+    typical = adaptive.typical_by_section(published)  # every published question counts, as in _record
     pool = set(attempt.pool)
-    rows = (Question.objects.published().filter(section__in=attempt.sections.values("pk"))
-            .values_list("pk", "section_id", "difficulty", "stats__difficulty"))
-    by_section: dict[int, list[float]] = {}
-    candidates = []
-    for pk, section, authored, estimate in rows:
-        difficulty = estimate if estimate is not None else adaptive.seed_difficulty(authored)
-        by_section.setdefault(section, []).append(difficulty)  # every published question: the typical one
-        if pk in pool:
-            candidates.append(adaptive.Candidate(pk, section, difficulty))
+    candidates = [c for c in published if c.question_id in pool]
     section_ids = {c.section_id for c in candidates}
-    typical = {section: sum(values) / len(values) for section, values in by_section.items()}
     skills = {s.section_id: s.belief() for s in LearnerSkill.objects.filter(learner_id=attempt.learner_id,
                                                                                section_id__in=section_ids)}
     history = _history(attempt, position)

@@ -94,10 +94,9 @@ class Quiz:
                                     asked_twice=frozenset(self.twice))
 
     def _typical(self):
-        by_section: dict[int, list[float]] = {}
-        for q in self.questions:
-            by_section.setdefault(q.section_id, []).append(self.calibration.difficulty[q.question_id])
-        return {s: sum(v) / len(v) for s, v in by_section.items()}
+        return adaptive.typical_by_section([
+            adaptive.Candidate(q.question_id, q.section_id, self.calibration.difficulty[q.question_id])
+            for q in self.questions])
 
     def choose(self) -> BankQuestion:
         history = self._history()
