@@ -52,14 +52,22 @@ def on_answer_recorded(sender, response, skill, mastery_before: float, state_bef
         _apply(classes, {response.section_id: (delta, mastered)})
 
 
-def _learner_totals(learner_id: int, sign: int) -> dict:
-    return {section_id: (sign * mastery, sign * int(state == MasteryState.MASTERED))
-            for section_id, mastery, state in SectionProgress.objects.filter(learner_id=learner_id)
-            .values_list("section_id", "mastery", "state")}
+def _count_member(classroom_id: int, learner_id: int, sign: int) -> None:
+    """Add (+1) or take away (-1) everything the learner's section rollups hold, in one class's totals.
+    Runs in its caller's transaction (the services, the admin, a cascading delete), so the totals commit or
+    roll back with the membership; atomic() only groups the lock and the updates."""
+    with transaction.atomic():
+        _lock_learner(learner_id)
+        if sign < 0 and not Membership.objects.filter(classroom_id=classroom_id, learner_id=learner_id).exists():
+            # Two removals of the same membership at once (a double click, the teacher removing while the
+            # learner leaves) both found it before either deleted it: only the first subtracts.
+            return
+        rows = (SectionProgress.objects.filter(learner_id=learner_id).order_by("section_id")
+                .values_list("section_id", "mastery", "state"))
+        _apply([classroom_id], {section_id: (sign * mastery, sign * int(state == MasteryState.MASTERED))
+                                for section_id, mastery, state in rows})
 
 
-# Membership changes run inside their caller's transaction (the services, the admin, a cascading delete),
-# so the totals commit or roll back with the membership; atomic() only groups the lock and the updates.
 def on_membership_changing(sender, instance: Membership, raw: bool = False, **kwargs):
     """A membership edited in place (the admin's inline can change its learner or class) first leaves the
     class it was; post_save then adds it where it is now."""
@@ -67,30 +75,21 @@ def on_membership_changing(sender, instance: Membership, raw: bool = False, **kw
         return
     before = Membership.objects.filter(pk=instance.pk).values_list("classroom_id", "learner_id").first()
     if before and before != (instance.classroom_id, instance.learner_id):
-        with transaction.atomic():
-            _lock_learner(before[1])
-            _apply([before[0]], _learner_totals(before[1], -1))
+        _count_member(*before, -1)
         instance._moved = True
 
 
 def on_membership_saved(sender, instance: Membership, created: bool, raw: bool = False, **kwargs):
     if (created or getattr(instance, "_moved", False)) and not raw:
         instance._moved = False
-        with transaction.atomic():
-            _lock_learner(instance.learner_id)
-            _apply([instance.classroom_id], _learner_totals(instance.learner_id, +1))
+        _count_member(instance.classroom_id, instance.learner_id, +1)
 
 
 def on_membership_deleted(sender, instance: Membership, origin=None, **kwargs):
     deleting = origin.model if isinstance(origin, QuerySet) else type(origin)
     if deleting is Classroom:  # the class goes, and its totals with it: nothing to subtract
         return
-    with transaction.atomic():
-        _lock_learner(instance.learner_id)
-        # Two removals of the same membership at once (a double click, the teacher removing while the
-        # learner leaves) both found it before either deleted it: only the first subtracts.
-        if Membership.objects.filter(pk=instance.pk).exists():
-            _apply([instance.classroom_id], _learner_totals(instance.learner_id, -1))
+    _count_member(instance.classroom_id, instance.learner_id, -1)
 
 
 def expected_totals() -> dict:
