@@ -98,17 +98,16 @@ def accepted_answer_problems(answers: list) -> list:
     return problems
 
 
+def _count_problems(template, n: int) -> list:
+    """The ordering/matching size rule: MIN_ITEMS to MAX_ITEMS rows; `template` names them."""
+    if MIN_ITEMS <= n <= MAX_ITEMS:
+        return []
+    return [message(template, min=MIN_ITEMS, max=MAX_ITEMS, n=n)]
+
+
 def ordering_problems(items: list) -> list:
-    problems = []
-    if not MIN_ITEMS <= len(items) <= MAX_ITEMS:
-        problems.append(
-            message(
-                _("an ordering question needs %(min)d to %(max)d items (has %(n)d)"),
-                min=MIN_ITEMS,
-                max=MAX_ITEMS,
-                n=len(items),
-            )
-        )
+    problems = _count_problems(
+        _("an ordering question needs %(min)d to %(max)d items (has %(n)d)"), len(items))
     if len({i.strip() for i in items}) != len(items):
         problems.append(_("two items have the same text"))
     return problems
@@ -116,16 +115,8 @@ def ordering_problems(items: list) -> list:
 
 def matching_problems(pairs: list) -> list:
     """`pairs` is [(left, right)]."""
-    problems = []
-    if not MIN_ITEMS <= len(pairs) <= MAX_ITEMS:
-        problems.append(
-            message(
-                _("a matching question needs %(min)d to %(max)d pairs (has %(n)d)"),
-                min=MIN_ITEMS,
-                max=MAX_ITEMS,
-                n=len(pairs),
-            )
-        )
+    problems = _count_problems(
+        _("a matching question needs %(min)d to %(max)d pairs (has %(n)d)"), len(pairs))
     lefts, rights = [p[0].strip() for p in pairs], [p[1].strip() for p in pairs]
     if len(set(lefts)) != len(lefts) or len(set(rights)) != len(rights):
         problems.append(_("left items must differ from each other, and so must right items"))
