@@ -91,6 +91,12 @@ def find_section(sections: dict, name: str) -> str | None:
     return next((k for k, s in sections.items() if s.title.strip().casefold() == folded), None)
 
 
+def chosen_section_problem(sections: dict, key: str | None) -> Problem | None:
+    """What is wrong with the section chosen for a whole import (the admin's select, `--section`), on line 1."""
+    wrong = leaf_problem(sections, key) if key else None
+    return Problem(1, message(_("the chosen section: %(problem)s"), problem=wrong)) if wrong else None
+
+
 def leaf_problem(sections: dict, key: str):
     if key not in sections:
         return message(_("unknown section '%(key)s'"), key=key)

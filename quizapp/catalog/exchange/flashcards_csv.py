@@ -10,7 +10,7 @@ from quizapp.catalog.loading import KEY_PATTERN, FlashcardSpec
 from quizapp.catalog.models import Status
 from quizapp.catalog.rules import message
 
-from . import ImportFile, Problem, find_section, item_key, leaf_problem
+from . import ImportFile, Problem, chosen_section_problem, find_section, item_key, leaf_problem
 
 COLUMNS = ("front", "back", "hint", "section")
 EXPORT_COLUMNS = ("front", "back", "hint", "section", "key")
@@ -25,11 +25,10 @@ def _header(row) -> list | None:
 
 def read_flashcards_csv(text: str, *, sections: dict, section: str | None = None) -> ImportFile:
     result = ImportFile()
-    if section:
-        wrong = leaf_problem(sections, section)
-        if wrong:
-            result.problems.append(Problem(1, message(_("the chosen section: %(problem)s"), problem=wrong)))
-            return result
+    wrong = chosen_section_problem(sections, section)
+    if wrong:
+        result.problems.append(wrong)
+        return result
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     columns = list(COLUMNS)
     start = 1

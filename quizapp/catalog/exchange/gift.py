@@ -27,7 +27,7 @@ from quizapp.catalog.loading import BLANK, QuestionSpec
 from quizapp.catalog.models import Status
 from quizapp.catalog.rules import message
 
-from . import ImportFile, Problem, find_section, item_key, leaf_problem
+from . import ImportFile, Problem, chosen_section_problem, find_section, item_key, leaf_problem
 
 SPECIAL = set("~=#{}:\\")
 FORMAT_TAGS = {"markdown", "html", "plain", "moodle"}
@@ -121,11 +121,10 @@ class _Reader:
         self.result.problems.append(Problem(line, message))
 
     def read(self, text: str) -> ImportFile:
-        if self.default_section:
-            wrong = leaf_problem(self.sections, self.default_section)
-            if wrong:
-                self.problem(1, message(_("the chosen section: %(problem)s"), problem=wrong))
-                self.section = None
+        wrong = chosen_section_problem(self.sections, self.default_section)
+        if wrong:
+            self.result.problems.append(wrong)
+            self.section = None
         for block in _blocks(text):
             first_line, first = block[0]
             if first.lstrip().upper().startswith("$CATEGORY:"):
