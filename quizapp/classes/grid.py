@@ -3,6 +3,7 @@ rollups with a fixed number of queries whatever the class's history."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.core.paginator import Paginator
 from django.db.models import FloatField, Max, OuterRef, Subquery, Sum, Value
@@ -20,11 +21,11 @@ IDLE_DAYS = 7
 FALLING_BY = 0.15  # mastery this far below its peak in a section counts as falling
 
 
-@dataclass
-class Cell:
+class Cell(NamedTuple):
+    """One learner's mastery in one section. A tuple, not a dataclass: a page of the grid builds thousands."""
+
     mastery: float
     state: str
-    answers: int
     falling: bool
 
     @property
@@ -128,12 +129,12 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
 
     # Plain tuples, not model instances: a full page has a row for each of its thousands of cells.
     cells = {
-        (learner_id, section_id): Cell(mastery, state, answers, mastery < peak - FALLING_BY)
-        for learner_id, section_id, mastery, peak, state, answers in SectionProgress.objects.filter(
+        (learner_id, section_id): Cell(mastery, state, mastery < peak - FALLING_BY)
+        for learner_id, section_id, mastery, peak, state in SectionProgress.objects.filter(
             learner__in=learners, section_id__in=ids).values_list(
-            "learner_id", "section_id", "mastery", "mastery_peak", "state", "answers")
+            "learner_id", "section_id", "mastery", "mastery_peak", "state")
     }
-    not_started = Cell(0.0, MasteryState.NOT_STARTED, 0, False)
+    not_started = Cell(0.0, MasteryState.NOT_STARTED, False)
     last_activity = dict(
         SectionProgress.objects.filter(learner__in=learners).values("learner")
         .annotate(t=Max("last_activity")).values_list("learner", "t")
@@ -141,7 +142,7 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
     idle_since = now - timedelta(days=IDLE_DAYS)
     rows = []
     for m in page_obj:
-        row_cells = [cells.get((m.learner_id, s.pk), not_started) for s in sections]
+        row_cells = [cells.get((m.learner_id, section_id), not_started) for section_id in ids]
         last = last_activity.get(m.learner_id)
         row = Row(learner=m.learner, cells=row_cells, total=sum(c.mastery for c in row_cells) / n, last_activity=last)
         if last is None or last < idle_since:
