@@ -4,6 +4,7 @@ whatever the length of the learner's history."""
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.db.models import Count
 from django.utils import timezone
@@ -99,11 +100,11 @@ def section_rows(learner) -> list[SectionRow]:
     """Every leaf section in document order with the learner's rollup and card counts (3 queries)."""
     leaves = list(Section.objects.leaves().select_related("parent").order_by("order"))
     rows = {s.pk: SectionRow(section=s) for s in leaves}
-    for p in SectionProgress.objects.filter(learner=learner):
-        row = rows.get(p.section_id)
+    for section_id, *figures in SectionProgress.objects.filter(learner=learner).values_list(
+            "section_id", "mastery", "state", "answers", "correct", "lapses", "last_activity"):
+        row = rows.get(section_id)
         if row:
-            row.mastery, row.state, row.answers, row.correct = p.mastery, p.state, p.answers, p.correct
-            row.lapses, row.last_activity = p.lapses, p.last_activity
+            row.mastery, row.state, row.answers, row.correct, row.lapses, row.last_activity = figures
     started = Counter()
     states = (CardState.objects.filter(learner=learner, flashcard__status=Status.PUBLISHED)
               .values("flashcard__section_id", "state", "suspended").annotate(n=Count("pk")))
@@ -143,7 +144,22 @@ def weakest_sections(rows: list[SectionRow], n: int = 3) -> list[SectionRow]:
     return (sorted(started, key=lambda r: (r.mastery, r.section.order)) + fresh)[:n]
 
 
-def activity_days(year: list[DailyActivity], today: date) -> list[Day]:
+class ActivityDay(NamedTuple):
+    """A DailyActivity row as the dashboard reads it (a tuple: up to a year of them on every render)."""
+
+    day: date
+    answers: int
+    correct: int
+    reviews: int
+    recall_reviews: int
+    recalled: int
+
+    @property
+    def activity(self) -> int:
+        return self.answers + self.reviews
+
+
+def activity_days(year: list[ActivityDay], today: date) -> list[Day]:
     first = today - timedelta(days=HEATMAP_DAYS - 1)
     counts = {a.day: a.activity for a in year}
     top = max(counts.values(), default=0)
@@ -198,8 +214,9 @@ def learner_dashboard(learner, now=None) -> Dashboard:
     now = now or timezone.now()
     today = study_day(learner, now).date
     rows = section_rows(learner)
-    year = list(DailyActivity.objects.filter(
-        learner=learner, day__gt=today - timedelta(days=HEATMAP_DAYS), day__lte=today))
+    year = [ActivityDay(*row) for row in DailyActivity.objects.filter(
+        learner=learner, day__gt=today - timedelta(days=HEATMAP_DAYS), day__lte=today,
+    ).values_list(*ActivityDay._fields)]
     days = activity_days(year, today)
     current, longest = streaks(days)
     window = [a for a in year if a.day > today - timedelta(days=RETENTION_DAYS)]
