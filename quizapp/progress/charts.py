@@ -6,7 +6,7 @@ the template engine's per-value lookups were most of the learner dashboard's ren
 
 from dataclasses import dataclass
 
-from django.utils.html import escape
+from django.utils.html import conditional_escape as escape
 from django.utils.safestring import SafeString, mark_safe
 
 CELL = 12

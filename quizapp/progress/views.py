@@ -21,7 +21,7 @@ def dashboard_context(learner, *, viewer_is_learner: bool) -> dict:
         ),
         "forecast_rows": charts.table_rows((d.isoformat(), n) for d, n in board.forecast if n),
         "day_rows": charts.table_rows((d.date.isoformat(), d.count) for d in board.days if d.count),
-        "week_rows": charts.table_rows((w.start.isoformat(), w.answers, f"{round(100 * w.correct / w.answers)}%")
+        "week_rows": charts.table_rows((w.start.isoformat(), w.answers, f"{round(w.accuracy * 100)}%")
                                        for w in board.weeks if w.answers),
     }
 

@@ -23,7 +23,6 @@ def section_history(user, section):
     return {
         "show": True,
         "progress": progress,
-        "weeks": weeks,
         "rows": charts.table_rows((w.start.isoformat(), w.answers, w.correct) for w in weeks if w.answers),
         "chart": charts.bars(
             [w.answers for w in weeks],
