@@ -88,8 +88,8 @@ class CardState(models.Model):
     a flashcard without a row is new to the learner.
     """
 
-    learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_states"
+    learner = models.ForeignKey(  # indexed as the leading column of the unique constraint and the due index
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_states", db_index=False
     )
     flashcard = models.ForeignKey(Flashcard, on_delete=models.CASCADE, related_name="learner_cards")
     state = models.PositiveSmallIntegerField(_("state"), choices=Phase.choices, default=0)
@@ -157,8 +157,8 @@ class CardState(models.Model):
 class Review(models.Model):
     """One answer to one card: the review log FSRS's optimizer reads, and what undo puts back."""
 
-    learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_reviews"
+    learner = models.ForeignKey(  # indexed as the leading column of review_learner_time
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_reviews", db_index=False
     )
     card = models.ForeignKey(CardState, on_delete=models.CASCADE, related_name="reviews")
     rating = models.PositiveSmallIntegerField(_("rating"), choices=RatingChoices.choices)

@@ -148,7 +148,8 @@ class QuestionVersion(models.Model):
     number. Written when an edit bumps `Question.version`, so answers recorded under an older version
     can still be read against what the learner actually saw."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions",
+                                 db_index=False)  # indexed by the unique constraint's leading column
     number = models.PositiveIntegerField(_("version"))
     content = models.JSONField(_("content"))  # loading.question_content() shape
     replaced_at = models.DateTimeField(_("replaced at"), auto_now_add=True)

@@ -63,7 +63,8 @@ class Classroom(models.Model):
 
 
 class Membership(models.Model):
-    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="memberships")
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="memberships",
+                                  db_index=False)  # indexed by the unique constraint's leading column
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     joined_at = models.DateTimeField(auto_now_add=True)
 
@@ -82,7 +83,8 @@ class SectionTotal(models.Model):
     class grid's column figures are one indexed read whatever the class's history. Kept in step by
     `classes.rollups` in the transaction of every answer, join and departure; `rebuild_progress` checks it."""
 
-    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="section_totals")
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="section_totals",
+                                  db_index=False)  # indexed by the unique constraint's leading column
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
     mastery_sum = models.FloatField(default=0.0)
     mastered = models.IntegerField(default=0)

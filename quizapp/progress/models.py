@@ -17,7 +17,8 @@ class SectionProgress(models.Model):
     """One learner in one leaf section: quiz answers, flashcard reviews, and mastery as the quiz engine
     last computed it (quizzes.LearnerSkill is its source of truth)."""
 
-    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="section_progress")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="section_progress",
+                                db_index=False)  # indexed by the unique constraint's leading column
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
     answers = models.PositiveIntegerField(_("answers"), default=0)
     correct = models.PositiveIntegerField(_("correct answers"), default=0)
@@ -49,7 +50,8 @@ class SectionProgress(models.Model):
 class DailyActivity(models.Model):
     """One learner on one study day (04:00 to 04:00 in the learner's time zone, as the flashcards count)."""
 
-    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_activity")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_activity",
+                                db_index=False)  # indexed by the unique constraint's leading column
     day = models.DateField(_("day"))
     answers = models.PositiveIntegerField(_("answers"), default=0)
     correct = models.PositiveIntegerField(_("correct answers"), default=0)
@@ -77,7 +79,8 @@ class DailyActivity(models.Model):
 class SectionDay(models.Model):
     """One learner's quiz answers in one section on one study day: the section page's history."""
 
-    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                db_index=False)  # indexed by the unique constraint's leading column
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("day"))
     answers = models.PositiveIntegerField(default=0)
@@ -93,7 +96,8 @@ class SectionDay(models.Model):
 class ItemStats(models.Model):
     """One version of a question over all learners: how often answered, and first answers right."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="item_stats")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="item_stats",
+                                 db_index=False)  # indexed by the unique constraint's leading column
     version = models.PositiveIntegerField(_("version"))
     attempts = models.PositiveIntegerField(_("answers"), default=0)
     first_attempts = models.PositiveIntegerField(_("first answers"), default=0)

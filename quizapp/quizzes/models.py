@@ -19,7 +19,8 @@ class LearnerSkill(models.Model):
     """The engine's belief about one learner in one section (see adaptive.py): the source of truth for
     mastery. `mastery` and `state` are cached from the belief when it last changed."""
 
-    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skills")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skills",
+                                db_index=False)  # indexed by the unique constraint's leading column
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
     skill = models.FloatField(_("skill estimate"), default=adaptive.PRIOR_MEAN)
     uncertainty = models.FloatField(_("uncertainty"), default=adaptive.PRIOR_SD)
@@ -124,7 +125,8 @@ class Attempt(models.Model):
 class AttemptItem(models.Model):
     """A question served in an attempt, at a position; `shown` is the frozen copy of what was asked."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items",
+                                db_index=False)  # indexed by the unique constraint's leading column
     position = models.PositiveSmallIntegerField(_("position"))
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     question_version = models.PositiveIntegerField(_("question version"))
@@ -144,7 +146,8 @@ class AttemptItem(models.Model):
 class Response(models.Model):
     """One recorded answer: exactly one per served question (the unique `item`)."""
 
-    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="responses")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="responses",
+                                db_index=False)  # indexed as the leading column of response_learner_question
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="responses")
     item = models.OneToOneField(AttemptItem, on_delete=models.CASCADE, related_name="response")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
