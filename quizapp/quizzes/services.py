@@ -163,7 +163,10 @@ def _frozen(question: Question, rng: random.Random) -> dict:
         "section": {"id": question.section_id, "key": question.section.key, "title": question.section.title},
     }
     if question.type in ("single", "multiple", "truefalse"):
-        shown["choices"] = [{"id": c.pk, "text": c.text} for c in question.choices.all()]
+        choices = [{"id": c.pk, "text": c.text} for c in question.choices.all()]
+        if question.type != "truefalse":  # "true, false" keeps its order; other choices are shuffled, as
+            rng.shuffle(choices)          # Moodle does by default: the right one is not always in one place
+        shown["choices"] = choices
     elif question.type == "ordering":
         items = [{"id": i.pk, "text": i.text} for i in question.order_items.all()]
         right = [i["id"] for i in items]

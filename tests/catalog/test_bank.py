@@ -1,5 +1,6 @@
 """The real question banks in content/: complete, well-formed, and answerable."""
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -90,6 +91,16 @@ def test_every_question_is_well_formed_for_its_type(full_bank):
 def test_no_two_questions_share_a_prompt(full_bank):
     prompts = Counter(normalize(p) for p in Question.objects.values_list("prompt", flat=True))
     assert [p for p, n in prompts.items() if n > 1] == []
+
+
+POSITIONAL = re.compile(r"前[两二三四五]项|后[两二三]项|第[一二三四五六1-6]项|最后一项|其余[两二三]?项|选项 ?[A-F1-6]|[A-F] ?项")
+
+
+def test_no_choice_question_points_at_a_choice_by_its_place(full_bank):
+    """Choices are shuffled for each learner: "the second option" would point at a different one."""
+    offenders = [q.key for q in Question.objects.filter(type__in=["single", "multiple"])
+                 if POSITIONAL.search(q.explanation) or POSITIONAL.search(q.prompt)]
+    assert offenders == []
 
 
 def test_every_keyed_fill_in_answer_passes_its_own_checker(full_bank):
