@@ -108,7 +108,32 @@ class AcceptedAnswerFormSet(AnswerRowsFormSet):
 
 
 class OrderItemFormSet(AnswerRowsFormSet):
+    """The rows are entered in the right order: a blank position takes the row's place; positions given
+    must all differ (two items in one place would leave the right order to chance)."""
+
     kind = "items"
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["position"].required = False
+
+    def clean(self):
+        places = set()
+        row = 0
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if (not data or (self.can_delete and self._should_delete_form(form))
+                    or (form.instance.pk is None and not form.has_changed())):
+                continue
+            row += 1
+            if data.get("position") is None:
+                data["position"] = form.instance.position = row
+            if data["position"] in places and rules.TYPE_ROWS.get(self.instance.type) == self.kind:
+                raise ValidationError(
+                    _("Two items share position %(n)d: give each item its own place, or leave the positions "
+                      "empty to use the rows' order.") % {"n": data["position"]})
+            places.add(data["position"])
+        super().clean()
 
     def values(self, rows):
         return [r.get("text") or "" for r in sorted(rows, key=lambda r: r.get("position") or 0)]
@@ -799,9 +824,13 @@ def _download(text: str, filename: str, content_type: str) -> HttpResponse:
 
 
 def _shown(question):
-    """What the page lists, in the order a learner sees it: ordering items and matching right items shuffled
-    (never in the right order, which would give the answer away)."""
+    """What the page lists, in the order a learner sees it: choices shuffled (true/false keeps its order),
+    ordering items and matching right items shuffled and never in the right order (which would give the
+    answer away)."""
     rng = random.Random(question.pk * 7919 + question.version)
+    choices = list(question.choices.all())
+    if question.type != "truefalse":
+        rng.shuffle(choices)
     items = list(question.order_items.all())
     rights = list(question.match_pairs.all())
     for rows in (items, rights):
@@ -810,7 +839,7 @@ def _shown(question):
         if len(rows) > 1 and rows == original:
             rows.append(rows.pop(0))
     return {
-        "choices": list(question.choices.all()),
+        "choices": choices,
         "items": items,
         "positions": range(1, len(items) + 1),
         "lefts": list(question.match_pairs.all()),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
 
 from .exchange import ImportFile, Problem, SectionSpec
@@ -143,6 +144,20 @@ def _card_content(card) -> dict:
     }
 
 
+def _differs(kind: str, have: dict, wanted: dict):
+    """Why an existing question or flashcard is not overwritten without "update": when only its status
+    differs (a file imported once as draft, now without), say so, rather than "differs"."""
+    if {**have, "status": None} == {**wanted, "status": None}:
+        message = (gettext_lazy("a question with this key has the same content but its status is {status}; import "
+                                "with update to change it") if kind == "question" else
+                   gettext_lazy("a flashcard with this key has the same content but its status is {status}; import "
+                                "with update to change it"))
+        return format_lazy(message, status=Status(have["status"]).label)
+    if kind == "question":
+        return gettext_lazy("a question with this key exists and differs; import with update")
+    return gettext_lazy("a flashcard with this key exists and differs; import with update")
+
+
 def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> ImportPlan:
     """What applying `parsed` would do, row by row, against the database as it is now."""
     plan = ImportPlan(
@@ -165,10 +180,7 @@ def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> ImportPlan:
                 row.action = UPDATE
                 row.new_version = what_is_asked(have) != what_is_asked(wanted)
             else:
-                row.action, row.reason = (
-                    REJECT,
-                    gettext_lazy("a question with this key exists and differs; import with update"),
-                )
+                row.action, row.reason = REJECT, _differs("question", have, wanted)
         plan.rows.append(row)
     keys = [s.key for s in parsed.flashcards]
     cards = {c.key: c for c in Flashcard.objects.filter(key__in=keys).select_related("section")}
@@ -177,15 +189,13 @@ def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> ImportPlan:
         row = PlanRow("flashcard", spec.key, spec.section, CREATE, _summary(spec.front), line)
         card = cards.get(spec.key)
         if card is not None:
-            if _card_content(card) == _wanted_card(spec, draft=draft):
+            have, wanted = _card_content(card), _wanted_card(spec, draft=draft)
+            if have == wanted:
                 row.action = UNCHANGED
             elif update:
                 row.action = UPDATE
             else:
-                row.action, row.reason = (
-                    REJECT,
-                    gettext_lazy("a flashcard with this key exists and differs; import with update"),
-                )
+                row.action, row.reason = REJECT, _differs("flashcard", have, wanted)
         plan.rows.append(row)
     notes = dict(Section.objects.filter(key__in=list(parsed.notes)).values_list("key", "notes"))
     for leaf, text in parsed.notes.items():

@@ -234,6 +234,24 @@ def test_answer_row_problems_follow_the_teachers_language(teacher_client, starte
     assert "An ordering question needs 3 to 6 items (has 2)" in html
 
 
+def test_ordering_items_without_positions_keep_the_order_they_were_entered_in(teacher_client, starter_bank):
+    data = question_data(section=Section.objects.get(key="lora"), qtype="ordering", items=["一", "二", "三"])
+    for i in range(3):
+        del data[f"order_items-{i}-position"]  # left empty
+    response = teacher_client.post(ADD_URL, data)
+    assert response.status_code == 302
+    question = Question.objects.get(key="lora-new")
+    assert [(i.text, i.position) for i in question.order_items.all()] == [("一", 1), ("二", 2), ("三", 3)]
+
+
+def test_two_ordering_items_in_one_place_are_refused(teacher_client, starter_bank):
+    data = question_data(section=Section.objects.get(key="lora"), qtype="ordering", items=["一", "二", "三"])
+    data["order_items-1-position"] = data["order_items-0-position"]
+    html = teacher_client.post(ADD_URL, data).content.decode()
+    assert "两项的位置都是" in html
+    assert not Question.objects.filter(key="lora-new").exists()
+
+
 def test_difficulty_must_be_1_to_5(teacher_client, starter_bank):
     data = question_data(
         section=Section.objects.get(key="lora"), qtype="fill", answers=["QLoRA"], difficulty=6

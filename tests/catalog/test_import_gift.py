@@ -227,6 +227,17 @@ def test_a_changed_question_is_reported_not_overwritten_without_update(starter_b
     assert Question.objects.get(key="lora-mine").choices.get(is_correct=True).text == "true"
 
 
+def test_the_same_file_imported_as_draft_then_published_names_the_status_as_the_difference(starter_bank, tmp_path):
+    path = tmp_path / "q.gift"
+    path.write_text("::lora-mine::LoRA 冻结原权重吗?{T}\n", encoding="utf-8")
+    run_import(path, "--section", "lora", "--draft")
+    out = run_import(path, "--section", "lora")
+    assert "question lora-mine not imported: a question with this key has the same content but its status is Draft" in out
+    assert Question.objects.get(key="lora-mine").status == "draft"
+    assert "1 updated" in run_import(path, "--section", "lora", "--update")
+    assert Question.objects.get(key="lora-mine").status == "published"
+
+
 def test_update_changes_in_place_and_keeps_the_old_version(starter_bank, tmp_path):
     path = tmp_path / "q.gift"
     path.write_text("::lora-mine::LoRA 冻结原权重吗?{T}\n", encoding="utf-8")
