@@ -61,8 +61,11 @@ class Row:
         thousands of cells, and the template engine's per-cell lookups were most of its rendering time."""
         falling = format_html('<span aria-hidden="true">↓</span><span class="visually-hidden">{}</span>',
                               gettext("falling"))
+        # The state in words too, not by colour alone (bold on screen; read out by screen readers).
+        mastered = format_html('<span class="visually-hidden">{}</span>', gettext("mastered"))
         return mark_safe("".join(
-            f'<td class="m{c.band}">{c.percent}{falling if c.falling else ""}</td>' for c in self.cells
+            f'<td class="m{c.band}">{c.percent}{mastered if c.band == 4 else ""}{falling if c.falling else ""}</td>'
+            for c in self.cells
         ))
 
 

@@ -19,10 +19,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Sum
+from django.utils.translation import gettext_lazy
 
 from quizapp.catalog.answers import normalize
 from quizapp.catalog.models import Question
 from quizapp.quizzes.models import Response
+from quizapp.quizzes.presenting import choice_label
 
 MIN_ANSWERS_TO_FLAG = 5
 EASY, HARD, WEAK = 0.95, 0.2, 0.1
@@ -43,6 +45,17 @@ class ItemRow:
     @property
     def flagged(self) -> bool:
         return bool(self.flags)
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [str(FLAG_LABELS[f]) for f in self.flags]
+
+
+FLAG_LABELS = {
+    "too_easy": gettext_lazy("too easy"),
+    "too_hard": gettext_lazy("too hard"),
+    "weak_discrimination": gettext_lazy("weak discrimination"),
+}
 
 
 def item_flags(first_answers: int, facility: float | None, discrimination: float | None) -> list[str]:
@@ -89,7 +102,7 @@ def describe_answer(asked: dict, given) -> str:
     """A wrong answer in words, from the frozen copy of what was asked."""
     kind = asked.get("type")
     if kind in ("single", "truefalse", "multiple"):
-        texts = {c["id"]: c["text"] for c in asked.get("choices", [])}
+        texts = {c["id"]: choice_label(c, kind) for c in asked.get("choices", [])}
         ids = given if isinstance(given, list) else [given]
         return " + ".join(texts.get(i, "?") for i in ids) or "—"
     if kind == "fill":

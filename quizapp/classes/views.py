@@ -163,7 +163,7 @@ def class_items_csv(request, pk):
     rows = (
         [r.question.key, r.question.section.title, r.question.get_type_display(), r.version, r.attempts,
          r.first_answers, "" if r.facility is None else f"{r.facility:.3f}",
-         "" if r.discrimination is None else f"{r.discrimination:.3f}", r.common_wrong, " ".join(r.flags)]
+         "" if r.discrimination is None else f"{r.discrimination:.3f}", r.common_wrong, "; ".join(r.flag_labels)]
         for r in item_analysis(learner_ids)
     )
     return _csv_response(f"class-{classroom.pk}-items.csv", header, rows)

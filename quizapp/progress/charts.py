@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 CELL = 12
 GAP = 3
+TICK_CHAR = 6
 
 
 @dataclass
@@ -84,4 +85,6 @@ def bars(values, labels, *, height: int = 120, bar: int = 14, gap: int = 4, maxi
     for i, label in enumerate(labels):
         if i % every == 0:
             ticks.append((i * (bar + gap), height + 14, label.split(":")[0]))
-    return Chart(len(values) * (bar + gap), height + 18, rects, ticks)
+    # Wide enough for the last tick's label too (10 px text, at most TICK_CHAR px a character).
+    width = max([len(values) * (bar + gap)] + [x + TICK_CHAR * len(text) for x, _, text in ticks])
+    return Chart(width, height + 18, rects, ticks)

@@ -1,19 +1,29 @@
 """Turning frozen questions and recorded responses into template context (no queries)."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 
-def _choice_label(choice, kind):
+def choice_label(choice, kind) -> str:
+    """A choice as learners see it: a true/false question's choices are stored as "true" and "false"."""
     if kind == "truefalse":
         return _("True") if choice["text"] == "true" else _("False")
     return choice["text"]
 
 
-def question_context(item, attempt) -> dict:
+def _number(value) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+
+
+def question_context(item, attempt, values=None) -> dict:
+    """The question's inputs; `values` (the refused POST, when the form comes back with a message) keeps
+    what the learner had chosen, as the htmx path does by leaving the form in place."""
     shown = item.shown
     kind = shown["type"]
-    choices = [{"id": c["id"], "text": _choice_label(c, kind), "number": n}
+    values = values if values is not None else {}
+    picked = set(values.getlist("choice")) if hasattr(values, "getlist") else set()
+    choices = [{"id": c["id"], "text": choice_label(c, kind), "number": n, "checked": str(c["id"]) in picked}
                for n, c in enumerate(shown.get("choices", []), start=1)]
     items = shown.get("items", [])
     return {
@@ -21,9 +31,10 @@ def question_context(item, attempt) -> dict:
         "shown": shown,
         "kind": kind,
         "choices": choices,
-        "order_items": [{"id": i["id"], "text": i["text"], "position": n} for n, i in enumerate(items, start=1)],
+        "order_items": [{"id": i["id"], "text": i["text"], "position": _number(values.get(f"pos_{i['id']}")) or n}
+                        for n, i in enumerate(items, start=1)],
         "positions": list(range(1, len(items) + 1)),
-        "lefts": shown.get("lefts", []),
+        "lefts": [{**left, "chosen": _number(values.get(f"match_{left['id']}"))} for left in shown.get("lefts", [])],
         "rights": shown.get("rights", []),
         "progress": {"position": item.position, "length": attempt.length},
     }
@@ -34,24 +45,26 @@ def feedback_context(response, attempt) -> dict:
     kind = asked["type"]
     right = asked.get("right", {})
     given = response.given
-    by_id = {c["id"]: _choice_label(c, kind) for c in asked.get("choices", [])}
+    by_id = {c["id"]: choice_label(c, kind) for c in asked.get("choices", [])}
+    # Each part of the learner's answer with whether it is right, so a partly right answer shows which part.
     if kind in ("single", "truefalse"):
-        yours = [by_id.get(given, "?")]
+        yours = [(by_id.get(given, "?"), response.correct)]
         correct = [by_id.get(c, "?") for c in right.get("choices", [])]
     elif kind == "multiple":
-        yours = [by_id.get(c, "?") for c in given]
+        keyed = set(right.get("choices", []))
+        yours = [(by_id.get(c, "?"), c in keyed) for c in given]
         correct = [by_id.get(c, "?") for c in right.get("choices", [])]
     elif kind == "fill":
-        yours = [given]
+        yours = [(given, response.correct)]
         correct = right.get("accepted", [])[:1]
     elif kind == "ordering":
         text = {i["id"]: i["text"] for i in asked.get("items", [])}
-        yours = [" → ".join(text.get(i, "?") for i in given)]
+        yours = [(" → ".join(text.get(i, "?") for i in given), response.correct)]
         correct = [" → ".join(right.get("order", []))]
-    else:
+    else:  # a matching pair is right when the right-hand item is the left's own (they share an id)
         lefts = {str(i["id"]): i["text"] for i in asked.get("lefts", [])}
         rights = {i["id"]: i["text"] for i in asked.get("rights", [])}
-        yours = [f"{lefts.get(k, '?')} → {rights.get(v, '?')}" for k, v in given.items()]
+        yours = [(f"{lefts.get(k, '?')} → {rights.get(v, '?')}", str(v) == k) for k, v in given.items()]
         correct = [f"{left} → {r}" for left, r in right.get("pairs", [])]
     return {
         "response": response,
@@ -60,6 +73,7 @@ def feedback_context(response, attempt) -> dict:
         "yours": yours,
         "correct_answer": correct,
         "also_accepted": right.get("accepted", [])[1:] if kind == "fill" else [],
+        "list_separator": pgettext("list separator", ", "),
         "partial": 0 < response.score < 1,
         "score_percent": round(response.score * 100),
         "progress": {"position": response.item.position, "length": attempt.length},

@@ -1,9 +1,11 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -33,6 +35,11 @@ def start(request):
             except services.QuizError as exc:
                 form.add_error(None, exc.message)
             else:
+                if attempt.length < form.cleaned_data["length"]:
+                    messages.info(request, ngettext(
+                        "There is %(n)d question to practise here, so this quiz has %(n)d.",
+                        "There are %(n)d questions to practise here, so this quiz has %(n)d.",
+                        attempt.length) % {"n": attempt.length})
                 return redirect(attempt)
         status = 400
     else:
@@ -111,7 +118,7 @@ def _refused(request, attempt, item, exc):
         return reswap(retarget(response, "#answer-problem"), "outerHTML")
     context = {"attempt": attempt, "problem": exc.message}
     if item is not None and not hasattr(item, "response") and attempt.is_open:
-        context.update(question_context(item, attempt))
+        context.update(question_context(item, attempt, values=request.POST))
         context["values"] = request.POST
     else:
         context["refused_only"] = True
@@ -144,6 +151,7 @@ def summary(request, attempt):
         "responses": responses,
         "right": sum(1 for r in responses if r.correct),
         "score_percent": round(100 * attempt.score / len(responses)) if responses else 0,
+        "partial_credit": any(0 < r.score < 1 for r in responses),
         "changes": changes,
         "missed": missed,
         "review_section": weakest["section"] if weakest else None,

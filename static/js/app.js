@@ -1,1 +1,14 @@
 // Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");  // keyboard hints are shown only where the keys work
+  // A refused answer or rating comes back as a 400 or 409 fragment that quiz.js and cards.js swap in. In
+  // development (DEBUG on), django-htmx's debug helper replaces the whole page with any 400 response, as
+  // it does with Django's error pages: keep it away from our fragments (whole error pages still reach it).
+  document.body.addEventListener("htmx:beforeOnLoad", function (event) {
+    var xhr = event.detail.xhr;
+    if ((xhr.status === 400 || xhr.status === 409) && !/^\s*<!doctype/i.test(xhr.responseText || "")) {
+      event.stopPropagation();
+    }
+  });
+})();

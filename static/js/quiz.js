@@ -34,15 +34,22 @@
       });
       items.forEach(function (li) { list.appendChild(li); });
       items.forEach(function (li) {
-        var text = li.querySelector("label").textContent.trim();
+        // The buttons replace the select, which stays (hidden) only to carry the place in the form.
+        var select = li.querySelector("select");
+        select.tabIndex = -1;
+        select.setAttribute("aria-hidden", "true");
+        var label = li.querySelector("label").cloneNode(true);
+        label.querySelectorAll(".visually-hidden").forEach(function (hidden) { hidden.remove(); });
+        var text = label.textContent.trim();
         var box = document.createElement("span");
         box.className = "move-buttons";
-        [["up", "↑", list.dataset.upLabel || "Move up"], ["down", "↓", list.dataset.downLabel || "Move down"]].forEach(function (spec) {
+        [["up", "↑", list.dataset.upLabel || "Move “{item}” up"],
+         ["down", "↓", list.dataset.downLabel || "Move “{item}” down"]].forEach(function (spec) {
           var button = document.createElement("button");
           button.type = "button";
           button.dataset.move = spec[0];
           button.textContent = spec[1];
-          button.setAttribute("aria-label", spec[2] + ": " + text);
+          button.setAttribute("aria-label", spec[2].replace("{item}", text));
           box.appendChild(button);
         });
         li.appendChild(box);
@@ -122,10 +129,25 @@
     }
   });
 
+  // A refused answer leaves the form in place with a message (role=alert, read out); the submit button was
+  // disabled while the request ran, which drops keyboard focus to the page: give it back to the form.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form.question-form")) { return; }
+    setTimeout(function () {
+      var lost = !document.activeElement || document.activeElement === document.body;
+      if (lost && document.body.contains(form)) {
+        var control = form.querySelector("input:checked, input:not([type=hidden]), select, button[type=submit]");
+        if (control) { control.focus(); }
+      }
+    }, 0);
+  });
+
   function ready() {
     enhanceOrdering(document);
+    // A question or its feedback is what the page is for: start there, as after an htmx swap.
     var r = region();
-    if (r && r.querySelector(".feedback")) { focusSwapped(r); }
+    if (r && !location.hash) { focusSwapped(r); }
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ready);

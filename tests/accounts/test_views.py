@@ -19,6 +19,27 @@ def test_sign_up_creates_a_learner_and_logs_them_in(client):
 
 
 @pytest.mark.django_db
+def test_a_join_link_survives_signing_up_from_the_log_in_page(client):
+    join = "/classes/join/?code=ABCD2345"
+    login_page = client.get(reverse("login"), {"next": join}).content.decode()
+    signup_url = reverse("signup") + "?next=/classes/join/%3Fcode%3DABCD2345"
+    assert f'href="{signup_url}"' in login_page
+    assert 'name="next" value="/classes/join/?code=ABCD2345"' in client.get(signup_url).content.decode()
+    response = client.post(reverse("signup"), {
+        "username": "xiaoming", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42",
+        "next": join})
+    assert response.status_code == 302 and response["Location"] == join
+
+
+@pytest.mark.django_db
+def test_sign_up_never_redirects_off_the_site(client):
+    response = client.post(reverse("signup"), {
+        "username": "xiaoming", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42",
+        "next": "https://evil.example/"})
+    assert response["Location"] == reverse("home")
+
+
+@pytest.mark.django_db
 def test_sign_up_with_mismatched_passwords_shows_the_form_again(client):
     response = client.post(reverse("signup"), {
         "username": "xiaoming", "password1": "a-long-passphrase-42", "password2": "another-one-43"})

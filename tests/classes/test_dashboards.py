@@ -60,6 +60,25 @@ def test_item_analysis_matches_a_hand_computed_example():
     assert rows["item-c"].flags == []  # 0.2 is the boundary, not below it
 
 
+def test_item_report_shows_true_false_answers_and_flags_as_the_teacher_reads_them(client, teacher, classroom):
+    section = SectionFactory()
+    statement = QuestionFactory(section=section, key="tf", type="truefalse")
+    for i in range(6):
+        learner = UserFactory(username=f"tf{i}")
+        join(classroom, learner)
+        first_answer(learner, statement, correct=False)  # everyone says "false": too hard
+    client.force_login(teacher)
+    page = client.get(reverse("classes:items", args=[classroom.pk])).content.decode()
+    assert '<td>错 <span class="meta">×6</span></td>' in page
+    assert "太难" in page and "too_hard" not in page
+    items = client.get(reverse("classes:items_csv", args=[classroom.pk])).content.decode("utf-8-sig")
+    row = next(r for r in csv.reader(io.StringIO(items)) if r[0] == "tf")
+    assert row[-2] == "错" and row[-1] == "太难"
+    english = client.get(reverse("classes:items_csv", args=[classroom.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    row = next(r for r in csv.reader(io.StringIO(english.content.decode("utf-8-sig"))) if r[0] == "tf")
+    assert row[-2] == "False" and row[-1] == "too hard"
+
+
 @pytest.mark.django_db
 def test_too_easy_and_non_discriminating_items_are_flagged():
     section = SectionFactory()
