@@ -200,3 +200,41 @@ def test_question_and_answer_views_use_a_constant_number_of_queries(
         client_in.post(reverse("quizzes:answer", args=[attempt.pk]), data, **HX)
     with django_assert_max_num_queries(10):
         client_in.get(reverse("quizzes:summary", args=[attempt.pk]))
+
+
+def test_a_quiz_shorter_than_asked_says_why(client_in, learner, starter_bank):
+    page = client_in.post(reverse("quizzes:start"), {"kind": "section", "sections": ["history"], "length": "30"},
+                          follow=True)
+    n = Question.objects.filter(section__key="history").count()
+    assert n < 30 and f"这里只有 {n} 道题可练习，所以本次测验共 {n} 题。" in page.content.decode()
+
+
+def test_a_refused_answer_without_javascript_keeps_what_was_chosen(client_in, learner, starter_bank):
+    from .test_integrity import served_of_type
+
+    attempt, item = served_of_type(learner, "matching")
+    data = answer_data(item)
+    kept, *dropped = [key for key in data if key.startswith("match_")]
+    for key in dropped:
+        del data[key]  # only the first item matched: refused, nothing recorded
+    page = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), data)
+    html = page.content.decode()
+    assert page.status_code == 400 and not Response.objects.filter(item=item).exists()
+    chosen = html.split(f'name="{kept}"')[1].split("</select>")[0]
+    assert f'<option value="{data[kept]}" selected>' in chosen
+    for key in dropped:
+        assert " selected>" not in html.split(f'name="{key}"')[1].split("</select>")[0]
+
+
+def test_feedback_marks_which_picks_of_a_partly_right_answer_were_right(client_in, learner, starter_bank):
+    from .test_integrity import served_of_type
+
+    attempt, item = served_of_type(learner, "multiple")
+    question = Question.objects.get(pk=item.question_id)
+    right = question.choices.filter(is_correct=True).first()
+    wrong = question.choices.filter(is_correct=False).first()
+    data = {"position": str(item.position), "question": str(item.question_id),
+            "choice": [str(right.pk), str(wrong.pk)]}
+    html = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), data, **HX).content.decode()
+    assert f'<span class="answer-chip right"><span aria-hidden="true">✓</span> {right.text}' in html
+    assert f'<span class="answer-chip"><span aria-hidden="true">✗</span> {wrong.text}' in html
