@@ -67,8 +67,10 @@ def class_renew_code(request, pk):
 @require_POST
 def class_remove_learner(request, pk, learner_id):
     classroom = _taught(request, pk)
+    name = classroom.memberships.filter(learner_id=learner_id).values_list("learner__username", flat=True).first()
     if services.remove_learner(classroom=classroom, learner_id=learner_id):
-        messages.success(request, _("The learner was removed from the class."))
+        messages.success(request, _("%(name)s was removed from the class. They can join again with the join code.")
+                         % {"name": name})
     else:
         messages.info(request, _("That learner is not in this class (any more)."))
     return redirect(classroom)

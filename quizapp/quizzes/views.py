@@ -164,5 +164,7 @@ def summary(request, attempt):
 def leave(request, attempt):
     """Leave a quiz for good (from the start page's "start a new one" flow, or explicitly)."""
     get_object_or_404(Attempt, pk=attempt, learner=request.user)
-    services.abandon_attempt(learner=request.user, attempt_id=attempt)
+    left = services.abandon_attempt(learner=request.user, attempt_id=attempt)
+    if left.status == Attempt.Status.ABANDONED:
+        messages.info(request, _("You left the quiz. Its answers count; start a new one when you like."))
     return redirect("quizzes:start")

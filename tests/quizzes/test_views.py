@@ -238,3 +238,13 @@ def test_feedback_marks_which_picks_of_a_partly_right_answer_were_right(client_i
     html = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), data, **HX).content.decode()
     assert f'<span class="answer-chip right"><span aria-hidden="true">✓</span> {right.text}' in html
     assert f'<span class="answer-chip"><span aria-hidden="true">✗</span> {wrong.text}' in html
+
+
+def test_a_learner_can_leave_a_quiz_from_its_page(client_in, learner, starter_bank):
+    attempt = start(learner)
+    leave = reverse("quizzes:leave", args=[attempt.pk])
+    assert f'action="{leave}"' in client_in.get(reverse("quizzes:question", args=[attempt.pk])).content.decode()
+    page = client_in.post(leave, follow=True)
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.ABANDONED
+    assert page.redirect_chain[-1][0] == reverse("quizzes:start") and "你已退出这次测验" in page.content.decode()
