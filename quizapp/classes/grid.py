@@ -63,10 +63,12 @@ class Row:
                               gettext("falling"))
         # The state in words too, not by colour alone (bold on screen; read out by screen readers).
         mastered = format_html('<span class="visually-hidden">{}</span>', gettext("mastered"))
-        return mark_safe("".join(
-            f'<td class="m{c.band}">{c.percent}{mastered if c.band == 4 else ""}{falling if c.falling else ""}</td>'
-            for c in self.cells
-        ))
+        parts = []
+        for c in self.cells:
+            band = c.band
+            parts.append(f'<td class="m{band}">{c.percent}{mastered if band == 4 else ""}'
+                         f'{falling if c.falling else ""}</td>')
+        return mark_safe("".join(parts))
 
 
 @dataclass
