@@ -193,3 +193,18 @@ def test_drill_down_refuses_learners_outside_the_class(client, teacher, classroo
     client.force_login(teacher)
     assert client.get(reverse("classes:learner", args=[classroom.pk, other_learner.pk])).status_code == 404
     assert client.get(reverse("classes:learner", args=[classroom.pk, learner.pk])).status_code == 200
+
+
+def test_a_mastered_cell_says_so_in_words_not_by_colour_alone(client, teacher, classroom, starter_bank):
+    from quizapp.catalog.models import Section
+
+    sure, unsure = UserFactory(username="sure"), UserFactory(username="unsure")
+    join(classroom, sure, unsure)
+    lora = Section.objects.get(key="lora")
+    SectionProgress.objects.create(learner=sure, section=lora, mastery=0.9, state="mastered", answers=6)
+    SectionProgress.objects.create(learner=unsure, section=lora, mastery=0.9, state="learning", answers=2)
+    client.force_login(teacher)
+    html = client.get(classroom.get_absolute_url()).content.decode()
+    row = {name: html[html.index(f">{name}</a>"):].split("</tr>")[0] for name in ("sure", "unsure")}
+    assert '<td class="m4">90<span class="visually-hidden">已掌握</span></td>' in row["sure"]
+    assert '<td class="m3">90</td>' in row["unsure"]
