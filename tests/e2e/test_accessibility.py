@@ -20,6 +20,8 @@ from quizapp.progress.models import SectionProgress
 from tests.factories import ClassroomFactory, UserFactory
 from tests.progress.helpers import Clock, answer_next, review_some_card
 
+from .answers import right_keys
+
 PHONE = {"width": 390, "height": 844}
 SHOTS = Path(tempfile.gettempdir()) / "quizapp-a11y"
 
@@ -54,10 +56,14 @@ def check(page, axe, name):
 
 
 def answer_something(page, kind):
-    """Any answer will do (right or wrong): both feedback states are checked over a quiz."""
+    """An answer: right for choice questions, anything for the rest, so every feedback state is checked
+    over a quiz."""
     form = page.get_by_test_id("question-form")
     if kind in ("single", "multiple"):
-        form.get_by_test_id("option-1").check()
+        # The right choices (they are shuffled): a missed question comes back and, in the four-question
+        # section, would crowd out one not yet asked. The other kinds' answers give the wrong states.
+        for key in right_keys():
+            form.get_by_test_id(f"option-{key}").check()
     elif kind == "truefalse":
         form.get_by_test_id("option-1").click()
         return
