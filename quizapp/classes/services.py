@@ -15,10 +15,19 @@ def create_classroom(*, teacher, name: str, sections=()) -> Classroom:
     return classroom
 
 
+def normalize_code(code: str) -> str:
+    """A join code as typed or pasted (spaces, dashes, lower case) in its stored form."""
+    return code.strip().upper().replace(" ", "").replace("-", "")
+
+
+def find_by_code(code: str) -> Classroom | None:
+    return Classroom.objects.select_related("teacher").filter(join_code=normalize_code(code)).first()
+
+
 def join_classroom(*, learner, code: str) -> tuple[Classroom, bool]:
     """Join by code. Joining twice (double click, replay, a second tab) is harmless: (class, False)."""
-    code = code.strip().upper().replace(" ", "").replace("-", "")
-    classroom = Classroom.objects.filter(join_code=code).first()
+    code = normalize_code(code)
+    classroom = find_by_code(code)
     if classroom is None:
         raise JoinError(_("No class has the code “%(code)s”. Check it with your teacher.") % {"code": code})
     if classroom.teacher_id == learner.pk:

@@ -90,7 +90,9 @@ def class_join(request):
             else:
                 messages.info(request, _("You are already in %(name)s.") % {"name": classroom.name})
             return redirect("classes:list")
-    return TemplateResponse(request, "classes/join.html", {"form": form})
+    code = request.GET.get("code", "")
+    preview = services.find_by_code(code) if request.method == "GET" and 0 < len(code) <= 20 else None
+    return TemplateResponse(request, "classes/join.html", {"form": form, "preview": preview})
 
 
 @login_required

@@ -39,6 +39,10 @@ def test_the_join_link_prefills_the_code(client, learner, classroom):
     client.force_login(learner)
     html = client.get(classroom.join_url()).content.decode()
     assert f'value="{classroom.join_code}"' in html
+    assert f"你将加入<strong>AI 入门一班</strong>，任课老师：{classroom.teacher.username}。" in html
+    assert not Membership.objects.exists()  # shown, not joined, until the learner confirms
+    unknown = client.get(reverse("classes:join") + "?code=NOPE2345").content.decode()
+    assert 'data-testid="join-preview"' not in unknown
 
 
 def test_a_wrong_code_is_explained_and_joins_nothing(client, learner, classroom):
