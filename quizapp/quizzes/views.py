@@ -35,6 +35,10 @@ def start(request):
             except services.QuizError as exc:
                 form.add_error(None, exc.message)
             else:
+                if attempt.kind == Attempt.Kind.WEAK and form.cleaned_data["sections"]:
+                    messages.info(request, _("A weak-spots quiz picks its own sections: your lowest-mastery "
+                                             "ones and the questions you missed. The ticked sections were "
+                                             "not used."))
                 if attempt.length < form.cleaned_data["length"]:
                     messages.info(request, ngettext(
                         "There is %(n)d question to practise here, so this quiz has %(n)d.",

@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from quizapp.classes.models import Membership
 from quizapp.progress.models import SectionProgress
 from tests.factories import QuestionFactory, SectionFactory
 
@@ -104,3 +105,15 @@ def test_teacher_sees_a_learner_who_joined_with_the_code_in_the_class_grid(
     expect(row.locator("td.total")).to_have_text(str(round(progress.mastery * 100)))
     expect(row).not_to_have_class(re.compile(r"\battention\b"))  # active today: no longer needs attention
     teacher_page.screenshot(path=f"{output_path}/class-grid-after.png", full_page=True)
+
+    # The learner leaves the class with the keyboard: the first press only asks, the second leaves.
+    learner_page.goto(f"{live_server.url}/classes/")
+    learner_page.locator("main details.confirm-post > summary").focus()
+    learner_page.keyboard.press("Enter")
+    confirm = learner_page.locator("main details.confirm-post[open] button[type=submit]")
+    expect(confirm).to_be_visible()
+    assert Membership.objects.filter(learner=learner).exists()  # asking changed nothing
+    confirm.focus()
+    learner_page.keyboard.press("Enter")
+    expect(learner_page.locator("main details.confirm-post")).to_have_count(0)
+    assert not Membership.objects.filter(learner=learner).exists()

@@ -248,3 +248,10 @@ def test_a_learner_can_leave_a_quiz_from_its_page(client_in, learner, starter_ba
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.ABANDONED
     assert page.redirect_chain[-1][0] == reverse("quizzes:start") and "你已退出这次测验" in page.content.decode()
+
+
+def test_a_weak_spots_quiz_says_it_does_not_use_the_ticked_sections(client_in, learner, starter_bank):
+    page = client_in.post(reverse("quizzes:start"), {"kind": "weak", "sections": ["history"], "length": "5"},
+                          follow=True)
+    assert Attempt.objects.get(learner=learner).kind == Attempt.Kind.WEAK
+    assert "勾选的章节没有用到" in page.content.decode()
