@@ -8,8 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from .roles import TEACHERS_GROUP
 
 
-def _time_zone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+def time_zones() -> list[str]:
+    """The zones a learner may pick: the IANA Area/City names and UTC, without the database's oddities
+    ("Factory", "localtime": the server's own zone) and bare legacy aliases ("EST", "PRC")."""
+    return sorted(name for name in zoneinfo.available_timezones()
+                  if ("/" in name and not name.startswith(("Etc/", "SystemV/"))) or name == "UTC")
+
+
+def time_zone_choices():
+    return [(name, name) for name in time_zones()]
 
 
 class User(AbstractUser):

@@ -1,7 +1,7 @@
-import zoneinfo
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from quizapp.accounts.models import time_zone_choices
 
 
 class RateForm(forms.Form):
@@ -17,10 +17,6 @@ class UndoForm(forms.Form):
     section = forms.SlugField(required=False)
 
 
-def _zones():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
-
-
 class StudySettingsForm(forms.Form):
     desired_retention = forms.FloatField(
         label=_("Desired retention"), min_value=0.70, max_value=0.97,
@@ -31,6 +27,6 @@ class StudySettingsForm(forms.Form):
     new_per_day = forms.IntegerField(label=_("New cards per day"), min_value=0, max_value=1000)
     max_reviews_per_day = forms.IntegerField(label=_("Maximum reviews per day"), min_value=0, max_value=9999)
     time_zone = forms.ChoiceField(
-        label=_("Time zone"), choices=_zones,
+        label=_("Time zone"), choices=time_zone_choices,
         help_text=_("Your study day starts at 04:00 in this time zone."),
     )

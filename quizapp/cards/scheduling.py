@@ -171,13 +171,16 @@ def interval_parts(interval: timedelta) -> tuple[str, float]:
     """An interval as (unit, amount) for display, Anki style: minutes or hours under a day, then days,
     months (30 days) and years (365 days)."""
     seconds = interval.total_seconds()
-    if seconds < 3600:
-        return "minutes", max(1, math.ceil(seconds / 60))
-    if seconds < 86400:
-        return "hours", max(1, round(seconds / 3600))
+    minutes = max(1, math.ceil(seconds / 60))  # shown as "<N m": due within N minutes
+    if minutes < 60:
+        return "minutes", minutes
+    hours = round(seconds / 3600)  # each unit is used only while its rounded amount is below the next unit
+    if hours < 24:
+        return "hours", max(1, hours)
     days = seconds / 86400
-    if days < 30:
+    if round(days) < 30:
         return "days", round(days)
-    if days < 365:
-        return "months", round(days / 30, 1)
+    months = round(days / (365 / 12), 1)
+    if months < 12:
+        return "months", months
     return "years", round(days / 365, 1)

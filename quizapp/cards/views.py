@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from quizapp.catalog.models import Section
@@ -43,8 +44,12 @@ def _reviewable(card: CardState, now) -> bool:
     return not card.suspended and not (card.buried_until and card.buried_until > now)
 
 
+LEECH_NOTICE = gettext_lazy("This card keeps slipping away, so it is now a leech and set aside. The leeches "
+                            "page lists it: look at it again, then unsuspend it.")
+
+
 def _study(request, scope: queue.Scope, *, card: CardState | None = None, revealed: bool = False,
-           shown_at: int | None = None, status_message: str = "", status: int = 200):
+           shown_at: int | None = None, status_message: str = "", status: int = 200, became_leech=False):
     """Render the study area: counts, then the card (front, or back with rating buttons) or 'done'."""
     learner = request.user
     now = timezone.now()
@@ -63,6 +68,7 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
         "revealed": revealed,
         "shown_at": shown_at or _now_ms(),
         "status_message": status_message,
+        "leech_notice": LEECH_NOTICE if became_leech else "",
         "last_review": Review.objects.filter(learner=learner, reviewed_at__gte=day.start)
         .order_by("-reviewed_at", "-pk").only("pk").first(),
     }
@@ -136,9 +142,12 @@ def rate(request, pk):
                                duration_ms=duration)
     except ReviewRefused as refusal:  # StaleReview too: the current card comes back, nothing recorded
         return _study(request, scope, status_message=str(refusal), status=409)
+    became_leech = review.card.suspended  # this lapse made it a leech (a suspended card cannot be answered)
     if not request.htmx:
+        if became_leech:
+            messages.warning(request, LEECH_NOTICE)
         return redirect(_review_url(scope.key))
-    return _study(request, scope, status_message=_("Answered “%(rating)s”.") % {
+    return _study(request, scope, became_leech=became_leech, status_message=_("Answered “%(rating)s”.") % {
         "rating": RatingChoices(review.rating).label})
 
 

@@ -73,18 +73,23 @@ def heatmap(days) -> Chart:
     return Chart(columns * (CELL + GAP), top + 7 * (CELL + GAP), rects, ticks)
 
 
-def bars(values, labels, *, height: int = 120, bar: int = 14, gap: int = 4, maximum=None) -> Chart:
-    """A plain bar chart; `values` may hold None for 'no data' (drawn as nothing)."""
+def bars(values, labels, *, height: int = 120, bar: int = 14, gap: int = 4, maximum=None,
+         show_zero: bool = False) -> Chart:
+    """A plain bar chart; `values` may hold None for 'no data' (drawn as nothing). A zero is drawn as a
+    sliver when `show_zero` (0% right is data, unlike 0 cards due)."""
     top = maximum if maximum is not None else max([v for v in values if v is not None] or [0]) or 1
     rects, ticks = [], []
     for i, (value, label) in enumerate(zip(values, labels)):
         x = i * (bar + gap)
-        h = 0 if not value else max(2, round(height * value / top))
-        rects.append(Rect(x, height - h, bar, h, 1 if value else 0, label))
-    every = max(1, len(values) // 6)
-    for i, label in enumerate(labels):
-        if i % every == 0:
-            ticks.append((i * (bar + gap), height + 14, label.split(":")[0]))
+        drawn = value is not None and (value or show_zero)
+        h = max(2, round(height * value / top)) if drawn else 0
+        rects.append(Rect(x, height - h, bar, h, 1 if drawn else 0, label))
+    # Date labels far enough apart not to overlap, counted back from the latest bar, which always has one.
+    widest = max((len(label.split(":")[0]) for label in labels), default=0) * TICK_CHAR + 8
+    every = max(1, -(-widest // (bar + gap)))
+    for i in range(len(labels) - 1, -1, -every):
+        ticks.append((i * (bar + gap), height + 14, labels[i].split(":")[0]))
+    ticks.reverse()
     # Wide enough for the last tick's label too (10 px text, at most TICK_CHAR px a character).
     width = max([len(values) * (bar + gap)] + [x + TICK_CHAR * len(text) for x, _, text in ticks])
     return Chart(width, height + 18, rects, ticks)

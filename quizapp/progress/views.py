@@ -17,7 +17,7 @@ def dashboard_context(learner, *, viewer_is_learner: bool) -> dict:
         "accuracy_chart": charts.bars(
             [w.accuracy for w in board.weeks],
             [f"{w.start.isoformat()}: {'' if w.accuracy is None else round(w.accuracy * 100)}%" for w in board.weeks],
-            maximum=1.0,
+            maximum=1.0, show_zero=True,
         ),
         "forecast_rows": charts.table_rows((d.isoformat(), n) for d, n in board.forecast if n),
         "day_rows": charts.table_rows((d.date.isoformat(), d.count) for d in board.days if d.count),

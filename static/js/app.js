@@ -2,6 +2,12 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");  // keyboard hints are shown only where the keys work
+
+  // Sign-up: the browser's own time zone, so the study day turns over at the learner's night.
+  var zone = document.querySelector("input[data-detect-time-zone]");
+  if (zone && window.Intl) {
+    try { zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* keep the default */ }
+  }
   // A refused answer or rating comes back as a 400 or 409 fragment that quiz.js and cards.js swap in. In
   // development (DEBUG on), django-htmx's debug helper replaces the whole page with any 400 response, as
   // it does with Django's error pages: keep it away from our fragments (whole error pages still reach it).

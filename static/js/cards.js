@@ -22,8 +22,9 @@
     if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
     var name = KEYS[event.key];
     if (!name) return;
-    // Space on a focused link or button activates that control, as everywhere else.
-    if (name === "reveal" && target.closest && target.closest("a, button, summary")) return;
+    // Space on a focused button activates that button, as everywhere else (Space does nothing on a link,
+    // such as "Show answer" itself, so there it still shows the answer).
+    if (name === "reveal" && target.closest && target.closest("button, summary")) return;
     var control = study.querySelector('[data-key="' + name + '"]');
     if (!control) return;
     event.preventDefault();

@@ -40,6 +40,18 @@ def test_sign_up_never_redirects_off_the_site(client):
 
 
 @pytest.mark.django_db
+def test_sign_up_takes_the_browsers_time_zone_and_ignores_a_bogus_one(client):
+    page = client.get(reverse("signup")).content.decode()
+    assert 'name="time_zone"' in page and "data-detect-time-zone" in page  # filled in by app.js
+    for name, sent, kept in (("ny", "America/New_York", "America/New_York"), ("odd", "Factory", "Asia/Shanghai"),
+                             ("none", "", "Asia/Shanghai")):
+        client.post(reverse("signup"), {"username": name, "password1": "a-long-passphrase-42",
+                                        "password2": "a-long-passphrase-42", "time_zone": sent})
+        client.logout()
+        assert User.objects.get(username=name).time_zone == kept
+
+
+@pytest.mark.django_db
 def test_sign_up_with_mismatched_passwords_shows_the_form_again(client):
     response = client.post(reverse("signup"), {
         "username": "xiaoming", "password1": "a-long-passphrase-42", "password2": "another-one-43"})

@@ -69,6 +69,12 @@ def test_interval_parts_read_like_anki():
     assert interval_parts(timedelta(days=4)) == ("days", 4)
     assert interval_parts(timedelta(days=36)) == ("months", 1.2)
     assert interval_parts(timedelta(days=730)) == ("years", 2.0)
+    # At a unit's edge the next unit takes over, rather than "<60m", "30d" or "12.0mo".
+    assert interval_parts(timedelta(minutes=59, seconds=30)) == ("hours", 1)
+    assert interval_parts(timedelta(hours=5, minutes=20)) == ("hours", 5)
+    assert interval_parts(timedelta(hours=23, minutes=40)) == ("days", 1)
+    assert interval_parts(timedelta(days=29, hours=12)) == ("months", 1.0)
+    assert interval_parts(timedelta(days=364)) == ("years", 1.0)
 
 
 def test_a_review_on_the_next_study_day_counts_a_whole_day_even_if_under_24_hours():

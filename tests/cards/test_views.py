@@ -192,6 +192,17 @@ def test_leeches_are_listed_with_a_link_to_the_section_notes(client_in, learner,
     assert flashcard.front in html and reverse("catalog:section", kwargs={"key": "lora"}) in html
 
 
+def test_the_lapse_that_makes_a_leech_says_so(client_in, learner, starter_bank):
+    flashcard = Flashcard.objects.get(key="lora-c01")
+    card = CardState.objects.create(learner=learner, flashcard=flashcard, state=Phase.REVIEW, lapses=7,
+                                    stability=1, difficulty=9, due=timezone.now() - timedelta(days=1),
+                                    last_review=timezone.now() - timedelta(days=2), reps=12)
+    html = rate(client_in, card, 1, htmx=True).content.decode()
+    card.refresh_from_db()
+    assert card.leech and card.suspended
+    assert "难记卡" in html and reverse("cards:leeches") in html
+
+
 def test_review_can_be_limited_to_a_section_and_its_leaves(client_in, starter_bank):
     seen = set()
     for _ in range(3):
@@ -254,3 +265,9 @@ def test_deck_download_is_an_anki_package(client_in, starter_bank):
 def test_section_page_links_to_its_flashcard_review(client, starter_bank):
     html = client.get(reverse("catalog:section", kwargs={"key": "lora"})).content.decode()
     assert reverse("cards:review") + "?section=lora" in html
+
+
+def test_the_time_zone_list_holds_real_places_not_the_databases_oddities(client_in):
+    html = client_in.get(reverse("cards:settings")).content.decode()
+    assert '<option value="America/New_York"' in html and '<option value="UTC"' in html
+    assert '<option value="Factory"' not in html and '<option value="localtime"' not in html

@@ -30,10 +30,10 @@ def _tbody_after(html, marker):
 
 
 def test_a_chart_label_with_a_script_tag_is_escaped():
-    html = _render_chart(charts.bars([1, 2], [f"{SCRIPT}: 1", "2026-01-05: 2"]))
+    html = _render_chart(charts.bars([1, 2], ["2026-01-05: 1", f"{SCRIPT}: 2"]))
     assert SCRIPT not in html
-    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;: 1</title>" in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;</text>" in html  # the tick (label before the colon)
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;: 2</title>" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</text>" in html  # the latest bar's tick (before the colon)
 
 
 def test_the_chart_tags_title_id_and_css_are_escaped():
@@ -110,3 +110,18 @@ def test_the_section_pages_table_lists_weeks_with_answers(client, learner, start
         [monday.isoformat(), "3", "2"],
     ]
     assert '<svg class="chart bars"' in html and 'aria-labelledby="history-chart-title"' in html
+
+
+def test_date_labels_do_not_overlap_and_the_latest_bar_is_labelled():
+    labels = [f"2026-{m:02d}-01: {m}" for m in range(1, 13)]
+    chart = charts.bars(list(range(12)), labels, bar=18)
+    xs = [x for x, _, _ in chart.ticks]
+    assert xs[-1] == 11 * (18 + 4) and chart.ticks[-1][2] == "2026-12-01"
+    assert all(b - a >= len("2026-01-01") * charts.TICK_CHAR for a, b in zip(xs, xs[1:]))
+    assert chart.width >= xs[-1] + len("2026-12-01") * charts.TICK_CHAR
+
+
+def test_a_week_with_no_right_answers_is_a_bar_not_a_gap():
+    chart = charts.bars([0.0, None, 0.5], ["w1: 0%", "w2: %", "w3: 50%"], maximum=1.0, show_zero=True)
+    assert [r.height > 0 for r in chart.rects] == [True, False, True]
+    assert charts.bars([0, 3], ["d1: 0", "d2: 3"]).rects[0].height == 0  # no cards due stays empty

@@ -14,7 +14,7 @@ def interval(delta):
     n = number_format(amount, decimal_pos=1 if amount != int(amount) else 0)
     return {
         "minutes": _("<%(n)sm"),
-        "hours": _("<%(n)sh"),
+        "hours": _("%(n)sh"),
         "days": _("%(n)sd"),
         "months": _("%(n)smo"),
         "years": _("%(n)sy"),
