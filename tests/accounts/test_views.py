@@ -100,3 +100,9 @@ def test_demo_accounts_refused_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("create_demo_accounts")
+
+
+def test_a_failed_log_in_is_announced(client, learner):
+    html = client.post(reverse("login"), {"username": learner.username, "password": "wrong"}).content.decode()
+    assert '<div class="message error" role="alert" id="login-problem">' in html
+    assert html.count("errorlist nonfield") == 0  # said once, not again inside the form

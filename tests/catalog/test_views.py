@@ -63,3 +63,10 @@ def test_the_page_is_chinese_by_default_and_english_on_request(client, starter_b
 
 def test_sections_are_in_document_order(starter_bank):
     assert list(Section.objects.values_list("key", flat=True)) == ["history", "tuning", "lora", "parallel"]
+
+
+def test_chinese_content_is_marked_as_chinese_in_the_english_interface(client, learner, starter_bank):
+    client.force_login(learner)
+    html = client.get("/sections/lora/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en"' in html
+    assert '<h1 lang="zh-Hans">' in html and '<div lang="zh-Hans">' in html  # title and notes
