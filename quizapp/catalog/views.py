@@ -27,12 +27,18 @@ def home(request):
 
 def section_detail(request, key):
     section = get_object_or_404(_sections_with_counts().select_related("parent"), key=key)
-    siblings = list(Section.objects.filter(parent=section.parent_id).order_by("order")) if section.parent_id else []
-    position = siblings.index(section) if section in siblings else -1
+    # The course in reading order (every part's leaves, part after part), so "next" crosses into the next
+    # part; a part's own page sits just before its first leaf.
+    reading = [leaf for top in section_tree() for leaf in top.leaves]
+    keys = [s.key for s in reading]
+    children = list(_sections_with_counts().filter(parent=section))
+    first = children[0].key if children else section.key
+    position = keys.index(first) if first in keys else -1
     context = {
         "section": section,
-        "children": list(_sections_with_counts().filter(parent=section)),
-        "previous": siblings[position - 1] if position > 0 else None,
-        "next": siblings[position + 1] if 0 <= position < len(siblings) - 1 else None,
+        "children": children,
+        "previous": reading[position - 1] if position > 0 else None,
+        "next": (children[0] if children else
+                 reading[position + 1] if 0 <= position < len(reading) - 1 else None),
     }
     return TemplateResponse(request, "catalog/section.html", context)

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -70,3 +72,18 @@ def test_chinese_content_is_marked_as_chinese_in_the_english_interface(client, l
     html = client.get("/sections/lora/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="en"' in html
     assert '<h1 lang="zh-Hans">' in html and '<div lang="zh-Hans">' in html  # title and notes
+
+
+def test_next_and_previous_follow_the_course_across_its_parts(client, starter_bank):
+    def pager(key):
+        html = client.get(f"/sections/{key}/").content.decode()
+        prev = re.search(r'href="/sections/([\w-]+)/" rel="prev"', html)
+        nxt = re.search(r'href="/sections/([\w-]+)/" rel="next"', html)
+        return prev and prev.group(1), nxt and nxt.group(1)
+
+    # Reading order: history (a part that is its own leaf), then tuning's leaves lora and parallel.
+    assert pager("history") == (None, "lora")
+    assert pager("tuning") == ("history", "lora")  # a part's page leads into its first leaf
+    assert pager("lora") == ("history", "parallel")
+    assert pager("parallel") == ("lora", None)
+    assert 'href="/sections/tuning/"' in client.get("/sections/lora/").content.decode()  # the breadcrumb
