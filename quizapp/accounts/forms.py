@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_noop
 
-from .models import User, time_zones
+from .models import User, valid_time_zone
 
 # Django's forms end each label with gettext(":"); listed here so our catalogue can give Chinese its
 # full-width colon (Django's own zh_Hans catalogue keeps the ASCII one).
@@ -20,8 +20,7 @@ class SignupForm(UserCreationForm):
         fields = ("username",)
 
     def clean_time_zone(self):
-        zone = self.cleaned_data.get("time_zone", "")
-        return zone if zone in time_zones() else settings.LEARNER_DEFAULT_TIME_ZONE
+        return valid_time_zone(self.cleaned_data.get("time_zone", "")) or settings.LEARNER_DEFAULT_TIME_ZONE
 
     def save(self, commit=True):
         user = super().save(commit=False)

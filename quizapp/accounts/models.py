@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 
 from django.conf import settings
@@ -8,15 +9,31 @@ from django.utils.translation import gettext_lazy as _
 from .roles import TEACHERS_GROUP
 
 
+@functools.cache
 def time_zones() -> list[str]:
-    """The zones a learner may pick: the IANA Area/City names and UTC, without the database's oddities
-    ("Factory", "localtime": the server's own zone) and bare legacy aliases ("EST", "PRC")."""
+    """The zones offered in lists: the IANA Area/City names and UTC, without the database's oddities
+    ("Factory", "localtime": the server's own zone) and bare legacy aliases ("EST", "PRC"). Any valid zone
+    is still accepted (`valid_time_zone`), so a learner who has a legacy one keeps it."""
     return sorted(name for name in zoneinfo.available_timezones()
                   if ("/" in name and not name.startswith(("Etc/", "SystemV/"))) or name == "UTC")
 
 
-def time_zone_choices():
-    return [(name, name) for name in time_zones()]
+def valid_time_zone(name: str) -> str | None:
+    """`name` as a zone to store (Etc/UTC and friends become UTC), or None when it is no zone at all."""
+    if name in ("Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"):
+        return "UTC"
+    return name if name in _all_zones() and name not in ("Factory", "localtime") else None
+
+
+@functools.cache
+def _all_zones() -> frozenset:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone_choices(current: str = ""):
+    zones = time_zones()
+    extra = [current] if current and current not in zones and valid_time_zone(current) else []
+    return [(name, name) for name in extra + zones]
 
 
 class User(AbstractUser):

@@ -7,7 +7,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from .forms import SignupForm
 
 
-@sensitive_post_parameters("password1", "password2")
 def _safe_next(request) -> str:
     """Where to go after signing up: the `next` the log-in page carried (e.g. a class's join link), if it
     stays on this site; else ''."""
@@ -18,6 +17,7 @@ def _safe_next(request) -> str:
     return ""
 
 
+@sensitive_post_parameters("password1", "password2")
 def signup(request):
     next_url = _safe_next(request)
     if request.user.is_authenticated:

@@ -227,13 +227,13 @@ def export_apkg(request):
 def study_settings(request):
     current = queue.settings_for(request.user)
     if request.method == "POST":
-        form = StudySettingsForm(request.POST)
+        form = StudySettingsForm(request.POST, current_time_zone=request.user.time_zone)
         if form.is_valid():
             update_study_settings(learner=request.user, **form.cleaned_data)
             messages.success(request, _("Settings saved."))
             return redirect("cards:settings")
     else:
-        form = StudySettingsForm(initial={
+        form = StudySettingsForm(current_time_zone=request.user.time_zone, initial={
             "desired_retention": current.desired_retention,
             "new_per_day": current.new_per_day,
             "max_reviews_per_day": current.max_reviews_per_day,

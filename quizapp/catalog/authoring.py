@@ -174,7 +174,9 @@ def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> ImportPlan:
         if question is not None:
             have, wanted = question_content(question), _wanted_question(spec, draft=draft)
             title = parsed.titles.get(spec.key, question.title)
-            if have == wanted and title == question.title:
+            # The title is compared with the content (the messages below speak of both together).
+            have, wanted = {**have, "title": question.title}, {**wanted, "title": title}
+            if have == wanted:
                 row.action = UNCHANGED
             elif update:
                 row.action = UPDATE

@@ -21,24 +21,30 @@ def section_tree():
     return tops
 
 
+def _reading_order() -> list[Section]:
+    """Every section page in course order, so next and previous cross from part to part: a part's page,
+    then its leaves (a part with no leaves is its own page once). One light query."""
+    rows = list(Section.objects.only("key", "title", "parent_id", "order").order_by("order", "pk"))
+    order = []
+    for top in (s for s in rows if s.parent_id is None):
+        order.append(top)
+        order.extend(s for s in rows if s.parent_id == top.pk)
+    return order
+
+
 def home(request):
     return TemplateResponse(request, "catalog/home.html", {"tops": section_tree()})
 
 
 def section_detail(request, key):
     section = get_object_or_404(_sections_with_counts().select_related("parent"), key=key)
-    # The course in reading order (every part's leaves, part after part), so "next" crosses into the next
-    # part; a part's own page sits just before its first leaf.
-    reading = [leaf for top in section_tree() for leaf in top.leaves]
+    reading = _reading_order()
     keys = [s.key for s in reading]
-    children = list(_sections_with_counts().filter(parent=section))
-    first = children[0].key if children else section.key
-    position = keys.index(first) if first in keys else -1
+    position = keys.index(section.key)
     context = {
         "section": section,
-        "children": children,
+        "children": list(_sections_with_counts().filter(parent=section)),
         "previous": reading[position - 1] if position > 0 else None,
-        "next": (children[0] if children else
-                 reading[position + 1] if 0 <= position < len(reading) - 1 else None),
+        "next": reading[position + 1] if position < len(reading) - 1 else None,
     }
     return TemplateResponse(request, "catalog/section.html", context)

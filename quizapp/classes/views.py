@@ -92,6 +92,8 @@ def class_join(request):
             return redirect("classes:list")
     code = request.GET.get("code", "")
     preview = services.find_by_code(code) if request.method == "GET" and 0 < len(code) <= 20 else None
+    if preview and (preview.teacher_id == request.user.pk or preview.memberships.filter(learner=request.user).exists()):
+        preview = None  # their own class, or one they are in: joining would only say so
     return TemplateResponse(request, "classes/join.html", {"form": form, "preview": preview})
 
 

@@ -31,7 +31,7 @@ class StartForm(forms.Form):
 
 
 def _int(value) -> int:
-    if not isinstance(value, str) or not value.strip().isdigit() or len(value.strip()) > 12:
+    if not isinstance(value, str) or not (value.strip().isascii() and value.strip().isdigit()) or len(value.strip()) > 12:
         raise QuizError(_("That answer is not one this question offers; nothing was recorded."))
     return int(value)
 

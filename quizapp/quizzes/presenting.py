@@ -13,7 +13,7 @@ def choice_label(choice, kind) -> str:
 
 
 def _number(value) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12 else None
 
 
 def question_context(item, attempt, values=None) -> dict:
@@ -59,7 +59,8 @@ def feedback_context(response, attempt) -> dict:
         correct = right.get("accepted", [])[:1]
     elif kind == "ordering":
         text = {i["id"]: i["text"] for i in asked.get("items", [])}
-        yours = [(" → ".join(text.get(i, "?") for i in given), response.correct)]
+        # One chip for the whole order: partly right (no mark) when it earned partial credit.
+        yours = [(" → ".join(text.get(i, "?") for i in given), None if 0 < response.score < 1 else response.correct)]
         correct = [" → ".join(right.get("order", []))]
     else:  # a matching pair is right when the right-hand item is the left's own (they share an id)
         lefts = {str(i["id"]): i["text"] for i in asked.get("lefts", [])}

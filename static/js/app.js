@@ -3,6 +3,11 @@
   "use strict";
   document.documentElement.classList.add("js");  // keyboard hints are shown only where the keys work
 
+  // A problem shown by a full page load (a failed log-in) is not read out by every screen reader: take
+  // focus there, so it is.
+  var problem = document.querySelector("[data-focus-on-load]");
+  if (problem) { problem.focus(); }
+
   // Sign-up: the browser's own time zone, so the study day turns over at the learner's night.
   var zone = document.querySelector("input[data-detect-time-zone]");
   if (zone && window.Intl) {

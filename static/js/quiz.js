@@ -137,8 +137,13 @@
     setTimeout(function () {
       var lost = !document.activeElement || document.activeElement === document.body;
       if (lost && document.body.contains(form)) {
-        var control = form.querySelector("input:checked, input:not([type=hidden]), select, button[type=submit]");
-        if (control) { control.focus(); }
+        // The learner's pick first, else the first control they use (never the hidden place selects).
+        var picks = ["input:checked", "input:not([type=hidden])", "select:not([aria-hidden=true])",
+                     "[data-move]:not(:disabled)", "button[type=submit]"];
+        for (var i = 0; i < picks.length; i++) {
+          var control = form.querySelector(picks[i]);
+          if (control) { control.focus(); break; }
+        }
       }
     }, 0);
   });

@@ -44,7 +44,7 @@ def test_sign_up_takes_the_browsers_time_zone_and_ignores_a_bogus_one(client):
     page = client.get(reverse("signup")).content.decode()
     assert 'name="time_zone"' in page and "data-detect-time-zone" in page  # filled in by app.js
     for name, sent, kept in (("ny", "America/New_York", "America/New_York"), ("odd", "Factory", "Asia/Shanghai"),
-                             ("none", "", "Asia/Shanghai")):
+                             ("none", "", "Asia/Shanghai"), ("utc", "Etc/UTC", "UTC"), ("fixed", "Etc/GMT-8", "Etc/GMT-8")):
         client.post(reverse("signup"), {"username": name, "password1": "a-long-passphrase-42",
                                         "password2": "a-long-passphrase-42", "time_zone": sent})
         client.logout()
@@ -104,5 +104,5 @@ def test_demo_accounts_refused_without_debug(settings):
 
 def test_a_failed_log_in_is_announced(client, learner):
     html = client.post(reverse("login"), {"username": learner.username, "password": "wrong"}).content.decode()
-    assert '<div class="message error" role="alert" id="login-problem">' in html
+    assert 'role="alert" id="login-problem" tabindex="-1" data-focus-on-load>' in html
     assert html.count("errorlist nonfield") == 0  # said once, not again inside the form

@@ -271,3 +271,14 @@ def test_the_time_zone_list_holds_real_places_not_the_databases_oddities(client_
     html = client_in.get(reverse("cards:settings")).content.decode()
     assert '<option value="America/New_York"' in html and '<option value="UTC"' in html
     assert '<option value="Factory"' not in html and '<option value="localtime"' not in html
+
+
+def test_a_legacy_time_zone_stays_selected_and_saving_other_settings_keeps_it(client_in, learner):
+    learner.time_zone = "PRC"
+    learner.save()
+    html = client_in.get(reverse("cards:settings")).content.decode()
+    assert '<option value="PRC" selected>' in html
+    client_in.post(reverse("cards:settings"), {"desired_retention": "0.9", "new_per_day": "15",
+                                               "max_reviews_per_day": "200", "time_zone": "PRC"})
+    learner.refresh_from_db()
+    assert learner.time_zone == "PRC"

@@ -9,7 +9,7 @@ import yaml
 from django.conf import settings
 
 from quizapp.catalog.answers import normalize
-from quizapp.catalog.models import Question, Section
+from quizapp.catalog.models import Choice, Question, Section
 from quizapp.catalog.reports import content_report
 
 CONTENT = Path(settings.CONTENT_DIR)
@@ -101,6 +101,9 @@ def test_no_choice_question_points_at_a_choice_by_its_place(full_bank):
     offenders = [q.key for q in Question.objects.filter(type__in=["single", "multiple"])
                  if POSITIONAL.search(q.explanation) or POSITIONAL.search(q.prompt)]
     assert offenders == []
+    # Nor may a choice lean on the others ("all of the above"), which shuffling turns into nonsense.
+    leaning = Choice.objects.filter(question__type__in=["single", "multiple"], text__regex=r"以上|上述|皆是|都对|都不对")
+    assert list(leaning.values_list("question__key", "text")) == []
 
 
 def test_every_keyed_fill_in_answer_passes_its_own_checker(full_bank):

@@ -297,3 +297,12 @@ def test_problems_are_translated_when_shown_in_the_language_active_then():
         "第 3 行：范围 1..100 无法转换为填空题答案：请给出确切的值",
         "第 5 行：以“{”开始的答案块没有用“}”结束",
     ]
+
+
+def test_a_title_that_differs_is_not_blamed_on_the_status(starter_bank, tmp_path):
+    path = tmp_path / "q.gift"
+    path.write_text("::lora-mine::LoRA 冻结原权重吗?{T}\n", encoding="utf-8")
+    run_import(path, "--section", "lora")
+    Question.objects.filter(key="lora-mine").update(title="改过的标题")
+    out = run_import(path, "--section", "lora")
+    assert "a question with this key exists and differs" in out and "status" not in out

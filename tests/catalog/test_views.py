@@ -81,9 +81,9 @@ def test_next_and_previous_follow_the_course_across_its_parts(client, starter_ba
         nxt = re.search(r'href="/sections/([\w-]+)/" rel="next"', html)
         return prev and prev.group(1), nxt and nxt.group(1)
 
-    # Reading order: history (a part that is its own leaf), then tuning's leaves lora and parallel.
-    assert pager("history") == (None, "lora")
-    assert pager("tuning") == ("history", "lora")  # a part's page leads into its first leaf
-    assert pager("lora") == ("history", "parallel")
+    # Reading order: history (a part that is its own leaf), tuning's page, then its leaves lora and parallel.
+    assert pager("history") == (None, "tuning")
+    assert pager("tuning") == ("history", "lora")
+    assert pager("lora") == ("tuning", "parallel")
     assert pager("parallel") == ("lora", None)
     assert 'href="/sections/tuning/"' in client.get("/sections/lora/").content.decode()  # the breadcrumb

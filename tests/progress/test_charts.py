@@ -84,7 +84,7 @@ def test_the_accuracy_table_lists_weeks_with_answers(client, learner, today):
     monday = today - timedelta(days=today.weekday())
     assert _tbody_after(html, 'id="accuracy-title"') == [[monday.isoformat(), "4", "75%"]]
     forecast = html[html.index('id="forecast-title"'):html.index('id="activity-heading"')]
-    assert "<tbody>" not in forecast and "还没有安排复习" in forecast  # no cards due: a sentence, not a chart
+    assert "<tbody>" not in forecast and "未来 30 天没有到期的复习" in forecast  # no cards due: a sentence, not a chart
 
 
 def test_the_accuracy_table_and_chart_agree_on_a_weeks_percentage(client, learner, today):
