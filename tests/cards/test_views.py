@@ -190,6 +190,9 @@ def test_leeches_are_listed_with_a_link_to_the_section_notes(client_in, learner,
     response = client_in.get(reverse("cards:leeches"))
     html = response.content.decode()
     assert flashcard.front in html and reverse("catalog:section", kwargs={"key": "lora"}) in html
+    client_in.post(reverse("cards:unsuspend", args=[CardState.objects.get(flashcard=flashcard).pk]))
+    html = client_in.get(reverse("cards:leeches")).content.decode()
+    assert flashcard.front in html and "已回到复习中" in html  # still listed, and says where it is now
 
 
 def test_the_lapse_that_makes_a_leech_says_so(client_in, learner, starter_bank):
