@@ -93,8 +93,24 @@ class AnswerRowsFormSet(BaseInlineFormSet):
             raise ValidationError([capfirst(p) for p in problems])  # lazy: in the request's language
 
 
+TRUE_FALSE_WORDS = {  # what a teacher may type for a true/false question's two choices
+    "true": rules.TRUE, "t": rules.TRUE, "对": rules.TRUE, "正确": rules.TRUE, "是": rules.TRUE, "√": rules.TRUE,
+    "false": rules.FALSE, "f": rules.FALSE, "错": rules.FALSE, "错误": rules.FALSE, "否": rules.FALSE,
+    "×": rules.FALSE,
+}
+
+
 class ChoiceFormSet(AnswerRowsFormSet):
     kind = "choices"
+
+    def clean(self):
+        if self.instance.type == "truefalse":  # stored as 'true' and 'false', whatever word was typed
+            for form in self.forms:
+                data = getattr(form, "cleaned_data", None)
+                word = TRUE_FALSE_WORDS.get((data or {}).get("text", "").strip().casefold())
+                if word:
+                    data["text"] = form.instance.text = word
+        super().clean()
 
     def values(self, rows):
         return [(r.get("text") or "", bool(r.get("is_correct"))) for r in rows]
@@ -159,7 +175,7 @@ class ChoiceInline(AnswerRowsInline):
     model = Choice
     formset = ChoiceFormSet
     fields = ["text", "is_correct", "order"]
-    verbose_name_plural = _("Choices (single choice, multiple choice, true/false: 'true' and 'false')")
+    verbose_name_plural = _("Choices (single choice, multiple choice, true/false: 'true' and 'false', or 对 and 错)")
     formfield_overrides = {models.TextField: {"widget": forms.TextInput(attrs={"size": 60})}}
 
 

@@ -201,7 +201,7 @@ def test_flashcard_and_section_lists_have_a_fixed_number_of_queries(
         ),
         ("single", {"choices": [("甲", False), ("乙", False)]}, "单选题必须恰好有一个正确选项（现有 0 个）"),
         ("truefalse", {"choices": [("true", True), ("false", True)]}, "判断题必须恰好有一个正确选项（现有 2 个）"),
-        ("truefalse", {"choices": [("对", True), ("错", False)]}, "判断题恰好有两个选项：“true”和“false”"),
+        ("truefalse", {"choices": [("可能", True), ("错", False)]}, "判断题恰好有两个选项：“true”和“false”"),
         (
             "multiple",
             {"choices": [("甲", True), ("乙", False), ("丙", False)]},
@@ -250,6 +250,14 @@ def test_two_ordering_items_in_one_place_are_refused(teacher_client, starter_ban
     html = teacher_client.post(ADD_URL, data).content.decode()
     assert "两项的位置都是" in html
     assert not Question.objects.filter(key="lora-new").exists()
+
+
+def test_a_true_false_question_may_be_typed_with_chinese_words(teacher_client, starter_bank):
+    data = question_data(section=Section.objects.get(key="lora"), qtype="truefalse",
+                         choices=[("对", False), ("错", True)])
+    assert teacher_client.post(ADD_URL, data).status_code == 302
+    question = Question.objects.get(key="lora-new")
+    assert {(c.text, c.is_correct) for c in question.choices.all()} == {("true", False), ("false", True)}
 
 
 def test_difficulty_must_be_1_to_5(teacher_client, starter_bank):
