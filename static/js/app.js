@@ -13,13 +13,20 @@
   if (zone && window.Intl) {
     try { zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* keep the default */ }
   }
-  // A refused answer or rating comes back as a 400 or 409 fragment that quiz.js and cards.js swap in. In
-  // development (DEBUG on), django-htmx's debug helper replaces the whole page with any 400 response, as
-  // it does with Django's error pages: keep it away from our fragments (whole error pages still reach it).
+
+  // A refused answer or rating (a quiz answer, a stale or second-tab card) comes back as a 400 or 409
+  // fragment carrying its message: swap it in like any other, rather than drop it as an error.
+  function isRefusal(xhr) { return xhr.status === 400 || xhr.status === 409; }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (isRefusal(event.detail.xhr)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  // In development (DEBUG on), django-htmx's debug helper replaces the whole page with any 400 response,
+  // as it does with Django's error pages: keep it away from our fragments (whole error pages still reach it).
   document.body.addEventListener("htmx:beforeOnLoad", function (event) {
     var xhr = event.detail.xhr;
-    if ((xhr.status === 400 || xhr.status === 409) && !/^\s*<!doctype/i.test(xhr.responseText || "")) {
-      event.stopPropagation();
-    }
+    if (isRefusal(xhr) && !/^\s*<!doctype/i.test(xhr.responseText || "")) { event.stopPropagation(); }
   });
 })();

@@ -45,15 +45,6 @@
     if (event.detail.failed && [400, 409].indexOf(event.detail.xhr.status) < 0) ready();
   });
 
-  // A refused or stale answer comes back as 400/409 with the current card and a message: show it.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var status = event.detail.xhr.status;
-    if (status === 400 || status === 409) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
-
   // Move focus to the new card so screen readers read it and the keys keep working.
   document.addEventListener("htmx:afterSettle", function () {
     var study = document.getElementById("study");

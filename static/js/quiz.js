@@ -112,15 +112,6 @@
     }
   });
 
-  // Refusals (400 / 409) carry a message to show in the form's alert, not an error to drop.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var status = event.detail.xhr.status;
-    if (status === 400 || status === 409) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
-
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (target && (target.id === "quiz-region" || target.closest && target.closest("#quiz-region"))) {
