@@ -69,16 +69,18 @@ class AnswerRowsFormSet(BaseInlineFormSet):
 
     kind = ""
 
-    def live_rows(self):
-        rows = []
+    def live_forms(self):
+        """The forms whose rows the question keeps: valid, not deleted, and not blank extra rows."""
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
             if not data or (self.can_delete and self._should_delete_form(form)):
                 continue
             if form.instance.pk is None and not form.has_changed():
                 continue
-            rows.append(_unix_newlines(dict(data)))
-        return rows
+            yield form
+
+    def live_rows(self):
+        return [_unix_newlines(dict(form.cleaned_data)) for form in self.live_forms()]
 
     def values(self, rows):
         raise NotImplementedError
@@ -135,13 +137,8 @@ class OrderItemFormSet(AnswerRowsFormSet):
 
     def clean(self):
         places = set()
-        row = 0
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if (not data or (self.can_delete and self._should_delete_form(form))
-                    or (form.instance.pk is None and not form.has_changed())):
-                continue
-            row += 1
+        for row, form in enumerate(self.live_forms(), start=1):
+            data = form.cleaned_data
             if data.get("position") is None:
                 data["position"] = form.instance.position = row
             if data["position"] in places and rules.TYPE_ROWS.get(self.instance.type) == self.kind:
