@@ -14,7 +14,7 @@ def time_zones() -> list[str]:
     """The zones offered in lists: the IANA Area/City names and UTC, without the database's oddities
     ("Factory", "localtime": the server's own zone) and bare legacy aliases ("EST", "PRC"). Any valid zone
     is still accepted (`valid_time_zone`), so a learner who has a legacy one keeps it."""
-    return sorted(name for name in zoneinfo.available_timezones()
+    return sorted(name for name in _all_zones()
                   if ("/" in name and not name.startswith(("Etc/", "SystemV/"))) or name == "UTC")
 
 

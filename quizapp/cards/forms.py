@@ -26,9 +26,8 @@ class StudySettingsForm(forms.Form):
     )
     new_per_day = forms.IntegerField(label=_("New cards per day"), min_value=0, max_value=1000)
     max_reviews_per_day = forms.IntegerField(label=_("Maximum reviews per day"), min_value=0, max_value=9999)
-    time_zone = forms.ChoiceField(
-        label=_("Time zone"), choices=time_zone_choices,
-        help_text=_("Your study day starts at 04:00 in this time zone."),
+    time_zone = forms.ChoiceField(  # choices: set for each form, around the learner's own zone
+        label=_("Time zone"), help_text=_("Your study day starts at 04:00 in this time zone."),
     )
 
     def __init__(self, *args, current_time_zone: str = "", **kwargs):
