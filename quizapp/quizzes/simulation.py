@@ -16,10 +16,14 @@ is at least 0.85, i.e. theta_s - mean(b) >= logit(0.85): the same definition the
 section is compared with the truth.
 
 (2) Learning: knowledge-tracing learners (Corbett & Anderson 1995, BKT): each section is either learned
-(margin 2.6 logits over a typical question, P(right on typical) = 0.93) or not (margin ~ N(-0.3, 0.7^2),
-at most 1.0, so never truly mastered); 35 % of sections start learned; each answer on a not-learned section
-teaches it with probability P_LEARN = 0.15. Counted: answers until every section is learned, capped at
-MAX_ANSWERS.
+(margin 2.6 logits over a typical question: P(right on typical) = 0.93, a slip rate of 0.07) or not
+(margin ~ N(-1.1, 0.7^2), at most 0: P(right on typical) is 0.27 on average and never above a coin toss, so
+never truly mastered); 35 % of sections start learned; each answer on a not-learned section teaches it
+with probability P_LEARN = 0.15. Counted: answers until every section is learned, capped at MAX_ANSWERS.
+A learner who has not learnt a section answers right by guessing and by partial knowledge: BKT's guess
+rate. Guessing alone gets 0.20 of the bank right (a quarter of single-choice questions, half of
+true/false, 1 / (2^n - 1) of multiple-choice, 1 / n! of ordering and matching, none of fill-in), and the
+0.27 leaves room for partial knowledge.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ CHECKPOINTS = (10, 20, 40)
 P_LEARN = 0.15
 P_START_LEARNED = 0.35
 LEARNED_MARGIN = 2.6
+UNLEARNED_MARGIN = (-1.1, 0.7, 0.0)  # mean, sd, cap of a not-learned section's margin
 MAX_ANSWERS = 600
 TARGET = 0.7  # the engine's default target success rate
 POLICIES = ("adaptive", "random", "sequential")
@@ -178,7 +183,8 @@ def _learner(rng: random.Random, section_order: list[int], learning: bool) -> Le
     if not learning:
         return Learner(sections=sections, margin={s: rng.gauss(1.5, 1.25) for s in sections})
     learned = {s: rng.random() < P_START_LEARNED for s in sections}
-    margin = {s: LEARNED_MARGIN if learned[s] else min(1.0, rng.gauss(-0.3, 0.7)) for s in sections}
+    mean, sd, cap = UNLEARNED_MARGIN
+    margin = {s: LEARNED_MARGIN if learned[s] else min(cap, rng.gauss(mean, sd)) for s in sections}
     return Learner(sections=sections, margin=margin, learning=True, learned=learned)
 
 
