@@ -243,19 +243,35 @@ RECENT_DAYS = 3.0  # how fast the "answered right recently" penalty fades, in da
 def section_need(skill: Skill, typical_difficulty: float, weights: Weights | None = None) -> float:
     """How much a section wants practice, in [0, 1 + weights.undecided]:
 
-        need = (1 - v) + undecided * u,    u = 4 c (1 - c) while the section is not mastered, else 0
+        need = (1 - v) + undecided * u,    u = 4 c (1 - c) while the call is still open and settling, else 0
 
     with v the mastery value (equation 5) and c the posterior probability that the section is mastered: low
-    mastery asks for practice, and a call that could still go either way asks for evidence. Once the
-    section is called mastered it asks for no more evidence (spacing brings its questions back later)."""
+    mastery asks for practice, and a call that could still go either way asks for evidence. The call is
+    settling while the section is not mastered and its belief is wider than EVIDENCE_SD (see there); once
+    it is called mastered, or its belief has settled, it asks for no more evidence: practice follows low
+    mastery, and spacing brings its questions back later."""
     weights = weights or DEFAULT_WEIGHTS
     m = mastery(skill, typical_difficulty)
-    return (1.0 - m.value) + weights.undecided * _undecided(m)
+    return (1.0 - m.value) + weights.undecided * _undecided(m, skill)
 
 
-def _undecided(m: Mastery) -> float:
+# Evidence for the mastery call is sought while the skill belief is wider than this (logits). Each answer
+# first widens the belief by DRIFT_SD, then narrows it by the answer's information, p (1 - p). At the
+# target success rate (p = 0.7) the two balance at sd ~= 1.05, and the belief narrows below 1.15 after
+# three or four answers (less informative answers take longer). Until then, an answer makes the call
+# surer. After that, more answers do not settle the call, they re-test it: an undecided section asked
+# until its estimate happens to cross the line is called mastered by chance, and in a learner who has just
+# learnt a section, every answer spent confirming it is one not spent on the sections still to learn.
+# (`simulate_adaptive` without this bound: calls after 40 answers were worse than after 20, and adaptive
+# needed 0.65 of random's answers to mastery.)
+EVIDENCE_SD = 1.15
+
+
+def _undecided(m: Mastery, skill: Skill) -> float:
     """4 c (1 - c): 1 when the mastery call is a coin toss, 0 when it is settled or already made."""
-    return 0.0 if m.state == MASTERED else 4.0 * m.confidence * (1.0 - m.confidence)
+    if m.state == MASTERED or skill.sd <= EVIDENCE_SD:
+        return 0.0
+    return 4.0 * m.confidence * (1.0 - m.confidence)
 
 
 def _spacing(question_id: int, history: QuizHistory) -> float | None:
@@ -310,7 +326,7 @@ def score_candidates(
         skill = skills.get(c.section_id, Skill())
         t = typical.get(c.section_id, 0.0)
         if c.section_id not in needs:
-            needs[c.section_id] = (section_need(skill, t, weights), _undecided(mastery(skill, t)))
+            needs[c.section_id] = (section_need(skill, t, weights), _undecided(mastery(skill, t), skill))
         need, undecided = needs[c.section_id]
         fit = 1.0 - abs(predict(skill, c.difficulty) - target) / span
         at_line = logistic(t + MASTERY_MARGIN - c.difficulty)

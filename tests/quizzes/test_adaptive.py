@@ -145,3 +145,16 @@ def test_selection_prefers_a_weak_section_and_a_question_near_the_target():
     pool = [Candidate(1, 1, 0.0), Candidate(2, 2, 0.0), Candidate(3, 2, -1.85), Candidate(4, 2, 2.0)]
     chosen = adaptive.select_question(pool, {1: strong, 2: weak}, {1: 0.0, 2: 0.0}, QuizHistory(), random.Random(0))
     assert chosen == 3  # weak section; predicted success closest to 0.7
+
+
+def test_a_borderline_call_asks_for_evidence_only_while_the_belief_is_still_narrowing():
+    typical = {1: 0.0, 2: 0.0}
+    weak = Skill(mean=-1.0, sd=1.05, answers=8)
+    pool = [Candidate(1, 1, 0.0), Candidate(2, 2, 0.0)]
+
+    def pick(borderline):
+        return adaptive.select_question(pool, {1: borderline, 2: weak}, typical, QuizHistory(), random.Random(0))
+
+    # Section 1 is predicted right 80 % of the time: mastered or not is a toss-up.
+    assert pick(Skill(mean=1.4, sd=1.3, answers=2)) == 1  # two answers: ask for more before calling it
+    assert pick(Skill(mean=1.4, sd=1.05, answers=9)) == 2  # settled: practise the weak section instead
