@@ -129,6 +129,8 @@ ROUTES: dict[str, Route] = {
     "cards:bury": Route("learner_a", lambda w: {"pk": w.card.pk}, post=lambda w: {}, get=False),
     "cards:unsuspend": Route("learner_a", lambda w: {"pk": w.suspended_card.pk},
                              post=lambda w: {}, get=False),
+    "cards:put_back": Route("learner_a", lambda w: {"pk": w.suspended_card.pk},
+                            post=lambda w: {"kind": "suspend"}, get=False),
     "classes:dashboard": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),
     "classes:settings": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk},
                               post=lambda w: {"name": "renamed by whoever posted"}),

@@ -137,6 +137,14 @@ def bury_card(*, card: CardState, now: datetime | None = None) -> CardState:
     return card
 
 
+def unbury_card(*, card: CardState) -> CardState:
+    with transaction.atomic():
+        card = _locked(card)
+        card.buried_until = None
+        card.save(update_fields=["buried_until"])
+    return card
+
+
 def prioritize_section_cards(*, learner, section, now: datetime | None = None) -> int:
     """Put the section's flashcards the learner has not started first in line for today's new cards.
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/suspend/", views.suspend, name="suspend"),
     path("<int:pk>/bury/", views.bury, name="bury"),
     path("<int:pk>/unsuspend/", views.unsuspend, name="unsuspend"),
+    path("<int:pk>/put-back/", views.put_back, name="put_back"),
     path("leeches/", views.leeches, name="leeches"),
     path("settings/", views.study_settings, name="settings"),
     path("export.apkg", views.export_apkg, name="export"),

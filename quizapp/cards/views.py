@@ -18,7 +18,7 @@ from . import export, queue, scheduling
 from .forms import RateForm, StudySettingsForm, UndoForm
 from .models import CardState, RatingChoices, Review
 from .services import (ReviewRefused, bury_card, fuzz_seed, record_review, suspend_card,
-                       undo_review, unsuspend_card, update_study_settings)
+                       unbury_card, undo_review, unsuspend_card, update_study_settings)
 
 TEMPLATE = "cards/review.html"
 
@@ -27,8 +27,11 @@ def _section(key: str | None):
     return get_object_or_404(Section, key=key) if key else None
 
 
-def _review_url(section_key: str = "", card: CardState | None = None) -> str:
-    params = {k: v for k, v in {"section": section_key, "card": card.pk if card else ""}.items() if v}
+def _review_url(section_key: str = "", card: CardState | None = None,
+                set_aside: CardState | None = None) -> str:
+    params = {"section": section_key, "card": card.pk if card else "",
+              "set_aside": set_aside.pk if set_aside else ""}
+    params = {k: v for k, v in params.items() if v}
     return reverse("cards:review") + (f"?{urlencode(params)}" if params else "")
 
 
@@ -48,9 +51,22 @@ LEECH_NOTICE = gettext_lazy("This card keeps slipping away, so it is now a leech
                             "page lists it: look at it again, then unsuspend it.")
 
 
+def _set_aside_kind(card: CardState | None, now) -> str:
+    """'suspend' or 'bury' when the card is set aside that way now (what putting it back would undo)."""
+    if card is None:
+        return ""
+    if card.suspended:
+        return "suspend"
+    return "bury" if card.buried_until and card.buried_until > now else ""
+
+
 def _study(request, scope: queue.Scope, *, card: CardState | None = None, revealed: bool = False,
-           shown_at: int | None = None, status_message: str = "", status: int = 200, became_leech=False):
-    """Render the study area: counts, then the card (front, or back with rating buttons) or 'done'."""
+           shown_at: int | None = None, status_message: str = "", status: int = 200, became_leech=False,
+           set_aside: CardState | None = None):
+    """Render the study area: counts, then the card (front, or back with rating buttons) or 'done'.
+
+    `set_aside`: the card the learner has just buried or suspended; while it still is, the undo button
+    puts it back instead of undoing the last answer (Anki's undo takes back the latest action)."""
     learner = request.user
     now = timezone.now()
     day = queue.study_day(learner, now)
@@ -69,6 +85,8 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
         "shown_at": shown_at or _now_ms(),
         "status_message": status_message,
         "leech_notice": LEECH_NOTICE if became_leech else "",
+        "set_aside": set_aside if _set_aside_kind(set_aside, now) else None,
+        "set_aside_kind": _set_aside_kind(set_aside, now),
         "last_review": Review.objects.filter(learner=learner, reviewed_at__gte=day.start)
         .order_by("-reviewed_at", "-pk").only("pk").first(),
     }
@@ -106,11 +124,13 @@ def decks(request):
 @require_GET
 def review(request):
     scope = queue.scope_for(_section(request.GET.get("section")))
-    card = None
+    card = set_aside = None
     if request.GET.get("card", "").isdigit():
         card = get_object_or_404(CardState.objects.select_related("flashcard__section"),
                                  pk=request.GET["card"], learner=request.user)
-    return _study(request, scope, card=card)
+    if request.GET.get("set_aside", "").isdigit():  # no JavaScript: just buried or suspended, may be put back
+        set_aside = CardState.objects.filter(pk=request.GET["set_aside"], learner=request.user).first()
+    return _study(request, scope, card=card, set_aside=set_aside)
 
 
 @login_required
@@ -174,11 +194,11 @@ def undo(request):
 def _set_aside(request, pk, action, message):
     card = get_object_or_404(CardState, pk=pk, learner=request.user)
     scope = queue.scope_for(_section(request.POST.get("section")))
-    action(card=card)
+    card = action(card=card)
     if not request.htmx:
         messages.success(request, message)
-        return redirect(_review_url(scope.key))
-    return _study(request, scope, status_message=message)
+        return redirect(_review_url(scope.key, set_aside=card))
+    return _study(request, scope, status_message=message, set_aside=card)
 
 
 @login_required
@@ -191,6 +211,29 @@ def suspend(request, pk):
 @require_POST
 def bury(request, pk):
     return _set_aside(request, pk, bury_card, _("Card buried until tomorrow."))
+
+
+PUT_BACK = {
+    "suspend": (unsuspend_card, gettext_lazy("Suspend undone: the card is back.")),
+    "bury": (unbury_card, gettext_lazy("Bury undone: the card is back.")),
+}
+
+
+@login_required
+@require_POST
+def put_back(request, pk):
+    """Undo a bury or a suspend from the study screen: the card comes back and is shown again. Putting back
+    a card that is no longer set aside that way changes nothing, so a double submit is harmless."""
+    card = _own_card(request, pk)
+    scope = queue.scope_for(_section(request.POST.get("section")))
+    if request.POST.get("kind") not in PUT_BACK:
+        return HttpResponseBadRequest(_("Nothing to undo."))
+    action, message = PUT_BACK[request.POST["kind"]]
+    card = action(card=card)
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(_review_url(scope.key, card))
+    return _study(request, scope, card=card, status_message=message)
 
 
 @login_required

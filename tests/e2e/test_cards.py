@@ -42,6 +42,13 @@ def test_review_three_cards_with_the_keyboard_and_undo(page, live_server, login,
     expect(page.locator("#review-status")).not_to_be_empty()
     assert Review.objects.filter(learner=learner).count() == 2
 
+    page.keyboard.press("-")  # bury the card shown, then take that back: U undoes the latest action
+    expect(page.get_by_test_id("card")).not_to_have_attribute("data-card", seen[-1])
+    page.keyboard.press("u")
+    expect(page.get_by_test_id("card")).to_have_attribute("data-card", seen[-1])
+    expect_counts(page, 2, 2)
+    assert Review.objects.filter(learner=learner).count() == 2  # the answers before it are untouched
+
 
 def test_review_works_without_javascript(browser, live_server, starter_bank):
     from tests.factories import PASSWORD
