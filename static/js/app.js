@@ -8,6 +8,17 @@
   var problem = document.querySelector("[data-focus-on-load]");
   if (problem) { problem.focus(); }
 
+  // Messages that come with a page ("Settings saved." after a redirect) are in it from the start, and screen
+  // readers announce only what changes in a live region: say them through the announcer once the page has
+  // settled, then empty it, so that reading the page does not meet them twice.
+  var announcer = document.getElementById("announcer");
+  var shown = document.querySelector(".messages");
+  var said = shown ? shown.textContent.replace(/\s+/g, " ").trim() : "";
+  if (announcer && said) {
+    setTimeout(function () { announcer.textContent = said; }, 300);
+    setTimeout(function () { announcer.textContent = ""; }, 8000);
+  }
+
   // Sign-up: the browser's own time zone, so the study day turns over at the learner's night.
   var zone = document.querySelector("input[data-detect-time-zone]");
   if (zone && window.Intl) {

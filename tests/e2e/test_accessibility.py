@@ -214,3 +214,16 @@ def test_phone_width(page, live_server, login, axe, studied):
     page.goto(f"{live_server.url}/progress/")
     check(page, axe, "progress")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_a_message_that_comes_with_a_page_is_announced(page, live_server, login, starter_bank):
+    """A live region announces changes only, so the message shown after a redirect is put into the
+    announcer once the page has loaded (and taken out again, so reading the page meets it once)."""
+    login(page, UserFactory(username="announced"))
+    page.goto(f"{live_server.url}/cards/settings/")
+    page.locator("main form button[type=submit]").click()
+    expect(page.get_by_test_id("messages")).to_contain_text("设置已保存。")
+    announcer = page.locator("#announcer")
+    expect(announcer).to_have_attribute("aria-live", "polite")
+    expect(announcer).to_have_text("设置已保存。")
+    expect(announcer).to_be_empty(timeout=10_000)
