@@ -111,38 +111,31 @@ def undo_review(*, learner, review_id: int) -> CardState:
     return card
 
 
-def suspend_card(*, card: CardState) -> CardState:
+def _set(card: CardState, **fields) -> CardState:
+    """Change a few of the card's set-aside fields, on its locked row."""
     with transaction.atomic():
         card = _locked(card)
-        card.suspended = True
-        card.save(update_fields=["suspended"])
+        for name, value in fields.items():
+            setattr(card, name, value)
+        card.save(update_fields=list(fields))
     return card
+
+
+def suspend_card(*, card: CardState) -> CardState:
+    return _set(card, suspended=True)
 
 
 def unsuspend_card(*, card: CardState) -> CardState:
-    with transaction.atomic():
-        card = _locked(card)
-        card.suspended = False
-        card.save(update_fields=["suspended"])
-    return card
+    return _set(card, suspended=False)
 
 
 def bury_card(*, card: CardState, now: datetime | None = None) -> CardState:
     """Hide the card until the learner's next study day (04:00 local)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        card = _locked(card)
-        card.buried_until = queue.study_day(card.learner, now).end
-        card.save(update_fields=["buried_until"])
-    return card
+    return _set(card, buried_until=queue.study_day(card.learner, now or timezone.now()).end)
 
 
 def unbury_card(*, card: CardState) -> CardState:
-    with transaction.atomic():
-        card = _locked(card)
-        card.buried_until = None
-        card.save(update_fields=["buried_until"])
-    return card
+    return _set(card, buried_until=None)
 
 
 def prioritize_section_cards(*, learner, section, now: datetime | None = None) -> int:
