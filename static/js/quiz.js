@@ -83,14 +83,18 @@
     return tag === "TEXTAREA" || tag === "SELECT" || (tag === "INPUT" && !/^(radio|checkbox|button|submit)$/.test(el.type));
   }
 
+  // Enter on a link, a button or a disclosure ("Leave this quiz") is that control's own: leave it alone.
+  function isControl(el) {
+    return !!el && (el.tagName === "A" || el.tagName === "BUTTON" || el.tagName === "SUMMARY");
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) { return; }
     var el = document.activeElement;
     var next = document.getElementById("next-link");
     var form = document.querySelector("form.question-form");
     if (next && !form) {
-      var onControl = el && (el.tagName === "A" || el.tagName === "BUTTON");
-      if (event.key === "n" || event.key === "N" || (event.key === "Enter" && !onControl)) {
+      if (event.key === "n" || event.key === "N" || (event.key === "Enter" && !isControl(el))) {
         event.preventDefault();
         next.click();
       }
@@ -105,7 +109,7 @@
       if (option.type === "checkbox") { option.checked = !option.checked; } else { option.checked = true; }
       option.focus();
     } else if (event.key === "Enter") {
-      if (el && (el.tagName === "BUTTON" || el.tagName === "A")) { return; }
+      if (isControl(el)) { return; }
       event.preventDefault();
       var submit = form.querySelector("button[type=submit]:not([name])");
       if (submit) { form.requestSubmit(submit); }

@@ -99,3 +99,19 @@ def test_phone_width_question_page_has_no_horizontal_scroll(page_in, live_server
     page.wait_for_url(re.compile(r"/quiz/\d+/$"))
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.screenshot(path="test-results/quiz-phone.png", full_page=True)
+
+
+def test_enter_on_leave_this_quiz_opens_its_question_and_records_nothing(page_in, live_server):
+    page = page_in
+    page.goto(f"{live_server.url}/quiz/")
+    page.get_by_test_id("start-quiz").click()
+    page.wait_for_url(re.compile(r"/quiz/\d+/$"))
+    form = page.get_by_test_id("question-form")
+    if form.get_attribute("data-kind") in ("single", "multiple"):
+        page.keyboard.press("1")  # something picked, which Enter elsewhere on the page would submit
+    leave = page.locator("details.confirm-post")
+    leave.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(leave).to_have_attribute("open", "")
+    expect(page.get_by_test_id("feedback-heading")).to_have_count(0)
+    assert Response.objects.count() == 0
