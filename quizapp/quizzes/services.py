@@ -98,10 +98,12 @@ def start_attempt(*, learner, kind: str, section_ids: list[int], length: int) ->
 
     Attempt.objects.select_for_update().filter(learner=learner, status=Attempt.Status.OPEN).update(
         status=Attempt.Status.ABANDONED, finished_at=timezone.now())
-    skills = {s.section_id: s.mastery for s in LearnerSkill.objects.filter(learner=learner, section_id__in=section_ids_all)}
+    # None for a section not started yet: it has no mastery to compare with.
+    skills = {s.section_id: s.mastery for s in LearnerSkill.objects.filter(learner=learner, section_id__in=section_ids_all)
+              if s.answers}
     attempt = Attempt.objects.create(
         learner=learner, kind=kind, pool=sorted(pool), length=min(length, len(pool)),
-        seed=secrets.randbits(48), mastery_before={str(s): skills.get(s, 0.0) for s in section_ids_all},
+        seed=secrets.randbits(48), mastery_before={str(s): skills.get(s) for s in section_ids_all},
     )
     attempt.sections.set(section_ids_all)
     if not _serve_next(attempt, position=1):

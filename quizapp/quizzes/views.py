@@ -142,10 +142,13 @@ def summary(request, attempt):
         if section_id not in touched:
             continue
         skill = skills.get(section_id)
-        before = attempt.mastery_before.get(str(section_id), 0.0)
+        # Not started before this quiz (stored as None; as 0.0 by attempts from before that): there is no
+        # mastery to compare with, so no change is shown. A first answer is not progress from zero.
+        before = attempt.mastery_before.get(str(section_id)) or None
         after = skill.mastery if skill else 0.0
-        changes.append({"section": sections.get(section_id), "before": round(before * 100),
-                        "after": round(after * 100), "delta": round((after - before) * 100),
+        changes.append({"section": sections.get(section_id), "after": round(after * 100),
+                        "before": None if before is None else round(before * 100),
+                        "delta": None if before is None else round((after - before) * 100),
                         "state": skill.get_state_display() if skill else ""})
     weakest = min(changes, key=lambda c: c["after"], default=None)
     latest = {r.question_id: r for r in responses}  # a question missed twice is listed once, as last answered

@@ -144,6 +144,23 @@ def test_summary_lists_missed_questions_with_explanations(client_in, learner, st
     assert html.count('data-testid="missed"') == distinct  # a question missed twice is listed once
 
 
+def test_a_first_quiz_of_wrong_answers_does_not_look_like_progress(client_in, learner, starter_bank):
+    attempt = start(learner, length=5)
+    for _ in range(5):
+        client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt), right=False))
+    changes = client_in.get(reverse("quizzes:summary", args=[attempt.pk])).context_data["changes"]
+    assert changes and all(c["before"] is None and c["delta"] is None for c in changes)  # not started before
+    touched = Response.objects.filter(attempt=attempt).values_list("section__key", flat=True).first()
+    second = start(learner, kind="section", sections=[touched], length=5)
+    for _ in range(second.length):
+        client_in.post(reverse("quizzes:answer", args=[second.pk]), answer_data(current_item(second), right=False))
+    changes = client_in.get(reverse("quizzes:summary", args=[second.pk])).context_data["changes"]
+    scored = set(Response.objects.filter(attempt=second, score__gt=0).values_list("section_id", flat=True))
+    assert len(changes) == 1 and changes[0]["before"] is not None
+    if changes[0]["section"].pk not in scored:
+        assert changes[0]["delta"] <= 0  # answers with no credit never raise mastery
+
+
 def test_practise_weak_spots_starts_from_missed_questions(client_in, learner, starter_bank):
     attempt = start(learner, length=5)
     missed = set()
