@@ -51,6 +51,16 @@ LEECH_NOTICE = gettext_lazy("This card keeps slipping away, so it is now a leech
                             "page lists it: look at it again, then unsuspend it.")
 
 
+def _undoable_review(learner, scope: queue.Scope, day) -> int | None:
+    """The id of today's latest review, if it is of a card in this deck: only the latest review can be
+    undone, and undoing one from another deck would bring that deck's card into this one."""
+    latest = (Review.objects.filter(learner=learner, reviewed_at__gte=day.start).order_by("-reviewed_at", "-pk")
+              .values_list("pk", "card__flashcard__section_id").first())
+    if latest is None or (scope.section_ids is not None and latest[1] not in scope.section_ids):
+        return None
+    return latest[0]
+
+
 def _set_aside_kind(card: CardState | None, now) -> str:
     """'suspend' or 'bury' when the card is set aside that way now (what putting it back would undo)."""
     if card is None:
@@ -87,8 +97,7 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
         "leech_notice": LEECH_NOTICE if became_leech else "",
         "set_aside": set_aside if _set_aside_kind(set_aside, now) else None,
         "set_aside_kind": _set_aside_kind(set_aside, now),
-        "last_review": Review.objects.filter(learner=learner, reviewed_at__gte=day.start)
-        .order_by("-reviewed_at", "-pk").only("pk").first(),
+        "last_review": _undoable_review(learner, scope, day),
     }
     if card is not None:
         context["flashcard"] = card.flashcard

@@ -163,6 +163,17 @@ def test_undo_puts_the_card_back_and_shows_it_again(client_in, starter_bank):
     assert client_in.post(reverse("cards:undo"), {"review": review.pk}, **HTMX).status_code == 409
 
 
+def test_undo_is_offered_only_in_the_deck_of_the_latest_review(client_in, starter_bank):
+    card, _ = shown_card(client_in, section="history")
+    rate(client_in, card, 3, section="history")
+    review = Review.objects.get()
+    assert shown_card(client_in, section="history")[1].context_data["last_review"] == review.pk
+    assert shown_card(client_in)[1].context_data["last_review"] == review.pk  # the all-cards deck holds it
+    other = shown_card(client_in, section="tuning")[1]
+    assert other.context_data["last_review"] is None
+    assert reverse("cards:undo") not in other.content.decode()
+
+
 def test_bury_and_suspend_move_on_to_another_card(client_in, starter_bank):
     card, _ = shown_card(client_in)
     response = client_in.post(reverse("cards:bury", args=[card.pk]), **HTMX)
