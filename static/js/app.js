@@ -3,10 +3,15 @@
   "use strict";
   document.documentElement.classList.add("js");  // keyboard hints are shown only where the keys work
 
-  // A problem shown by a full page load (a failed log-in) is not read out by every screen reader: take
-  // focus there, so it is.
-  var problem = document.querySelector("[data-focus-on-load]");
-  if (problem) { problem.focus(); }
+  // A problem shown by a full page load (a failed log-in, a form sent back with errors) is not read out by
+  // every screen reader, and may sit far above the button just pressed: take focus there, so it is read
+  // and seen.
+  var problem = document.querySelector("[data-focus-on-load]") ||
+    document.querySelector("main .errorlist, main .message.error");
+  if (problem) {
+    if (!problem.hasAttribute("tabindex")) { problem.setAttribute("tabindex", "-1"); }
+    problem.focus();
+  }
 
   // Messages that come with a page ("Settings saved." after a redirect) are in it from the start, and screen
   // readers announce only what changes in a live region: say them through the announcer once the page has

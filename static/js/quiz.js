@@ -120,7 +120,12 @@
     var target = event.detail.target;
     if (target && (target.id === "quiz-region" || target.closest && target.closest("#quiz-region"))) {
       enhanceOrdering(region());
-      if (target.id === "quiz-region") { focusSwapped(target); }
+      if (target.id === "quiz-region") {
+        focusSwapped(target);
+        // A notice that came with the quiz's first page ("only 7 questions here") has been read by now.
+        var notices = document.querySelector(".messages");
+        if (notices) { notices.replaceChildren(); }
+      }
     }
   });
 

@@ -227,3 +227,15 @@ def test_a_message_that_comes_with_a_page_is_announced(page, live_server, login,
     expect(announcer).to_have_attribute("aria-live", "polite")
     expect(announcer).to_have_text("设置已保存。")
     expect(announcer).to_be_empty(timeout=10_000)
+
+
+def test_a_form_sent_back_with_an_error_takes_focus_to_it(page, live_server, login, starter_bank):
+    login(page, UserFactory(username="errors"))
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/quiz/")
+    page.locator("input[name=kind][value=section]").check()  # a section quiz, but no section ticked
+    page.get_by_test_id("start-quiz").click()
+    problem = page.locator("main .errorlist").first
+    expect(problem).to_be_visible()
+    expect(problem).to_be_focused()
+    expect(problem).to_be_in_viewport()

@@ -115,3 +115,15 @@ def test_enter_on_leave_this_quiz_opens_its_question_and_records_nothing(page_in
     expect(leave).to_have_attribute("open", "")
     expect(page.get_by_test_id("feedback-heading")).to_have_count(0)
     assert Response.objects.count() == 0
+
+
+def test_the_short_quiz_notice_goes_once_the_first_question_is_answered(page_in, live_server):
+    page = page_in
+    page.goto(f"{live_server.url}/quiz/?section=history")  # 4 questions, fewer than the 10 asked for
+    page.get_by_test_id("start-quiz").click()
+    page.wait_for_url(re.compile(r"/quiz/\d+/$"))
+    notices = page.get_by_test_id("messages")
+    expect(notices).to_contain_text("4")
+    answer_with_keyboard(page, page.get_by_test_id("question-form").get_attribute("data-kind"))
+    expect(page.get_by_test_id("feedback-heading")).to_be_visible()
+    expect(notices).to_be_empty()
