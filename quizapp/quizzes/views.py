@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -69,10 +70,28 @@ def _current_item(attempt):
             .order_by("-position").first())
 
 
+def _just_answered(attempt, raw: str):
+    """The attempt's item at position `raw` if it is answered and is the latest answered one, else None."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 6):
+        return None
+    item = AttemptItem.objects.filter(attempt=attempt, position=int(raw)).select_related("response").first()
+    if item is None or not hasattr(item, "response"):
+        return None
+    if Response.objects.filter(attempt=attempt, item__position__gt=item.position).exists():
+        return None
+    return item
+
+
 @login_required
 def question(request, attempt):
-    """The question being asked (or, once it is answered, its feedback)."""
+    """The question being asked (or, once it is answered, its feedback). ?answered=<position> is where an
+    answer sent without JavaScript lands: the feedback of that answer, as the htmx swap shows it, until the
+    learner answers the next question (the answer that finishes the quiz included)."""
     attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
+    answered = _just_answered(attempt, request.GET.get("answered", ""))
+    if answered is not None:
+        context = {"attempt": attempt, **feedback_context(answered.response, attempt)}
+        return TemplateResponse(request, _partial(request, "quizzes/question.html", "stage"), context)
     item = _current_item(attempt)
     if item is None or not attempt.is_open:
         return redirect("quizzes:summary", attempt=attempt.pk)
@@ -110,8 +129,10 @@ def answer(request, attempt):
         return _refused(request, attempt, item, exc)
     except Attempt.DoesNotExist:
         raise Http404
+    if not request.htmx:  # a full page: redirect, so reloading, a bookmark or the language switch can GET it
+        return redirect(f"{reverse('quizzes:question', args=[attempt.pk])}?answered={item.position}")
     context = {"attempt": attempt, **feedback_context(recorded_response, attempt)}
-    return TemplateResponse(request, _partial(request, "quizzes/question.html", "stage"), context)
+    return TemplateResponse(request, "quizzes/question.html#stage", context)
 
 
 def _refused(request, attempt, item, exc):

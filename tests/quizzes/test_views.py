@@ -86,11 +86,27 @@ def test_answering_with_htmx_swaps_feedback_with_explanation_and_notes_link(clie
     assert not response.correct and response.asked["prompt"] == item.question.prompt
 
 
-def test_answering_without_javascript_gets_a_full_feedback_page(client_in, learner, starter_bank):
+def test_answering_without_javascript_redirects_to_a_full_feedback_page(client_in, learner, starter_bank):
     attempt = start(learner)
-    page = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt)))
+    posted = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt)))
+    assert posted.status_code == 302  # so a reload, a bookmark or the language switch GETs a page
+    page = client_in.get(posted["Location"])
     assert page.status_code == 200 and b"<html" in page.content and b'data-testid="feedback"' in page.content
     assert Response.objects.get().correct
+
+
+def test_the_answer_that_finishes_a_quiz_without_javascript_still_shows_its_feedback(client_in, learner,
+                                                                                    starter_bank):
+    attempt = start(learner, length=5)
+    for _ in range(5):
+        posted = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt)))
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.FINISHED
+    page = client_in.get(posted["Location"])
+    html = page.content.decode()
+    assert 'data-testid="feedback"' in html and reverse("quizzes:summary", args=[attempt.pk]) in html
+    plain = client_in.get(reverse("quizzes:question", args=[attempt.pk]))  # later, without ?answered=
+    assert plain["Location"] == reverse("quizzes:summary", args=[attempt.pk])
 
 
 def test_every_question_type_is_marked_right_when_answered_right(client_in, learner, starter_bank):
