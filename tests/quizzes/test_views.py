@@ -254,7 +254,7 @@ def test_a_refused_answer_without_javascript_keeps_what_was_chosen(client_in, le
     html = page.content.decode()
     assert page.status_code == 400 and not Response.objects.filter(item=item).exists()
     chosen = html.split(f'name="{kept}"')[1].split("</select>")[0]
-    assert f'<option value="{data[kept]}" selected>' in chosen
+    assert f'<option value="{data[kept]}" selected lang="zh-Hans">' in chosen
     for key in dropped:
         assert " selected>" not in html.split(f'name="{key}"')[1].split("</select>")[0]
 
@@ -269,8 +269,9 @@ def test_feedback_marks_which_picks_of_a_partly_right_answer_were_right(client_i
     data = {"position": str(item.position), "question": str(item.question_id),
             "choice": [str(right.pk), str(wrong.pk)]}
     html = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), data, **HX).content.decode()
-    assert f'<span class="answer-chip right"><span aria-hidden="true">✓</span> {right.text}' in html
-    assert f'<span class="answer-chip"><span aria-hidden="true">✗</span> {wrong.text}' in html
+    tick, cross = '<span aria-hidden="true">✓</span>', '<span aria-hidden="true">✗</span>'
+    assert f'<span class="answer-chip right">{tick} <span lang="zh-Hans">{right.text}</span>' in html
+    assert f'<span class="answer-chip">{cross} <span lang="zh-Hans">{wrong.text}</span>' in html
 
 
 def test_a_learner_can_leave_a_quiz_from_its_page(client_in, learner, starter_bank):
@@ -288,3 +289,11 @@ def test_a_weak_spots_quiz_says_it_does_not_use_the_ticked_sections(client_in, l
                           follow=True)
     assert Attempt.objects.get(learner=learner).kind == Attempt.Kind.WEAK
     assert "勾选的章节没有用到" in page.content.decode()
+
+
+def test_in_the_english_interface_section_titles_are_marked_chinese(client_in, starter_bank):
+    client_in.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client_in.get(reverse("quizzes:start")).content.decode()
+    assert 'lang="en"' in html
+    for title in Section.objects.values_list("title", flat=True):
+        assert f'<span lang="zh-Hans">{title}</span>' in html, title
