@@ -25,7 +25,8 @@ def _partial(request, template, name):
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request):
-    """Pick a kind of quiz, its sections and length; POST starts it. ?section=<key> preselects a section quiz."""
+    """Pick a kind of quiz, its sections and length; POST starts it. ?section=<key> preselects a section quiz,
+    ?sections=<key>&sections=<key>... a mixed quiz over those sections."""
     if request.method == "POST":
         form = StartForm(request.POST)
         if form.is_valid():
@@ -50,8 +51,13 @@ def start(request):
     else:
         initial = {}
         key = request.GET.get("section")
+        keys = request.GET.getlist("sections")[:100]
         if key and Section.objects.leaves().filter(key=key).exists():
             initial = {"kind": Attempt.Kind.SECTION, "sections": [key]}
+        elif keys:  # a class's sections: a mixed quiz over those that exist
+            known = list(Section.objects.leaves().filter(key__in=keys).values_list("key", flat=True))
+            if known:
+                initial = {"kind": Attempt.Kind.MIXED, "sections": known}
         form = StartForm(initial=initial)
         status = 200
     tops = list(Section.objects.top_level().prefetch_related(

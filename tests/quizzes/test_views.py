@@ -297,3 +297,10 @@ def test_in_the_english_interface_section_titles_are_marked_chinese(client_in, s
     assert 'lang="en"' in html
     for title in Section.objects.values_list("title", flat=True):
         assert f'<span lang="zh-Hans">{title}</span>' in html, title
+
+
+def test_a_link_can_preselect_a_mixed_quiz_over_some_sections(client_in, starter_bank):
+    keys = list(Section.objects.leaves().order_by("order").values_list("key", flat=True)[:2])
+    page = client_in.get(reverse("quizzes:start"), {"sections": [*keys, "no-such-section"]})
+    form = page.context_data["form"]
+    assert form["kind"].value() == "mixed" and set(page.context_data["selected"]) == set(keys)
