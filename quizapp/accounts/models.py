@@ -1,5 +1,6 @@
 import functools
 import zoneinfo
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -15,7 +16,16 @@ def time_zones() -> list[str]:
     ("Factory", "localtime": the server's own zone) and bare legacy aliases ("EST", "PRC"). Any valid zone
     is still accepted (`valid_time_zone`), so a learner who has a legacy one keeps it."""
     return sorted(name for name in _all_zones()
-                  if ("/" in name and not name.startswith(("Etc/", "SystemV/"))) or name == "UTC")
+                  if ("/" in name and not name.startswith(("Etc/", "SystemV/", *LEGACY_AREAS))) or name == "UTC")
+
+
+# tzdata's backward-compatible links for whole countries (US/Eastern is America/New_York): not offered.
+LEGACY_AREAS = ("US/", "Canada/", "Mexico/", "Brazil/", "Chile/")
+# Offered first: where this course's learners mostly are, then the world's busiest zones.
+COMMON_TIME_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Macau", "Asia/Singapore",
+                     "Asia/Tokyo", "Asia/Seoul", "Europe/London", "Europe/Paris", "Europe/Berlin",
+                     "America/New_York", "America/Chicago", "America/Los_Angeles", "America/Vancouver",
+                     "Australia/Sydney", "UTC")
 
 
 def valid_time_zone(name: str) -> str | None:
@@ -30,10 +40,25 @@ def _all_zones() -> frozenset:
     return frozenset(zoneinfo.available_timezones())
 
 
+def time_zone_label(name: str, now: datetime) -> str:
+    """'(UTC+08:00) Asia/Shanghai': the offset now (summer time included), then the place."""
+    offset = int(now.astimezone(zoneinfo.ZoneInfo(name)).utcoffset().total_seconds() // 60)
+    hours, minutes = divmod(abs(offset), 60)
+    return f"(UTC{'+' if offset >= 0 else '−'}{hours:02d}:{minutes:02d}) {name.replace('_', ' ')}"
+
+
 def time_zone_choices(current: str = ""):
+    """Grouped choices: the learner's own legacy zone if they have one, the common zones, then all the
+    others by name; each labelled with its offset now."""
+    now = datetime.now(UTC)
     zones = time_zones()
     extra = [current] if current and current not in zones and valid_time_zone(current) else []
-    return [(name, name) for name in extra + zones]
+    common = [z for z in COMMON_TIME_ZONES if z in zones]
+    rest = [z for z in zones if z not in common]
+    return [
+        (_("Common time zones"), [(z, time_zone_label(z, now)) for z in extra + common]),
+        (_("All time zones"), [(z, time_zone_label(z, now)) for z in rest]),
+    ]
 
 
 class User(AbstractUser):

@@ -319,6 +319,15 @@ def test_the_time_zone_list_holds_real_places_not_the_databases_oddities(client_
     assert '<option value="Factory"' not in html and '<option value="localtime"' not in html
 
 
+def test_the_time_zone_list_starts_with_common_zones_and_shows_each_offset(client_in):
+    html = client_in.get(reverse("cards:settings")).content.decode()
+    common, rest = html.split("<optgroup", 2)[1:]
+    assert '<option value="Asia/Shanghai" selected>(UTC+08:00) Asia/Shanghai</option>' in common
+    assert ") America/New York</option>" in common and '<option value="Africa/Abidjan"' in rest
+    assert '<option value="Asia/Shanghai"' not in rest  # each zone once
+    assert "(UTC−03:00) America/Sao Paulo" in rest and '<option value="US/Eastern"' not in html
+
+
 def test_a_legacy_time_zone_stays_selected_and_saving_other_settings_keeps_it(client_in, learner):
     learner.time_zone = "PRC"
     learner.save()
