@@ -213,6 +213,8 @@ class QuizHistory:
     earlier: question id -> the latest answer in earlier quizzes.
     asked_twice: questions already asked twice in this quiz: a missed question comes back once, not again
     and again (a learner who keeps missing it is better served by the notes and the flashcards).
+    capped: the quiz is as long as its pool of questions (a small section), so each of them is asked once,
+    and missed ones come back in a later quiz rather than in place of a question not yet asked.
     """
 
     position: int = 1
@@ -220,6 +222,7 @@ class QuizHistory:
     last_question: int | None = None
     earlier: Mapping[int, PastAnswer] = field(default_factory=dict)
     asked_twice: frozenset[int] = frozenset()  # questions already asked twice in this quiz
+    capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,8 @@ def _spacing(question_id: int, history: QuizHistory) -> float | None:
         position, correct = history.in_quiz[question_id]
         if correct or question_id in history.asked_twice or history.position - position < MISSED_GAP:
             return None
+        if history.capped:
+            return None  # every question of a short pool once: the missed ones come back in a later quiz
         return 1.0  # missed earlier in this quiz: bring it back
     past = history.earlier.get(question_id)
     if past is None:

@@ -134,7 +134,7 @@ def _history(attempt: Attempt, position: int) -> adaptive.QuizHistory:
         if question_id not in earlier:
             earlier[question_id] = adaptive.PastAnswer(correct=correct, days_ago=(now - at) / timedelta(days=1))
     return adaptive.QuizHistory(position=position, in_quiz=in_quiz, last_question=last, earlier=earlier,
-                                asked_twice=frozenset(twice))
+                                asked_twice=frozenset(twice), capped=attempt.length >= len(attempt.pool))
 
 
 def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
@@ -155,8 +155,11 @@ def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
         return None
     question = Question.objects.select_related("section").get(pk=chosen)
     prefetch_related_objects([question], question.answer_rows)
+    shown = _frozen(question, rng)
+    if chosen in history.in_quiz:
+        shown["retry"] = True  # missed earlier in this quiz: the page says so
     return AttemptItem.objects.create(attempt=attempt, position=position, question=question,
-                                      question_version=question.version, shown=_frozen(question, rng))
+                                      question_version=question.version, shown=shown)
 
 
 def _frozen(question: Question, rng: random.Random) -> dict:

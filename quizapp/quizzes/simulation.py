@@ -96,7 +96,7 @@ class Quiz:
                    for q, (c, n) in self.earlier.items()}
         return adaptive.QuizHistory(position=self.position, in_quiz=self.in_quiz,
                                     last_question=self.last_question, earlier=earlier,
-                                    asked_twice=frozenset(self.twice))
+                                    asked_twice=frozenset(self.twice), capped=len(self.questions) <= QUIZ_LENGTH)
 
     def _typical(self):
         return adaptive.typical_by_section([

@@ -158,3 +158,11 @@ def test_a_borderline_call_asks_for_evidence_only_while_the_belief_is_still_narr
     # Section 1 is predicted right 80 % of the time: mastered or not is a toss-up.
     assert pick(Skill(mean=1.4, sd=1.3, answers=2)) == 1  # two answers: ask for more before calling it
     assert pick(Skill(mean=1.4, sd=1.05, answers=9)) == 2  # settled: practise the weak section instead
+
+
+def test_in_a_quiz_as_long_as_its_pool_a_missed_question_waits_for_a_later_quiz():
+    pool = [Candidate(q, 1, 0.0) for q in range(1, 6)]
+    history = {"position": 5, "in_quiz": {1: (1, False), 2: (2, True), 3: (3, True), 4: (4, True)},
+               "last_question": 4}
+    assert adaptive.select_question(pool, {}, {}, QuizHistory(**history), random.Random(0)) == 1
+    assert adaptive.select_question(pool, {}, {}, QuizHistory(**history, capped=True), random.Random(0)) == 5

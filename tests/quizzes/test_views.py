@@ -6,6 +6,8 @@ from quizapp.quizzes import services
 from quizapp.quizzes.mastery import section_mastery
 from quizapp.quizzes.models import Attempt, LearnerSkill, Response
 
+from tests.factories import QuestionFactory
+
 from .helpers import answer_data, current_item
 
 pytestmark = pytest.mark.django_db
@@ -304,3 +306,23 @@ def test_a_link_can_preselect_a_mixed_quiz_over_some_sections(client_in, starter
     page = client_in.get(reverse("quizzes:start"), {"sections": [*keys, "no-such-section"]})
     form = page.context_data["form"]
     assert form["kind"].value() == "mixed" and set(page.context_data["selected"]) == set(keys)
+
+
+def test_a_short_section_quiz_asks_each_question_once_even_when_missed(client_in, learner, starter_bank):
+    attempt = start(learner, kind="section", sections=["history"], length=10)  # capped to its 4 questions
+    for _ in range(attempt.length):
+        client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt), right=False))
+    asked = list(attempt.items.values_list("question_id", flat=True))
+    assert len(asked) == attempt.length == len(set(asked)) == 4
+
+
+def test_a_missed_question_asked_again_says_so(client_in, learner, starter_bank):
+    QuestionFactory.create_batch(12, section=Section.objects.get(key="lora"))  # a pool longer than the quiz
+    attempt = start(learner, length=12)
+    for _ in range(attempt.length):
+        item = current_item(attempt)
+        page = client_in.get(reverse("quizzes:question", args=[attempt.pk]))
+        again = attempt.items.filter(question_id=item.question_id, position__lt=item.position).exists()
+        assert ('data-testid="retry"' in page.content.decode()) == again
+        client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(item, right=False))
+    assert attempt.items.values("question_id").distinct().count() < attempt.length  # some came back
