@@ -27,6 +27,8 @@
   function enhanceOrdering(root) {
     (root || document).querySelectorAll("ol.ordering:not(.js-ordering)").forEach(function (list) {
       list.classList.add("js-ordering");
+      var help = list.parentElement.querySelector("[data-js-text]");  // the selects are gone: say buttons
+      if (help) { help.textContent = help.dataset.jsText; }
       // Start from the order the selects say (they may have been changed before this ran).
       var items = Array.prototype.slice.call(list.querySelectorAll(".ordering-item"));
       items.sort(function (a, b) {
@@ -58,6 +60,17 @@
     });
   }
 
+  // A move is announced ("“X” is now in place 2 of 4."): the focused button's name does not change.
+  function announceMove(list, li) {
+    var status = list.parentElement.querySelector("[data-testid=ordering-status]");
+    if (!status || !list.dataset.movedLabel) { return; }
+    var items = Array.prototype.slice.call(list.querySelectorAll(".ordering-item"));
+    var label = li.querySelector("label").cloneNode(true);
+    label.querySelectorAll(".visually-hidden").forEach(function (hidden) { hidden.remove(); });
+    status.textContent = list.dataset.movedLabel.replace("{item}", label.textContent.trim())
+      .replace("{place}", String(items.indexOf(li) + 1)).replace("{count}", String(items.length));
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-move]");
     if (!button) { return; }
@@ -69,6 +82,7 @@
       list.insertBefore(li.nextElementSibling, li);
     }
     renumber(list);
+    announceMove(list, li);
     if (button.disabled) {
       var other = li.querySelector("[data-move]:not(:disabled)");
       if (other) { other.focus(); }

@@ -127,3 +127,27 @@ def test_the_short_quiz_notice_goes_once_the_first_question_is_answered(page_in,
     answer_with_keyboard(page, page.get_by_test_id("question-form").get_attribute("data-kind"))
     expect(page.get_by_test_id("feedback-heading")).to_be_visible()
     expect(notices).to_be_empty()
+
+
+def test_ordering_with_the_move_buttons_says_how_and_announces_each_move(page_in, live_server):
+    page = page_in
+    page.goto(f"{live_server.url}/quiz/?section=history")  # four questions, one of them an ordering
+    page.get_by_test_id("start-quiz").click()
+    page.wait_for_url(re.compile(r"/quiz/\d+/$"))
+    for _ in range(4):
+        kind = page.get_by_test_id("question-form").get_attribute("data-kind")
+        if kind == "ordering":
+            break
+        answer_with_keyboard(page, kind)
+        expect(page.get_by_test_id("feedback-heading")).to_be_focused()
+        page.keyboard.press("n")
+        expect(page.get_by_test_id("prompt")).to_be_focused()
+    assert kind == "ordering"
+    expect(page.locator("#ordering-help")).to_contain_text("↑")  # no place numbers to give: buttons
+    items = page.locator(".ordering-item label [lang]")
+    first = items.first.inner_text().strip()
+    page.locator("[data-move='down']").first.focus()
+    page.keyboard.press("Enter")
+    status = page.get_by_test_id("ordering-status")
+    expect(status).to_contain_text(first)
+    expect(status).to_contain_text("2")
