@@ -1,5 +1,18 @@
 """The class dashboard's grid: learners x studied sections, mastery in each cell, read from the progress
-rollups with a fixed number of queries whatever the class's history."""
+rollups with a fixed number of queries whatever the class's history.
+
+A learner needs attention (a row's `reasons`) when
+- "idle": nothing answered or reviewed for IDLE_DAYS, counted from the later of their last activity and
+  their joining the class, so a learner who joined yesterday is not idle for work done before or not yet
+  done; "not_started" is the same for a member of IDLE_DAYS or more who has never been active;
+- "falling": in some section their mastery is more than FALLING_BY below `SectionProgress.mastery_peak`,
+  the best mastery they started a study day's work in that section with (the mastery their quiz began
+  with, on the day's first answer in the section; see progress.rollups). A study day is a session: what a
+  learner gains and loses within it is the engine settling, not a decline, so a first quiz never makes a
+  section fall, and a day that ends below where an earlier one began does. It costs nothing to read: the
+  rollup keeps the figure, in the index the grid's cells come from.
+A member who has never been active and joined less than IDLE_DAYS ago is `new`: not started yet, which is
+no cause for attention."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,8 +30,8 @@ from quizapp.progress.models import SectionProgress
 from quizapp.quizzes.models import MasteryState
 
 PER_PAGE = 50
-IDLE_DAYS = 7
-FALLING_BY = 0.15  # mastery this far below its peak in a section counts as falling
+IDLE_DAYS = 7  # the messages say 7 days (reason_labels, the legend)
+FALLING_BY = 0.15  # mastery more than this below the best level a study day began with counts as falling
 
 
 class Cell(NamedTuple):
@@ -49,7 +62,15 @@ class Row:
     cells: list
     total: float
     last_activity: object
-    reasons: list = field(default_factory=list)  # why the learner needs attention
+    reasons: list = field(default_factory=list)  # why they need attention: "idle", "not_started", "falling"
+    new: bool = False  # joined less than IDLE_DAYS ago and not active yet
+
+    @property
+    def reason_labels(self) -> list:
+        labels = {"idle": gettext("No activity for 7 days"),
+                  "not_started": gettext("Not started 7 days after joining"),
+                  "falling": gettext("Mastery falling")}
+        return [labels[r] for r in self.reasons]
 
     @property
     def total_percent(self) -> int:
@@ -150,8 +171,11 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
         row_cells = [cells.get((m.learner_id, section_id), not_started) for section_id in ids]
         last = last_activity.get(m.learner_id)
         row = Row(learner=m.learner, cells=row_cells, total=sum(c.mastery for c in row_cells) / n, last_activity=last)
-        if last is None or last < idle_since:
-            row.reasons.append("idle")
+        active_since = max(last, m.joined_at) if last else m.joined_at  # idleness counts from joining
+        if active_since < idle_since:
+            row.reasons.append("idle" if last else "not_started")
+        elif last is None:
+            row.new = True
         if any(c.falling for c in row_cells):
             row.reasons.append("falling")
         rows.append(row)

@@ -1,10 +1,12 @@
 import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,18 +17,29 @@ from . import services
 from .forms import ClassroomForm, JoinForm
 from .grid import class_grid
 from .items import item_analysis
-from .models import Classroom
+from .models import Classroom, studied_leaves
 
 
 def _taught(request, pk):
     return get_object_or_404(Classroom.objects.taught_by(request.user), pk=pk)
 
 
+def practise_url(leaves) -> str:
+    """The quiz start page, set for a mixed quiz of these leaf sections (all of them when empty). The query
+    uses the start form's own field names, as a GET of the form would."""
+    query = [("kind", "mixed")] + [("sections", s.key) for s in leaves]
+    return reverse("quizzes:start") + "?" + urlencode(query)
+
+
 @login_required
 def class_list(request):
+    joined = list(Classroom.objects.joined_by(request.user).select_related("teacher").with_sections())
+    leaves = studied_leaves(joined)
+    for classroom in joined:
+        classroom.practise_url = practise_url(leaves[classroom.pk])
     context = {
         "taught": Classroom.objects.taught_by(request.user) if request.user.is_teacher else [],
-        "joined": Classroom.objects.joined_by(request.user).select_related("teacher"),
+        "joined": joined,
     }
     return TemplateResponse(request, "classes/list.html", context)
 
@@ -69,8 +82,8 @@ def class_remove_learner(request, pk, learner_id):
     classroom = _taught(request, pk)
     name = classroom.memberships.filter(learner_id=learner_id).values_list("learner__username", flat=True).first()
     if services.remove_learner(classroom=classroom, learner_id=learner_id):
-        messages.success(request, _("%(name)s was removed from the class. They can join again with the join code.")
-                         % {"name": name})
+        messages.success(request, _("“%(name)s” was removed from the class. They can join again with the join "
+                                    "code.") % {"name": name})
     else:
         messages.info(request, _("That learner is not in this class (any more)."))
     return redirect(classroom)
@@ -86,9 +99,9 @@ def class_join(request):
             form.add_error("code", str(exc))
         else:
             if created:
-                messages.success(request, _("You joined %(name)s.") % {"name": classroom.name})
+                messages.success(request, _("You joined “%(name)s”.") % {"name": classroom.name})
             else:
-                messages.info(request, _("You are already in %(name)s.") % {"name": classroom.name})
+                messages.info(request, _("You are already in “%(name)s”.") % {"name": classroom.name})
             return redirect("classes:list")
     code = request.GET.get("code", "")
     preview = services.find_by_code(code) if request.method == "GET" and 0 < len(code) <= 20 else None
@@ -102,7 +115,7 @@ def class_join(request):
 def class_leave(request, pk):
     classroom = get_object_or_404(Classroom.objects.joined_by(request.user), pk=pk)
     services.leave_classroom(classroom=classroom, learner=request.user)
-    messages.success(request, _("You left %(name)s.") % {"name": classroom.name})
+    messages.success(request, _("You left “%(name)s”.") % {"name": classroom.name})
     return redirect("classes:list")
 
 
@@ -162,8 +175,8 @@ def class_grid_csv(request, pk):
 @teacher_required
 def class_items_csv(request, pk):
     classroom = _taught(request, pk)
-    learner_ids = None if request.GET.get("scope") == "all" else list(
-        classroom.memberships.values_list("learner_id", flat=True))
+    everyone = request.GET.get("scope") == "all"
+    learner_ids = None if everyone else list(classroom.memberships.values_list("learner_id", flat=True))
     header = [_("Question"), _("Section"), _("Type"), _("Version"), _("Answers"), _("First answers"),
               _("Facility index"), _("Discrimination index"), _("Most chosen wrong answer"), _("Flags")]
     rows = (
@@ -172,4 +185,6 @@ def class_items_csv(request, pk):
          "" if r.discrimination is None else f"{r.discrimination:.3f}", r.common_wrong, "; ".join(r.flag_labels)]
         for r in item_analysis(learner_ids)
     )
-    return _csv_response(f"class-{classroom.pk}-items.csv", header, rows)
+    # The two scopes are different reports: a download of each must not overwrite the other.
+    scope = "-all-learners" if everyone else ""
+    return _csv_response(f"class-{classroom.pk}-items{scope}.csv", header, rows)

@@ -25,7 +25,11 @@ class SectionProgress(models.Model):
     reviews = models.PositiveIntegerField(_("flashcard reviews"), default=0)
     lapses = models.PositiveIntegerField(_("lapses"), default=0)
     mastery = models.FloatField(_("mastery"), default=0.0)
-    mastery_peak = models.FloatField(_("highest mastery"), default=0.0)
+    # The best mastery the learner started a study day's work in the section with: on the first answer in the
+    # section of each study day, the mastery they brought into that answer's quiz (Attempt.mastery_before).
+    # The grid calls a section "falling" when mastery is well below it; a rise within a day is not a level
+    # reached until the learner comes back on a later day, so one lucky streak in a first quiz sets nothing.
+    mastery_peak = models.FloatField(_("best mastery at the start of a study day"), default=0.0)
     state = models.CharField(_("state"), max_length=16, choices=MasteryState.choices, default=MasteryState.NOT_STARTED)
     last_activity = models.DateTimeField(_("last activity"), null=True, blank=True)
 

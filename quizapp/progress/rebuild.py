@@ -1,5 +1,6 @@
-"""Recomputing every rollup from the raw history (quizzes' Responses, cards' Reviews, the engine's
-LearnerSkill), comparing with what is stored, and correcting any difference in one transaction."""
+"""Recomputing every rollup from the raw history (quizzes' Responses and the mastery each Attempt started
+with, cards' Reviews, the engine's LearnerSkill), comparing with what is stored, and correcting any
+difference in one transaction."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from django.db import transaction
 from quizapp.accounts.models import User
 from quizapp.cards.models import Review
 from quizapp.cards.queue import study_day
-from quizapp.quizzes.models import LearnerSkill, Response
+from quizapp.quizzes.models import Attempt, LearnerSkill, Response
 
 from .models import DailyActivity, ItemStats, SectionDay, SectionProgress
 from .rollups import review_facts
@@ -18,7 +19,8 @@ from .signals import rollups_rebuilt
 BATCH = 5000
 
 FIELDS = {
-    SectionProgress: ("answers", "correct", "reviews", "lapses", "mastery", "state", "last_activity"),
+    SectionProgress: ("answers", "correct", "reviews", "lapses", "mastery", "mastery_peak", "state",
+                      "last_activity"),
     DailyActivity: ("answers", "correct", "reviews", "recall_reviews", "recalled", "study_ms"),
     SectionDay: ("answers", "correct"),
     ItemStats: ("attempts", "first_attempts", "first_correct"),
@@ -50,7 +52,7 @@ def _blank(model) -> dict:
     """A row with nothing in it: what a missing row stands for."""
     row = {name: 0 for name in FIELDS[model]}
     if model is SectionProgress:
-        row.update(mastery=0.0, state="not_started", last_activity=None)
+        row.update(mastery=0.0, mastery_peak=0.0, state="not_started", last_activity=None)
     return row
 
 
@@ -60,10 +62,15 @@ def expected_rollups() -> dict:
     out = {model: defaultdict(lambda m=model: _blank(m)) for model in FIELDS}
     progress, daily, section_day, items = (out[SectionProgress], out[DailyActivity], out[SectionDay], out[ItemStats])
 
+    # The quizzes whose mastery_before sets a section's mastery_peak: those of each study day's first answer
+    # in the section (as progress.rollups.on_answer_recorded does), read after this pass.
+    day_openers = defaultdict(set)  # attempt id -> {(learner id, section id)}
     responses = Response.objects.values_list(
-        "learner_id", "section_id", "question_id", "question_version", "correct", "first_try", "seconds", "answered_at"
+        "learner_id", "section_id", "question_id", "question_version", "correct", "first_try", "seconds",
+        "answered_at", "attempt_id",
     ).order_by("pk")
-    for learner_id, section_id, question_id, version, correct, first_try, seconds, answered_at in responses.iterator(BATCH):
+    for (learner_id, section_id, question_id, version, correct, first_try, seconds, answered_at,
+         attempt_id) in responses.iterator(BATCH):
         day = study_day(learners[learner_id], answered_at).date
         row = progress[(learner_id, section_id)]
         row["answers"] += 1
@@ -74,6 +81,8 @@ def expected_rollups() -> dict:
         d["correct"] += correct
         d["study_ms"] += seconds * 1000
         s = section_day[(learner_id, section_id, day)]
+        if not s["answers"]:
+            day_openers[attempt_id].add((learner_id, section_id))
         s["answers"] += 1
         s["correct"] += correct
         i = items[(question_id, version)]
@@ -95,6 +104,16 @@ def expected_rollups() -> dict:
         d["recall_reviews"] += facts.recall
         d["recalled"] += facts.recalled
         d["study_ms"] += facts.study_ms
+
+    ids = sorted(day_openers)
+    for start in range(0, len(ids), BATCH):
+        for attempt_id, brought in Attempt.objects.filter(pk__in=ids[start:start + BATCH]).values_list(
+                "pk", "mastery_before"):
+            for learner_id, section_id in day_openers[attempt_id]:
+                value = brought.get(str(section_id))
+                row = progress[(learner_id, section_id)]
+                if value is not None and value > row["mastery_peak"]:
+                    row["mastery_peak"] = value
 
     for learner_id, section_id, mastery, state in LearnerSkill.objects.values_list(
         "learner_id", "section_id", "mastery", "state"

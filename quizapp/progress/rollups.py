@@ -16,17 +16,20 @@ from quizapp.quizzes.models import LearnerSkill, Response
 from .models import DailyActivity, ItemStats, SectionDay, SectionProgress
 
 
-def _update_or_create(model, keys: dict, changes: dict):
+def _update_or_create(model, keys: dict, changes: dict) -> bool:
     """Apply `changes` (F() expressions) to the row identified by `keys`; create it first when missing.
-    The row usually exists, so that is one UPDATE; the first time, get_or_create and the same UPDATE."""
-    if not model.objects.filter(**keys).update(**changes):
-        row, _ = model.objects.get_or_create(**keys)
-        model.objects.filter(pk=row.pk).update(**changes)
+    The row usually exists, so that is one UPDATE; the first time, get_or_create and the same UPDATE.
+    True when the row was missing."""
+    if model.objects.filter(**keys).update(**changes):
+        return False
+    row, _ = model.objects.get_or_create(**keys)
+    model.objects.filter(pk=row.pk).update(**changes)
+    return True
 
 
-def _bump(model, keys: dict, **changes):
-    """Add `changes` (field: delta) to the row identified by `keys`, creating it first if needed."""
-    _update_or_create(model, keys, {name: F(name) + delta for name, delta in changes.items()})
+def _bump(model, keys: dict, **changes) -> bool:
+    """Add `changes` (field: delta) to the row identified by `keys`, creating it first if needed (True)."""
+    return _update_or_create(model, keys, {name: F(name) + delta for name, delta in changes.items()})
 
 
 def _latest(moment):
@@ -34,18 +37,27 @@ def _latest(moment):
     return Greatest(Coalesce(F("last_activity"), Value(moment)), Value(moment))
 
 
+def brought_into(response: Response) -> float | None:
+    """The learner's mastery in the response's section when the response's quiz started (None if the quiz
+    did not record it)."""
+    return response.attempt.mastery_before.get(str(response.section_id))
+
+
 def on_answer_recorded(sender, response: Response, skill: LearnerSkill, **kwargs):
     learner = response.learner
     day = study_day(learner, response.answered_at).date
     right = int(response.correct)
     _bump(DailyActivity, dict(learner=learner, day=day), answers=1, correct=right, study_ms=response.seconds * 1000)
-    _bump(SectionDay, dict(learner=learner, section_id=response.section_id, day=day), answers=1, correct=right)
+    first_of_day = _bump(SectionDay, dict(learner=learner, section_id=response.section_id, day=day),
+                         answers=1, correct=right)
     _bump(ItemStats, dict(question_id=response.question_id, version=response.question_version), attempts=1,
           first_attempts=int(response.first_try), first_correct=int(response.first_try and response.correct))
-    _update_or_create(SectionProgress, dict(learner=learner, section_id=response.section_id), dict(
-        answers=F("answers") + 1, correct=F("correct") + right, mastery=skill.mastery, state=skill.state,
-        mastery_peak=Greatest(F("mastery_peak"), skill.mastery), last_activity=_latest(response.answered_at),
-    ))
+    changes = dict(answers=F("answers") + 1, correct=F("correct") + right, mastery=skill.mastery,
+                   state=skill.state, last_activity=_latest(response.answered_at))
+    brought = brought_into(response) if first_of_day else None
+    if brought is not None:  # the first answer in the section today: the level the learner starts the day at
+        changes["mastery_peak"] = Greatest(F("mastery_peak"), Value(brought))
+    _update_or_create(SectionProgress, dict(learner=learner, section_id=response.section_id), changes)
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,20 @@
 import csv
 import io
 import math
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from quizapp.classes.grid import class_grid
 from quizapp.classes.items import flagged_questions, item_analysis, pearson
 from quizapp.classes.models import Membership
 from quizapp.progress.models import SectionProgress
 from quizapp.quizzes.models import Attempt, AttemptItem, Response
 from tests.factories import ClassroomFactory, QuestionFactory, SectionFactory, UserFactory
-from tests.progress.helpers import answer_next
+from tests.progress.helpers import answer_next, moment, practise
 
 
 @pytest.fixture
@@ -112,9 +116,27 @@ def test_flagged_questions_are_the_current_versions_item_analysis_flags(django_a
     assert flagged_questions() == {questions[k].pk for k in ("inverse", "hard")}
 
 
+def grid_rows(html: str) -> dict:
+    """The grid's rows as the teacher reads them: {username: {"attention": the reasons marked (a set),
+    "not_started": the not-started ring shown, "falling": how many cells show ↓, "row_class": the row's class}}."""
+    body = html[html.index("<tbody>"):html.index("</tbody>")]
+    rows = {}
+    for tr in re.findall(r"<tr[^>]*>.*?</tr>", body, flags=re.S):
+        name = re.search(r'class="learner-col"><a [^>]*>([^<]+)</a>', tr).group(1)
+        reasons = re.search(r'data-testid="attention" data-reasons="([^"]*)"', tr)
+        rows[name] = {
+            "attention": set(reasons.group(1).split()) if reasons else set(),
+            "not_started": 'data-testid="not-started"' in tr,
+            "falling": tr.count('<span aria-hidden="true">↓</span>'),
+            "row_class": re.match(r'<tr(?: class="([^"]*)")?', tr).group(1) or "",
+        }
+    return rows
+
+
 def test_the_grid_shows_each_learners_mastery_and_flags_idle_learners(client, teacher, classroom, learner,
                                                                       other_learner, starter_bank):
     join(classroom, learner, other_learner)
+    Membership.objects.filter(learner=other_learner).update(joined_at=timezone.now() - timedelta(days=8))
     for right in (True, True, True, True):
         answer_next(learner, right=right)
     client.force_login(teacher)
@@ -122,8 +144,59 @@ def test_the_grid_shows_each_learners_mastery_and_flags_idle_learners(client, te
     assert learner.username in html and other_learner.username in html
     progress = SectionProgress.objects.filter(learner=learner).order_by("-mastery").first()
     assert f">{round(progress.mastery * 100)}" in html
-    idle_row = html[html.index(f">{other_learner.username}</a>") - 300:html.index(f">{other_learner.username}</a>")]
-    assert 'class="attention"' in idle_row
+    rows = grid_rows(html)
+    assert rows[other_learner.username]["row_class"] == "attention"
+    assert rows[other_learner.username]["attention"] == {"not_started"}  # a member for 8 days, never started
+    assert rows[learner.username]["row_class"] == "" and rows[learner.username]["attention"] == set()
+
+
+def test_a_learner_who_just_joined_is_not_started_not_idle(client, teacher, classroom, learner, starter_bank):
+    join(classroom, learner)
+    client.force_login(teacher)
+    row = grid_rows(client.get(classroom.get_absolute_url()).content.decode())[learner.username]
+    assert row == {"attention": set(), "not_started": True, "falling": 0, "row_class": ""}
+
+
+@pytest.mark.parametrize(("joined_days_ago", "reasons"), [(2, set()), (8, {"idle"})])
+def test_idle_days_count_from_joining_the_class(starter_bank, classroom, learner, joined_days_ago, reasons):
+    """Work done long before joining does not make a new member idle; a week in the class without any does."""
+    from quizapp.catalog.models import Section
+
+    now = timezone.now()
+    SectionProgress.objects.create(learner=learner, section=Section.objects.get(key="lora"), mastery=0.5,
+                                   state="learning", answers=3, last_activity=now - timedelta(days=30))
+    join(classroom, learner)
+    Membership.objects.filter(learner=learner).update(joined_at=now - timedelta(days=joined_days_ago))
+    row = class_grid(classroom, now=now).rows[0]
+    assert set(row.reasons) == reasons and not row.new
+
+
+DAY_ONE = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the learners' zone
+
+
+def test_a_first_study_day_never_marks_mastery_falling(client, teacher, classroom, learner, starter_bank):
+    """Mastery rises and falls while the engine learns about a new learner: none of it is a decline."""
+    join(classroom, learner)
+    morning = practise(learner, "history", [True, True, True, True], at=DAY_ONE)
+    evening = practise(learner, "history", [True, False, False, False], at=DAY_ONE + timedelta(hours=8))
+    assert max(morning + evening) - evening[-1] > 0.3  # well below the day's best, which is no "peak"
+    client.force_login(teacher)
+    with moment(DAY_ONE + timedelta(hours=9)):
+        row = grid_rows(client.get(classroom.get_absolute_url()).content.decode())[learner.username]
+    assert row["falling"] == 0 and row["row_class"] == ""
+
+
+def test_a_day_ending_well_below_where_an_earlier_day_began_marks_falling(client, teacher, classroom, learner,
+                                                                           starter_bank):
+    join(classroom, learner)
+    practise(learner, "history", [True, True, True, True], at=DAY_ONE)
+    second_day = practise(learner, "history", [True], at=DAY_ONE + timedelta(days=1))
+    third_day = practise(learner, "history", [False, False, False, False], at=DAY_ONE + timedelta(days=2))
+    assert third_day[-1] < second_day[0] - 0.15
+    client.force_login(teacher)
+    with moment(DAY_ONE + timedelta(days=2, hours=1)):
+        row = grid_rows(client.get(classroom.get_absolute_url()).content.decode())[learner.username]
+    assert row["falling"] == 1 and row["attention"] == {"falling"}
 
 
 def test_grid_sorts_by_a_section_and_pages(client, teacher, classroom, starter_bank):
@@ -168,6 +241,15 @@ def test_csv_exports_open_with_chinese_intact(client, teacher, classroom, learne
     assert "发展历程" in rows[0] and rows[1][0] == learner.username
     items = client.get(reverse("classes:items_csv", args=[classroom.pk])).content.decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(items)))[1][0].endswith(tuple("0123456789"))
+
+
+def test_the_two_question_reports_download_under_different_names(client, teacher, classroom):
+    client.force_login(teacher)
+    url = reverse("classes:items_csv", args=[classroom.pk])
+    this_class = client.get(url)["Content-Disposition"]
+    everyone = client.get(url + "?scope=all")["Content-Disposition"]
+    assert this_class == f'attachment; filename="class-{classroom.pk}-items.csv"'
+    assert everyone.startswith("attachment; filename=") and everyone != this_class
 
 
 @pytest.mark.parametrize("name", ["dashboard", "items", "grid_csv", "items_csv"])

@@ -1,3 +1,7 @@
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.urls import reverse
 
@@ -120,3 +124,95 @@ def test_another_teacher_cannot_remove_learners_or_renew_the_code(client, classr
 def test_leaving_a_class_you_are_not_in_is_404(client, learner, classroom):
     client.force_login(learner)
     assert client.post(reverse("classes:leave", args=[classroom.pk])).status_code == 404
+
+
+def practise_link(html: str, classroom) -> tuple[str, list]:
+    """The learner's card of `classroom` on the class list: its section tags and its practise link's query."""
+    cards = html.split('data-testid="joined-class"')[1:]
+    card = next(c for c in cards if f"<strong>{classroom.name}</strong>" in c)
+    href = re.search(r'href="([^"]+)" data-testid="practise-class"', card).group(1)
+    return card, href
+
+
+def test_a_learner_sees_what_the_class_studies_and_can_practise_it(client, learner, teacher, starter_bank):
+    from quizapp.catalog.models import Section
+
+    tuning, history = Section.objects.get(key="tuning"), Section.objects.get(key="history")
+    chosen = ClassroomFactory(teacher=teacher, name="微调小组")
+    chosen.sections.set([tuning, history])  # a part (both its leaves) and a leaf
+    everything = ClassroomFactory(teacher=teacher, name="全体班")
+    for classroom in (chosen, everything):
+        Membership.objects.create(classroom=classroom, learner=learner)
+    client.force_login(learner)
+    html = client.get(reverse("classes:list")).content.decode()
+
+    card, href = practise_link(html, chosen)
+    assert re.findall(r'data-testid="class-section" data-key="([^"]+)"', card) == ["history", "tuning"]
+    assert "微调" in card and 'data-testid="all-sections"' not in card
+    url = urlsplit(unescape(href))
+    assert url.path == reverse("quizzes:start")
+    assert parse_qs(url.query) == {"kind": ["mixed"], "sections": ["history", "lora", "parallel"]}
+
+    card, href = practise_link(html, everything)
+    assert 'data-testid="all-sections"' in card and 'data-testid="class-section"' not in card
+    assert unescape(href) == reverse("quizzes:start") + "?kind=mixed"
+
+
+def test_a_class_of_many_sections_shows_six_and_folds_the_rest(client, learner, teacher, starter_bank):
+    from tests.factories import SectionFactory
+
+    classroom = ClassroomFactory(teacher=teacher, name="大班")
+    sections = [SectionFactory(key=f"many-{n}", title=f"第{n}节", order=100 + n) for n in range(9)]
+    classroom.sections.set(sections)
+    Membership.objects.create(classroom=classroom, learner=learner)
+    client.force_login(learner)
+    card, href = practise_link(client.get(reverse("classes:list")).content.decode(), classroom)
+    shown, folded = card.split('<details class="more-sections">')
+    assert re.findall(r'data-key="([^"]+)"', shown) == [f"many-{n}" for n in range(6)]
+    assert re.findall(r'data-key="([^"]+)"', folded) == [f"many-{n}" for n in range(6, 9)]
+    assert parse_qs(urlsplit(unescape(href)).query)["sections"] == [f"many-{n}" for n in range(9)]
+
+
+def test_the_class_list_reads_a_fixed_number_of_queries(client, learner, teacher, starter_bank,
+                                                        django_assert_max_num_queries):
+    from quizapp.catalog.models import Section
+
+    def join_one():
+        classroom = ClassroomFactory(teacher=teacher)
+        classroom.sections.set(Section.objects.filter(key__in=["tuning", "history"]))
+        Membership.objects.create(classroom=classroom, learner=learner)
+
+    join_one()
+    client.force_login(learner)
+    with django_assert_max_num_queries(20) as one:
+        client.get(reverse("classes:list"))
+    for _ in range(5):
+        join_one()
+    with django_assert_max_num_queries(len(one)):
+        html = client.get(reverse("classes:list")).content.decode()
+    assert html.count('data-testid="practise-class"') == 6
+
+
+def test_class_messages_quote_the_name_so_chinese_needs_no_spaces(client, learner, teacher, classroom):
+    client.force_login(learner)
+    joined = client.post(reverse("classes:join"), {"code": classroom.join_code}, follow=True).content.decode()
+    assert "“AI 入门一班”" in joined
+    again = client.post(reverse("classes:join"), {"code": classroom.join_code}, follow=True).content.decode()
+    assert "“AI 入门一班”" in again
+    client.force_login(teacher)
+    dashboard = client.get(classroom.get_absolute_url()).content.decode()
+    assert f"“{learner.username}”" in dashboard  # the roster's remove link and its question
+    removed = client.post(reverse("classes:remove_learner", args=[classroom.pk, learner.pk]), follow=True)
+    assert f"“{learner.username}”" in removed.content.decode()
+    Membership.objects.create(classroom=classroom, learner=learner)
+    client.force_login(learner)
+    left = client.post(reverse("classes:leave", args=[classroom.pk]), follow=True).content.decode()
+    assert "“AI 入门一班”" in left
+
+
+def test_the_teachers_class_list_labels_the_join_code_with_a_full_width_colon(client, teacher, classroom):
+    client.force_login(teacher)
+    html = client.get(reverse("classes:list")).content.decode()
+    assert f'data-testid="join-code">加入码：<code>{classroom.join_code}</code>' in html
+    english = client.get(reverse("classes:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-testid="join-code">Join code:<code>{classroom.join_code}</code>' in english

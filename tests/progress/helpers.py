@@ -1,13 +1,15 @@
 """Driving real learner activity through the quizzes' and cards' services."""
 
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from unittest import mock
 
 from django.utils import timezone
 
 from quizapp.cards import services as cards
-from quizapp.catalog.models import Flashcard, Question
+from quizapp.catalog.models import Flashcard, Question, Section
 from quizapp.quizzes import services as quizzes
-from quizapp.quizzes.models import Attempt
+from quizapp.quizzes.models import Attempt, LearnerSkill
 
 
 def given_for(question: Question, *, right: bool):
@@ -55,3 +57,31 @@ def review_some_card(learner, rating: int, clock: Clock):
         except cards.ReviewRefused:
             continue
     return None
+
+
+@contextmanager
+def moment(when: datetime):
+    """Everything recorded inside happens at `when` (answers, quizzes started), as if the clock said so."""
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        yield
+
+
+def practise(learner, section_key: str, rights, *, at: datetime):
+    """A section quiz started at `at`, its questions answered a minute apart, right or wrong as `rights` says.
+    Returns the mastery in the section after each answer."""
+    section = Section.objects.get(key=section_key)
+    with moment(at):
+        attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[section.pk],
+                                         length=max(Attempt.MIN_LENGTH, len(rights)))
+    masteries = []
+    for n, right in enumerate(rights, start=1):
+        with moment(at + timedelta(minutes=n)):
+            item = attempt.items.order_by("-position").first()
+            question = Question.objects.prefetch_related(
+                "choices", "accepted_answers", "order_items", "match_pairs").get(pk=item.question_id)
+            recorded = quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=item.position,
+                                             question_id=question.pk, given=given_for(question, right=right))
+        masteries.append(LearnerSkill.objects.get(learner=learner, section=section).mastery)
+        if not recorded.next_item:
+            break
+    return masteries

@@ -1,7 +1,10 @@
+import importlib
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.apps import apps
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,8 +13,8 @@ from quizapp.cards import services as cards
 from quizapp.cards.models import Review
 from quizapp.progress.models import DailyActivity, ItemStats, SectionDay, SectionProgress
 from quizapp.progress.rebuild import rebuild_progress
-from quizapp.quizzes.models import LearnerSkill
-from tests.progress.helpers import Clock, answer_next, review_some_card
+from quizapp.quizzes.models import Attempt, LearnerSkill
+from tests.progress.helpers import Clock, answer_next, moment, practise, review_some_card
 
 
 def test_an_answer_updates_every_rollup_in_the_same_transaction(starter_bank, learner):
@@ -86,7 +89,8 @@ def test_rollups_equal_a_recomputation_from_history(starter_bank, learner, actio
         clock = Clock()
         for kind, value in actions:
             if kind == "answer":
-                answer_next(learner, right=value)
+                with moment(clock.now):  # answers follow the simulated clock too: study days pass
+                    answer_next(learner, right=value)
             elif kind == "review":
                 review_some_card(learner, value, clock)
             elif kind == "undo":
@@ -113,3 +117,50 @@ def test_rebuild_reports_and_corrects_a_tampered_rollup(starter_bank, learner):
     assert "corrected 1 difference(s)" in out.getvalue()
     assert "answers stored 99, history says 1" in out.getvalue()
     assert SectionProgress.objects.get(learner=learner).answers == 1
+
+
+DAY_ONE = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the learner's zone; days turn at 04:00
+
+
+def peak(learner, key="history"):
+    return SectionProgress.objects.get(learner=learner, section__key=key).mastery_peak
+
+
+def test_mastery_peak_is_the_best_level_a_study_day_began_with(starter_bank, learner):
+    practise(learner, "history", [True, True, True, True], at=DAY_ONE)
+    practise(learner, "history", [False, False], at=DAY_ONE + timedelta(hours=8))
+    assert peak(learner) == 0.0  # the first day began at nothing; its ups and downs set no level
+    # 03:31 the next morning: still the first study day, which turns at 04:00
+    late = practise(learner, "history", [True], at=DAY_ONE + timedelta(hours=17, minutes=30))
+    assert peak(learner) == 0.0
+    second_day = practise(learner, "history", [True, True, False], at=DAY_ONE + timedelta(days=1))
+    assert peak(learner) == pytest.approx(late[-1])  # the second day began where the first one ended
+    assert max(second_day) > late[-1]  # what it reached is no level until a later day begins with it
+    practise(learner, "history", [False], at=DAY_ONE + timedelta(days=2))
+    assert peak(learner) == pytest.approx(max(late[-1], second_day[-1]))
+    assert rebuild_progress(fix=False).differences == []
+
+
+def test_rebuild_recomputes_the_peak_from_the_mastery_each_quiz_began_with(starter_bank, learner):
+    practise(learner, "history", [True, True, True], at=DAY_ONE)
+    practise(learner, "history", [False], at=DAY_ONE + timedelta(days=1))
+    started = Attempt.objects.filter(learner=learner).order_by("created_at").last().mastery_before
+    expected = peak(learner)
+    assert expected > 0 and expected == pytest.approx(next(iter(started.values())))
+    SectionProgress.objects.filter(learner=learner).update(mastery_peak=1.0)  # as the old rule could leave it
+    report = rebuild_progress(fix=True)
+    assert [(d.field, d.stored) for d in report.differences] == [("mastery_peak", 1.0)]
+    assert peak(learner) == pytest.approx(expected)
+
+
+def test_the_migration_recomputes_peaks_as_rebuild_does(starter_bank, learner, other_learner):
+    for who in (learner, other_learner):
+        practise(who, "history", [True, True, False], at=DAY_ONE)
+        practise(who, "history", [True, False, False], at=DAY_ONE + timedelta(days=1))
+        practise(who, "lora", [True, True], at=DAY_ONE + timedelta(days=1, hours=1))
+    recomputed = {p.pk: p.mastery_peak for p in SectionProgress.objects.all()}
+    SectionProgress.objects.update(mastery_peak=1.0)
+    migration = importlib.import_module("quizapp.progress.migrations.0005_mastery_peak_per_study_day")
+    migration.recompute_peaks(apps, None)
+    assert {p.pk: p.mastery_peak for p in SectionProgress.objects.all()} == pytest.approx(recomputed)
+    assert any(recomputed.values()) and rebuild_progress(fix=False).differences == []
