@@ -9,23 +9,27 @@ import io
 import random
 import re
 import zipfile
+from types import SimpleNamespace
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as delete_selected_action
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import F, FloatField, OrderBy, OuterRef, Subquery
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Avg, F, FloatField, OrderBy, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.text import Truncator, capfirst
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from . import authoring, rules
 from .answers import InvalidAnswer
@@ -42,6 +46,7 @@ from .models import (
     Section,
     Status,
 )
+from .rendering import plain_text, removed_by_sanitizing
 
 TEXT_FIELDS = ("prompt", "explanation", "notes", "front", "back", "hint", "text", "left", "right")
 
@@ -229,7 +234,7 @@ class QuestionVersionInline(admin.TabularInline):
         )
         return format_html(
             "{}<br><small>{} {}</small>",
-            Truncator(content.get("prompt", "")).chars(120),
+            plain_text(content.get("prompt", ""), 120),
             gettext("Right:"),
             " · ".join(right),
         )
@@ -251,7 +256,18 @@ class TagsField(forms.CharField):
         return [t.strip() for t in re.split(r"[,，、]", text) if t.strip()]
 
 
-class QuestionForm(forms.ModelForm):
+class KeyedForm(forms.ModelForm):
+    """Keys become names in content/ files and exports, which the loader checks: the admin checks the same."""
+
+    def clean_key(self):
+        key = self.cleaned_data["key"]
+        wrong = rules.key_problem(key, max_length=self._meta.model._meta.get_field("key").max_length)
+        if wrong:
+            raise ValidationError(capfirst(wrong))
+        return key
+
+
+class QuestionForm(KeyedForm):
     difficulty = forms.TypedChoiceField(
         label=_("difficulty"),
         choices=DIFFICULTIES,
@@ -270,10 +286,14 @@ class QuestionForm(forms.ModelForm):
         self.fields["section"].queryset = Section.objects.leaves().order_by("order")
 
     def clean(self):
-        return _unix_newlines(super().clean())
+        cleaned = _unix_newlines(super().clean())
+        if cleaned.get("type") and cleaned.get("prompt"):
+            for problem in rules.prompt_problems(cleaned["type"], cleaned["prompt"]):
+                self.add_error("prompt", capfirst(problem))
+        return cleaned
 
 
-class LeafSectionForm(forms.ModelForm):
+class LeafSectionForm(KeyedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "section" in self.fields:
@@ -281,6 +301,34 @@ class LeafSectionForm(forms.ModelForm):
 
     def clean(self):
         return _unix_newlines(super().clean())
+
+
+class SectionForm(KeyedForm):
+    """The section map is two levels deep (content/sections.yaml, and every export writes it so), and only
+    leaves hold questions and flashcards: the admin keeps both true, as the loader requires."""
+
+    class Meta:
+        model = Section
+        fields = ["key", "title", "parent", "order", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tops = Section.objects.top_level().order_by("order")
+        self.fields["parent"].queryset = tops.exclude(pk=self.instance.pk) if self.instance.pk else tops
+
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        if parent is None:
+            return parent
+        if self.instance.pk and self.instance.children.exists():
+            raise ValidationError(
+                _("This section has subsections of its own, so it cannot go under another one: sections are "
+                  "at most two levels deep."))
+        if parent.questions.exists() or parent.flashcards.exists():
+            raise ValidationError(
+                _("“%(title)s” holds questions or flashcards itself, so it cannot have subsections: they "
+                  "belong to sections without subsections. Move them first.") % {"title": parent.title})
+        return parent
 
 
 class MoveForm(forms.Form):
@@ -352,8 +400,32 @@ class ExportForm(forms.Form):
 # --- Shared actions ------------------------------------------------------------------------------
 
 
-class AuthoredAdmin(admin.ModelAdmin):
-    """What questions and flashcards share: publishing, duplicating and moving, each logged."""
+class MarkdownAdmin(admin.ModelAdmin):
+    """An admin for a model with Markdown fields, which are sanitized when shown: saving says what in them
+    learners will not see (a <script>, an image, a javascript: link), instead of leaving it out silently."""
+
+    markdown_fields = ()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for name in self.markdown_fields:
+            removed = removed_by_sanitizing(getattr(obj, name) or "")
+            if removed:
+                field = capfirst(self.opts.get_field(name).verbose_name)
+                self.message_user(
+                    request,
+                    gettext(
+                        "“%(field)s” has content that is not allowed and is left out wherever it is shown: "
+                        "%(removed)s. Learners see the rest."
+                    )
+                    % {"field": field, "removed": ", ".join(removed)},
+                    messages.WARNING,
+                )
+
+
+class AuthoredAdmin(MarkdownAdmin):
+    """What questions and flashcards share: publishing, duplicating and moving, each logged; and deleting,
+    which learners' history forbids (see in_history)."""
 
     form = LeafSectionForm
     list_select_related = ["section"]
@@ -423,6 +495,52 @@ class AuthoredAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
+    # Deleting: learners' answers and reviews point at questions and flashcards, and are their history. One
+    # that has any is unpublished instead, never deleted (Django would otherwise offer the delete and then
+    # refuse it for lack of permission on the learners' rows, as if their answers were to go too).
+    undeletable_message = ""  # one item: why not, and what to do instead
+    undeletable_bulk_message = ""  # a selection: ngettext_lazy(..., "n") with %(n)d and %(keys)s
+
+    def in_history(self, queryset) -> set:
+        """The pks of `queryset`'s items that learners' history points at."""
+        raise NotImplementedError
+
+    def _undeletable(self, request, obj) -> bool:
+        return super().has_delete_permission(request, obj) and bool(
+            self.in_history(self.model.objects.filter(pk=obj.pk)))
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self._undeletable(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self._undeletable(request, obj):
+            self.message_user(request, self.undeletable_message, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(f"admin:catalog_{self.opts.model_name}_change", args=[obj.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self._undeletable(request, obj):
+            extra_context = {**(extra_context or {}), "undeletable": self.undeletable_message}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description=delete_selected_action.short_description, permissions=["delete"])
+    def delete_selected(self, request, queryset):
+        """Django's delete action (confirm, then delete), refused as a whole when learners' history points at
+        any selected item: nothing is deleted, and the message names those items."""
+        kept = sorted(queryset.filter(pk__in=self.in_history(queryset)).values_list("key", flat=True))
+        if kept:
+            shown = ", ".join(kept[:10]) + (" …" if len(kept) > 10 else "")
+            self.message_user(
+                request, self.undeletable_bulk_message % {"n": len(kept), "keys": shown}, messages.ERROR
+            )
+            return None
+        return delete_selected_action(self, request, queryset)
+
     def preview_url(self, obj):
         return reverse(f"admin:catalog_{self.opts.model_name}_preview", args=[obj.pk])
 
@@ -444,7 +562,9 @@ class AuthoredAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(MarkdownAdmin):
+    form = SectionForm
+    markdown_fields = ["notes"]
     list_display = ["title", "key", "parent", "order"]
     list_editable = ["order"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
@@ -468,16 +588,18 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 # Item statistics live in apps to the right of catalog: progress keeps the rollup (ItemStats), classes the
-# item analysis. Apps import only leftwards, and catalog's models, loaders and import/export never need
-# them. This admin is a presentation layer over all of it, so it imports them inside the methods that use
-# them (at request time, once every app is loaded) instead of at module level: catalog stays importable on
-# its own and the data still flows one way, history -> rollups -> pages.
+# item analysis; and a question's preview is the quiz's own page (quizzes). Apps import only leftwards, and
+# catalog's models, loaders and import/export never need them. This admin is a presentation layer over all
+# of it, so it imports them inside the methods that use them (at request time, once every app is loaded)
+# instead of at module level: catalog stays importable on its own and the data still flows one way,
+# history -> rollups -> pages.
 
 
 class FlaggedFilter(admin.SimpleListFilter):
-    """Questions whose current version the item analysis over all learners flags for review: facility above
-    0.95 or below 0.2, or discrimination below 0.1, once at least 5 learners answered it for the first time
-    (classes.items has the rules; the class "Question statistics" page shows the figures)."""
+    """Questions whose current version the item analysis over all learners flags for review: facility (mean
+    first-answer score) above 0.95 or below 0.2, or discrimination below 0.1, once at least 5 learners
+    answered it for the first time (classes.items has the rules; the class "Question statistics" page shows
+    the figures)."""
 
     title = _("flagged by item analysis")
     parameter_name = "flagged"
@@ -549,22 +671,44 @@ class QuestionAdmin(AuthoredAdmin):
         ),
     ]
     inlines = [ChoiceInline, AcceptedAnswerInline, OrderItemInline, MatchPairInline, QuestionVersionInline]
-    actions = ["publish", "unpublish", "duplicate", "move", "export_gift", "export_yaml"]
+    actions = ["publish", "unpublish", "duplicate", "move", "export_gift", "export_yaml", "delete_selected"]
+    markdown_fields = ["prompt", "explanation"]
+    undeletable_message = _(
+        "This question has answers (or is in a quiz a learner has open), so it cannot be deleted: learners' "
+        "answers are history. Unpublish it instead."
+    )
+    undeletable_bulk_message = ngettext_lazy(
+        "Nothing was deleted: %(n)d selected question has answers (or is in a quiz a learner has open), and "
+        "learners' answers are history: %(keys)s. Unpublish it instead (action “Unpublish selected”).",
+        "Nothing was deleted: %(n)d selected questions have answers (or are in a quiz a learner has open), "
+        "and learners' answers are history: %(keys)s. Unpublish them instead (action “Unpublish selected”).",
+        "n",
+    )
+
+    def in_history(self, queryset):
+        """Questions served to learners: answered, or waiting in an open quiz (an answer will point here)."""
+        from quizapp.quizzes.models import AttemptItem  # why here: see the note above FlaggedFilter
+
+        served = AttemptItem.objects.filter(question__in=queryset.values("pk")).order_by()
+        return set(served.values_list("question_id", flat=True).distinct())
 
     @admin.display(description=_("prompt"))
     def asked(self, question):
-        return Truncator(" ".join(question.prompt.split())).chars(70)
+        return plain_text(question.prompt, 70)
 
     def get_queryset(self, request):
-        """Questions with their current version's statistics from the progress rollup (one row per question
-        and version), as correlated subqueries on its unique key: the list's queries do not grow with the
-        history."""
+        """Questions with their current version's statistics, as correlated subqueries, so the list's
+        queries do not grow with the history: answers from the progress rollup (one row per question and
+        version), facility from the first answers themselves, since the rollup counts right first answers but
+        not their scores (a matching question's partly right answers would count as 0)."""
         from quizapp.progress.models import ItemStats  # why here: see the note above FlaggedFilter
+        from quizapp.quizzes.models import Response
 
         stats = ItemStats.objects.filter(question=OuterRef("pk"), version=OuterRef("version"))
-        facility = stats.filter(first_attempts__gt=0).values(
-            share=Cast("first_correct", FloatField()) / F("first_attempts")
+        first = Response.objects.filter(
+            question=OuterRef("pk"), question_version=OuterRef("version"), first_try=True
         )
+        facility = first.order_by().values("question").annotate(mean=Avg("score")).values("mean")
         return (
             super()
             .get_queryset(request)
@@ -581,7 +725,8 @@ class QuestionAdmin(AuthoredAdmin):
 
     @admin.display(description=_("facility"), ordering=EmptyLast(F("stats_facility")))
     def facility(self, question):
-        """Share of first answers to the current version that were right; empty before any."""
+        """Moodle's facility index of the current version: the mean score of learners' first answers, partial
+        credit included, as a share of full marks (classes.items); empty before any."""
         share = question.stats_facility
         return None if share is None else f"{share:.2f}"
 
@@ -660,29 +805,45 @@ class QuestionAdmin(AuthoredAdmin):
             path("export/", self.admin_site.admin_view(self.export_view), name="catalog_question_export"),
         ] + super().get_urls()
 
-    # Preview: the question as a learner sees it, answerable; nothing is recorded.
+    # Preview: the question as a learner sees it, answerable; nothing is recorded. The quiz's own code makes
+    # the page: its context for the inputs and for the feedback, its answer parsing, its partial.
     def preview_view(self, request, pk):
+        from quizapp.quizzes.forms import parse_answer  # why here: see the note above FlaggedFilter
+        from quizapp.quizzes.presenting import feedback_context, question_context
+        from quizapp.quizzes.services import QuizError, as_recorded, right_answer
+
         question = get_object_or_404(authoring.with_answer_rows(Question.objects.all()), pk=pk)
         if not self.has_view_permission(request, question):
             raise PermissionDenied
-        shown = _shown(question)
-        outcome = error = None
-        given = {}
-        if request.method == "POST":
+        shown = _learner_copy(question)
+        served = SimpleNamespace(shown=shown, position=1, question_id=question.pk)
+        quiz = SimpleNamespace(length=1, is_open=False)
+        answered = request.method == "POST"
+        context = question_context(served, quiz, values=request.POST if answered else None)
+        if answered:
+            context["values"] = request.POST  # keeps the typed answer in the form, as a refused one is kept
             try:
-                given = _given(question, request.POST)
+                given = parse_answer(shown, request.POST)
                 outcome = question.check_answer(given)
+            except QuizError as exc:
+                context["problem"] = exc.message
             except InvalidAnswer:
-                error = gettext("Answer every part of the question (each item a different place).")
-        context = {
-            "question": question,
-            "shown": shown,
-            "outcome": outcome,
-            "error": error,
-            "given": _given_for_template(question, given),
-            "opts": self.opts,
-            "change_url": reverse("admin:catalog_question_change", args=[question.pk]),
-        }
+                context["problem"] = gettext(
+                    "That answer is not one this question offers; nothing was recorded.")
+            else:
+                response = SimpleNamespace(
+                    asked={**shown, "explanation": question.explanation, "right": right_answer(question)},
+                    given=as_recorded(given),
+                    correct=outcome.correct,
+                    score=outcome.score,
+                    item=served,
+                )
+                context.update(feedback_context(response, quiz))
+        context.update(
+            question=question,
+            opts=self.opts,
+            change_url=reverse("admin:catalog_question_change", args=[question.pk]),
+        )
         template = "admin/catalog/question/preview.html"
         if request.htmx:
             template += "#result"
@@ -833,75 +994,15 @@ def _download(text: str, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
-# --- Preview helpers: the inputs a learner gets, and reading them back -------------------------------
+# --- Preview helpers: the question as a quiz serves it, and an answer as a quiz records it ---------------
 
 
-def _shown(question):
-    """What the page lists, in the order a learner sees it: choices shuffled (true/false keeps its order),
-    ordering items and matching right items shuffled and never in the right order (which would give the
-    answer away)."""
-    rng = random.Random(question.pk * 7919 + question.version)
-    choices = list(question.choices.all())
-    if question.type != "truefalse":
-        rng.shuffle(choices)
-    items = list(question.order_items.all())
-    rights = list(question.match_pairs.all())
-    for rows in (items, rights):
-        original = list(rows)
-        rng.shuffle(rows)
-        if len(rows) > 1 and rows == original:
-            rows.append(rows.pop(0))
-    return {
-        "choices": choices,
-        "items": items,
-        "positions": range(1, len(items) + 1),
-        "lefts": list(question.match_pairs.all()),
-        "rights": rights,
-    }
+def _learner_copy(question) -> dict:
+    """The frozen copy a quiz serves, in the same order on every visit of one version, so a teacher can
+    compare answers."""
+    from quizapp.quizzes.services import frozen_copy  # why here: see the note above FlaggedFilter
 
-
-def _ints(values):
-    try:
-        return [int(v) for v in values]
-    except (TypeError, ValueError):
-        raise InvalidAnswer("not a number") from None
-
-
-def _given(question, data):
-    """The posted form as `answers.py` wants it for this type; InvalidAnswer when incomplete."""
-    qtype = question.type
-    if qtype in ("single", "truefalse"):
-        chosen = _ints(data.getlist("choice"))
-        if len(chosen) != 1:
-            raise InvalidAnswer("choose one")
-        return chosen[0]
-    if qtype == "multiple":
-        return set(_ints(data.getlist("choice")))
-    if qtype == "fill":
-        return data.get("answer", "")
-    if qtype == "ordering":
-        places = {item.pk: _ints([data.get(f"position-{item.pk}")])[0] for item in question.order_items.all()}
-        if len(set(places.values())) != len(places):
-            raise InvalidAnswer("two items in one place")
-        return [pk for pk, _ in sorted(places.items(), key=lambda kv: kv[1])]
-    if qtype == "matching":
-        return {pair.pk: _ints([data.get(f"match-{pair.pk}")])[0] for pair in question.match_pairs.all()}
-    raise Http404
-
-
-def _given_for_template(question, given):
-    """The learner's answer in a shape templates can test membership against (to keep inputs filled in)."""
-    if isinstance(given, int):
-        return {"choices": {given}}
-    if isinstance(given, set):
-        return {"choices": given}
-    if isinstance(given, str):
-        return {"text": given}
-    if isinstance(given, list):
-        return {"places": {pk: n for n, pk in enumerate(given, 1)}}
-    if isinstance(given, dict):
-        return {"matches": given}
-    return {}
+    return frozen_copy(question, random.Random(question.pk * 7919 + question.version))
 
 
 # --- Flashcards ----------------------------------------------------------------------------------
@@ -915,11 +1016,27 @@ class FlashcardAdmin(AuthoredAdmin):
     search_fields = ["key", "front", "back", "hint"]
     readonly_fields = ["origin"]
     fields = ["key", "section", "status", "front", "back", "hint", "origin"]
-    actions = ["publish", "unpublish", "duplicate", "move", "export_csv"]
+    actions = ["publish", "unpublish", "duplicate", "move", "export_csv", "delete_selected"]
+    markdown_fields = ["front", "back"]
+    undeletable_message = _(
+        "Learners have studied this flashcard, so it cannot be deleted: their reviews are history. "
+        "Unpublish it instead."
+    )
+    undeletable_bulk_message = ngettext_lazy(
+        "Nothing was deleted: learners have studied %(n)d selected flashcard, and their reviews are history: "
+        "%(keys)s. Unpublish it instead (action “Unpublish selected”).",
+        "Nothing was deleted: learners have studied %(n)d selected flashcards, and their reviews are "
+        "history: %(keys)s. Unpublish them instead (action “Unpublish selected”).",
+        "n",
+    )
+
+    def in_history(self, queryset):
+        """Flashcards some learner has a card state for: shown, reviewed, or put first in line by a quiz."""
+        return set(queryset.filter(learner_cards__isnull=False).values_list("pk", flat=True))
 
     @admin.display(description=_("front"))
     def shown_front(self, card):
-        return Truncator(" ".join(card.front.split())).chars(70)
+        return plain_text(card.front, 70)
 
     def duplicate_rows(self, queryset):
         return authoring.flashcards_duplicate(flashcards=queryset)

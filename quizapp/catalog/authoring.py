@@ -74,6 +74,7 @@ class PlanRow:
     line: int
     reason: str = ""  # lazy: translated when shown
     new_version: bool = False
+    section_title: str = ""  # what teachers call the section (`section` is its key)
 
     @property
     def kind_label(self):
@@ -210,6 +211,9 @@ def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> ImportPlan:
                 gettext_lazy("the section already has other notes; import with update"),
             )
         plan.rows.append(row)
+    titles = dict(Section.objects.filter(key__in={r.section for r in plan.rows}).values_list("key", "title"))
+    for row in plan.rows:
+        row.section_title = titles.get(row.section, "")
     return plan
 
 

@@ -2,11 +2,11 @@
 
 Two phases, so a bad file never half-loads: `read_bank` parses and checks every file and collects every
 problem as `file:line: message`; only a bank with no problem reaches `apply_bank`, which upserts by key in
-one transaction. Messages are lazy (`rules.message`): the admin's YAML import shows them in the teacher's
-language.
+one transaction. What a question must be is `rules`' (the same rules as the admin's and every importer's);
+this module checks the file's structure around them. Messages are lazy (`rules.message`): the admin's YAML
+import shows them in the teacher's language.
 """
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,12 +15,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from . import rules
 from .models import AcceptedAnswer, Choice, Flashcard, MatchPair, OrderItem, Origin, Question, Section, Status
-from .rules import message
+from .rules import KEY_PATTERN, message
 
 SECTION_MAP = "sections.yaml"
-KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-BLANK = "____"
+SECTION_KEY_LENGTH = Section._meta.get_field("key").max_length
 
 QUESTION_COMMON = {"key", "type", "difficulty", "prompt", "explanation", "tags", "status"}
 QUESTION_TYPE_FIELDS = {
@@ -32,7 +32,6 @@ QUESTION_TYPE_FIELDS = {
     "matching": {"pairs"},
 }
 FLASHCARD_FIELDS = {"key", "front", "back", "hint", "status"}
-MIN_ITEMS, MAX_ITEMS = 3, 6  # choices, ordering items and matching pairs in a content file
 NOT_IN_MAP = _("unknown section '%(key)s' (not in %(map)s)")
 DUPLICATE_KEY = {
     "question": _("duplicate question key '%(key)s' (first at %(first)s)"),
@@ -236,6 +235,8 @@ def read_section_map(path: Path, problems: list) -> dict:
             if not KEY_PATTERN.match(key):
                 check.problem(entry.line, message(
                     _("section key '%(key)s' must be lower-case words joined by '-'"), key=key))
+            elif len(key) > SECTION_KEY_LENGTH:
+                check.problem(entry.line, rules.key_problem(key, max_length=SECTION_KEY_LENGTH))
             if key in sections:
                 check.problem(entry.line, message(_("section '%(key)s' appears twice"), key=key))
                 continue
@@ -331,9 +332,9 @@ def _read_key(check, mapping, kind, seen):
     key = check.text(mapping, "key", mapping.line)
     if not key:
         return None
-    if not KEY_PATTERN.match(key):
-        check.problem(mapping.line, message(
-            _("key '%(key)s' must be lower-case letters, digits and '-'"), key=key))
+    wrong = rules.key_problem(key)
+    if wrong:
+        check.problem(mapping.line, wrong)
         return None
     where = f"{check.path}:{mapping.line}"
     if (kind, key) in seen:
@@ -372,10 +373,12 @@ def _read_question(check, q, leaf, seen):
             )
             check.problem(q.key_lines[name], problem)
     prompt = check.text(q, "prompt", line)
-    explanation = check.text(q, "explanation", line)
+    # Optional, as in the admin and in GIFT files; the shipped banks give one for every question (test_bank).
+    explanation = check.text(q, "explanation", line, required=False)
     difficulty = q.get("difficulty")
-    if isinstance(difficulty, bool) or not isinstance(difficulty, int) or not 1 <= difficulty <= 5:
-        check.problem(q.key_lines.get("difficulty", line), _("difficulty must be a whole number from 1 to 5"))
+    wrong = rules.difficulty_problem(difficulty)
+    if wrong:
+        check.problem(q.key_lines.get("difficulty", line), wrong)
         difficulty = None
     tags = q.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
@@ -385,13 +388,21 @@ def _read_question(check, q, leaf, seen):
                         difficulty=difficulty, tags=tags, status=_read_status(check, q))
     before = len(check.problems)
     getattr(_TypeFields, qtype)(check, q, spec)
-    if key and prompt and explanation and difficulty and len(check.problems) == before:
+    for problem in rules.prompt_problems(qtype, prompt):
+        check.problem(q.key_lines.get("prompt", line), problem)
+    if key and prompt and difficulty and len(check.problems) == before:
         return spec
     return None
 
 
 class _TypeFields:
-    """Read and check the answer fields of each question type into the spec."""
+    """Read the answer fields of each question type into the spec: their structure here, what makes them
+    answerable in `rules` (reported on the field's line)."""
+
+    @staticmethod
+    def _rules(check, line, problems):
+        for problem in problems:
+            check.problem(line, problem)
 
     @staticmethod
     def _choices(check, q, spec):
@@ -414,31 +425,9 @@ class _TypeFields:
                 continue
             if text:
                 spec.choices.append((text, correct))
-        texts = [t for t, _ in spec.choices]
-        if len(set(texts)) != len(texts):
-            check.problem(line, _("two choices have the same text"))
-        if not MIN_ITEMS <= len(spec.choices) <= MAX_ITEMS:
-            check.problem(line, message(_("a %(type)s question needs %(min)d to %(max)d choices (has %(n)d)"),
-                                        type=spec.type, min=MIN_ITEMS, max=MAX_ITEMS, n=len(spec.choices)))
-        return line
+        _TypeFields._rules(check, line, rules.choice_problems(spec.type, spec.choices))
 
-    @staticmethod
-    def single(check, q, spec):
-        line = _TypeFields._choices(check, q, spec)
-        right = sum(1 for _, c in spec.choices if c)
-        if line and right != 1:
-            check.problem(line, message(
-                _("a single question needs exactly one correct choice (has %(n)d)"), n=right))
-
-    @staticmethod
-    def multiple(check, q, spec):
-        line = _TypeFields._choices(check, q, spec)
-        right = sum(1 for _, c in spec.choices if c)
-        if line and (right < 2 or right == len(spec.choices)):
-            check.problem(line, message(
-                _("a multiple question needs at least two correct choices and one wrong one "
-                  "(has %(right)d correct of %(n)d)"),
-                right=right, n=len(spec.choices)))
+    single = multiple = _choices
 
     @staticmethod
     def truefalse(check, q, spec):
@@ -451,20 +440,12 @@ class _TypeFields:
 
     @staticmethod
     def fill(check, q, spec):
-        from .answers import normalize
-
         raw, line = check.sequence(q, "answers", _("a question"))
         answers = [str(a).strip() for a in raw if isinstance(a, (str, int, float)) and not isinstance(a, bool)]
         if len(answers) != len(raw) or not all(answers):
             check.problem(line, _("every accepted answer must be non-empty text"))
-        if not answers:
-            check.problem(line, _("a fill question needs at least one accepted answer in 'answers'"))
-        if spec.prompt and BLANK not in spec.prompt:
-            check.problem(q.key_lines.get("prompt", q.line),
-                          message(_("a fill prompt marks its blank with %(blank)s"), blank=BLANK))
-        if len({normalize(a) for a in answers}) != len(answers):
-            check.problem(line,
-                          _("two accepted answers are the same once normalized (case, width, punctuation)"))
+        answers = [a for a in answers if a]
+        _TypeFields._rules(check, line, rules.accepted_answer_problems(answers))
         spec.answers = answers
 
     @staticmethod
@@ -473,11 +454,8 @@ class _TypeFields:
         items = [str(i).strip() for i in raw if isinstance(i, (str, int, float)) and not isinstance(i, bool)]
         if len(items) != len(raw) or not all(items):
             check.problem(line, _("every item must be non-empty text"))
-        if not MIN_ITEMS <= len(items) <= MAX_ITEMS:
-            check.problem(line, message(_("an ordering question needs %(min)d to %(max)d items (has %(n)d)"),
-                                        min=MIN_ITEMS, max=MAX_ITEMS, n=len(items)))
-        if len(set(items)) != len(items):
-            check.problem(line, _("two items have the same text"))
+        items = [i for i in items if i]
+        _TypeFields._rules(check, line, rules.ordering_problems(items))
         spec.items = items
 
     @staticmethod
@@ -491,12 +469,7 @@ class _TypeFields:
             left, right = check.text(pair, "left", pair.line), check.text(pair, "right", pair.line)
             if left and right:
                 spec.pairs.append((left, right))
-        if not MIN_ITEMS <= len(spec.pairs) <= MAX_ITEMS:
-            check.problem(line, message(_("a matching question needs %(min)d to %(max)d pairs (has %(n)d)"),
-                                        min=MIN_ITEMS, max=MAX_ITEMS, n=len(spec.pairs)))
-        lefts, rights = [p[0] for p in spec.pairs], [p[1] for p in spec.pairs]
-        if len(set(lefts)) != len(lefts) or len(set(rights)) != len(rights):
-            check.problem(line, _("left items must differ from each other, and so must right items"))
+        _TypeFields._rules(check, line, rules.matching_problems(spec.pairs))
 
 
 def _read_flashcard(check, c, leaf, seen):

@@ -1,17 +1,22 @@
-"""What makes an authored question answerable, as plain data in and messages out, so the admin's forms and
-every importer say the same thing in the same words.
+"""What makes an authored question answerable, as plain data in and messages out, so the admin's forms, the
+content loader and every importer say the same thing in the same words.
 
-These are the authoring rules of the admin and of GIFT/CSV imports. Content files (content/) are stricter
-(3-6 choices, an explanation, a `____` blank in fill prompts); `loading.py` checks those.
+One set of rules for every way a question gets in (the admin, content/ files, YAML, GIFT and CSV imports):
+whatever one of them accepts, the others accept too, so an exported file always imports again. The
+shipped banks' own quality bar (3-6 choices, an explanation for every question, coverage) is checked by
+tests/catalog/test_bank.py on content/, not here.
 
 Messages are lazy: an English template marked for translation with its values, translated and filled in
 only when shown, so a teacher reads them in the admin's language and a command prints them in its own.
 """
 
+import re
+
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from .answers import normalize
+from .models import AcceptedAnswer, MatchPair, OrderItem, Question
 
 
 def _fill(template, values):
@@ -27,8 +32,15 @@ def message(template, /, **values):
     return _lazy_fill(template, values)
 
 
-MIN_ITEMS, MAX_ITEMS = 3, 6
+MIN_ITEMS, MAX_ITEMS = 3, 6  # ordering items and matching pairs
 TRUE, FALSE = "true", "false"
+BLANK = "____"  # marks the blank of a fill-in prompt
+KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The longest texts the database keeps (PostgreSQL refuses longer ones; SQLite would keep them silently).
+KEY_LENGTH = Question._meta.get_field("key").max_length
+ANSWER_LENGTH = AcceptedAnswer._meta.get_field("text").max_length
+ITEM_LENGTH = OrderItem._meta.get_field("text").max_length
+PAIR_LENGTH = MatchPair._meta.get_field("left").max_length
 
 # Which answer rows each type keeps; rows of the other kinds are dropped when a question's type changes.
 TYPE_ROWS = {
@@ -39,6 +51,27 @@ TYPE_ROWS = {
     "ordering": "items",
     "matching": "pairs",
 }
+
+
+def key_problem(key: str, *, max_length: int = KEY_LENGTH):
+    """Keys name files and rows in content/ and in every export: lower-case words joined by '-'."""
+    if not KEY_PATTERN.match(key):
+        return message(_("key '%(key)s' must be lower-case letters, digits and '-'"), key=key)
+    if len(key) > max_length:
+        return message(_("key '%(key)s' is longer than %(max)d characters"), key=key, max=max_length)
+    return None
+
+
+def prompt_problems(qtype: str, prompt: str) -> list:
+    """A fill-in prompt shows the learner where the missing word goes."""
+    if qtype == "fill" and prompt.strip() and BLANK not in prompt:
+        return [message(_("a fill prompt marks its blank with %(blank)s"), blank=BLANK)]
+    return []
+
+
+def _too_long(template, texts, limit) -> list:
+    longest = max((len(t) for t in texts), default=0)
+    return [message(template, max=limit, n=longest)] if longest > limit else []
 
 
 def difficulty_problem(difficulty):
@@ -95,6 +128,9 @@ def accepted_answer_problems(answers: list) -> list:
         problems.append(_("every accepted answer needs text"))
     if len({normalize(a) for a in answers}) != len(answers):
         problems.append(_("two accepted answers are the same once normalized (case, width, punctuation)"))
+    problems += _too_long(
+        _("an accepted answer may be at most %(max)d characters long (the longest has %(n)d)"),
+        answers, ANSWER_LENGTH)
     return problems
 
 
@@ -110,6 +146,8 @@ def ordering_problems(items: list) -> list:
         _("an ordering question needs %(min)d to %(max)d items (has %(n)d)"), len(items))
     if len({i.strip() for i in items}) != len(items):
         problems.append(_("two items have the same text"))
+    problems += _too_long(
+        _("an item may be at most %(max)d characters long (the longest has %(n)d)"), items, ITEM_LENGTH)
     return problems
 
 
@@ -120,6 +158,9 @@ def matching_problems(pairs: list) -> list:
     lefts, rights = [p[0].strip() for p in pairs], [p[1].strip() for p in pairs]
     if len(set(lefts)) != len(lefts) or len(set(rights)) != len(rights):
         problems.append(_("left items must differ from each other, and so must right items"))
+    problems += _too_long(
+        _("a matching item may be at most %(max)d characters long (the longest has %(n)d)"),
+        lefts + rights, PAIR_LENGTH)
     return problems
 
 

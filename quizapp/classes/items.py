@@ -3,7 +3,9 @@
 For question i and learner l with a first answer:
   x_l  = the score of l's first answer to i (0..1, partial credit counts)
   y_l  = l's mean first-answer score over every OTHER question l has answered (the "rest of the test")
-Facility index      F_i = share of first answers that were right.
+Facility index      F_i = mean of x over the learners who answered i: the average first-answer score as a
+                          share of full marks (1), so partly right matching, ordering and multiple-choice
+                          answers count for what they earned, as in D.
 Discrimination index D_i = Pearson correlation of x and y over the learners who answered i:
   D = (n·Σxy − Σx·Σy) / sqrt((n·Σx² − (Σx)²) · (n·Σy² − (Σy)²))
 It is undefined (None) when every x or every y is the same. Learners with a single first answer have no
@@ -23,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from quizapp.catalog.answers import normalize
 from quizapp.catalog.models import Question
+from quizapp.catalog.rendering import plain_text
 from quizapp.quizzes.models import Response
 from quizapp.quizzes.presenting import choice_label
 
@@ -50,6 +53,11 @@ class ItemRow:
     def flag_labels(self) -> list[str]:
         return [str(FLAG_LABELS[f]) for f in self.flags]
 
+    @property
+    def prompt_text(self) -> str:
+        """The prompt as one line of the plain text learners read (Markdown rendered, tags dropped)."""
+        return plain_text(self.question.prompt, 80)
+
 
 FLAG_LABELS = {
     "too_easy": gettext_lazy("too easy"),
@@ -58,8 +66,15 @@ FLAG_LABELS = {
 }
 
 
+def facility_index(scores) -> float:
+    """F for one item: the mean of its first-answer scores (each 0..1)."""
+    return sum(scores) / len(scores)
+
+
 def item_flags(first_answers: int, facility: float | None, discrimination: float | None) -> list[str]:
-    """Why a question version needs a look, once enough learners answered it: too easy, too hard, or not
+    """Why a question version needs a look, once enough learners answered it: too easy (mean first-answer
+    score above 0.95: nearly everyone earns full marks), too hard (below 0.2: less than guessing earns on a
+    choice, matching or ordering question, e.g. 1/4 with four choices, 1/3 on three pairs), or not
     separating stronger from weaker learners."""
     flags = []
     if first_answers >= MIN_ANSWERS_TO_FLAG and facility is not None:
@@ -143,10 +158,9 @@ def item_analysis(learner_ids=None) -> list[ItemRow]:
             if not correct:
                 wrong[describe_answer(asked, given)] += 1
         common, common_n = wrong.most_common(1)[0] if wrong else ("", 0)
-        right = sum(1 for a in answers if a[2])
         row = ItemRow(
             question=questions[qid], version=version, attempts=attempts[(qid, version)],
-            first_answers=len(answers), facility=right / len(answers),
+            first_answers=len(answers), facility=facility_index([a[1] for a in answers]),
             discrimination=discrimination_index([(a[0], a[1]) for a in answers], totals),
             common_wrong=common, common_wrong_count=common_n,
         )
@@ -163,7 +177,7 @@ def flagged_questions() -> set[int]:
     The same figures and rules as item_analysis(), reading less. Discrimination needs every learner's
     first-answer scores, which no rollup keeps, so this reads the history's first answers, but: two aggregates
     find the current versions with at least MIN_ANSWERS_TO_FLAG first answers and each learner's total (the
-    "rest of the test"), and only those candidates' first answers are read, as (learner, score, right),
+    "rest of the test"), and only those candidates' first answers are read, as (learner, score),
     without the JSON of what was asked and given. Three queries however long the history; memory grows with
     the number of first answers to the candidate questions (at most learners x questions)."""
     first = Response.objects.filter(first_try=True)
@@ -178,13 +192,13 @@ def flagged_questions() -> set[int]:
               for r in first.values("learner_id").annotate(s=Sum("score"), n=Count("pk")).order_by()}
     by_item = defaultdict(list)
     rows = (first.filter(question_id__in={qid for qid, _ in candidates})
-            .values_list("question_id", "question_version", "learner_id", "score", "correct"))
-    for qid, version, learner_id, score, correct in rows.iterator(2000):
+            .values_list("question_id", "question_version", "learner_id", "score"))
+    for qid, version, learner_id, score in rows.iterator(2000):
         if (qid, version) in candidates:
-            by_item[(qid, version)].append((learner_id, score, correct))
+            by_item[(qid, version)].append((learner_id, score))
     flagged = set()
     for (qid, _version), answers in by_item.items():
-        facility = sum(1 for a in answers if a[2]) / len(answers)
-        if item_flags(len(answers), facility, discrimination_index([(a[0], a[1]) for a in answers], totals)):
+        facility = facility_index([score for _learner, score in answers])
+        if item_flags(len(answers), facility, discrimination_index(answers, totals)):
             flagged.add(qid)
     return flagged

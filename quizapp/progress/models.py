@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from quizapp.catalog.models import Question, Section
-from quizapp.quizzes.models import MasteryState
+from quizapp.quizzes.models import MasteryState, Response
 
 
 class SectionProgress(models.Model):
@@ -118,4 +118,11 @@ class ItemStats(models.Model):
 
     @property
     def facility(self) -> float | None:
-        return self.first_correct / self.first_attempts if self.first_attempts else None
+        """Moodle's facility index of this version, as classes.items computes it: the mean score of the first
+        answers (partial credit counts), a share of full marks; None before any. The rollup counts right first
+        answers, not their scores, so this reads the first answers themselves (one query)."""
+        if not self.first_attempts:
+            return None
+        first = Response.objects.filter(question_id=self.question_id, question_version=self.version,
+                                        first_try=True)
+        return first.aggregate(mean=models.Avg("score"))["mean"]

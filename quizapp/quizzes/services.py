@@ -155,14 +155,17 @@ def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
         return None
     question = Question.objects.select_related("section").get(pk=chosen)
     prefetch_related_objects([question], question.answer_rows)
-    shown = _frozen(question, rng)
+    shown = frozen_copy(question, rng)
     if chosen in history.in_quiz:
         shown["retry"] = True  # missed earlier in this quiz: the page says so
     return AttemptItem.objects.create(attempt=attempt, position=position, question=question,
                                       question_version=question.version, shown=shown)
 
 
-def _frozen(question: Question, rng: random.Random) -> dict:
+def frozen_copy(question: Question, rng: random.Random) -> dict:
+    """What a quiz serves of a question (AttemptItem.shown): choices shuffled (true/false keeps its order),
+    ordering items shuffled and never in the right order, matching right items shuffled. The admin's
+    preview serves the same."""
     shown = {
         "key": question.key, "type": question.type, "prompt": question.prompt,
         "section": {"id": question.section_id, "key": question.section.key, "title": question.section.title},
@@ -189,7 +192,7 @@ def _frozen(question: Question, rng: random.Random) -> dict:
     return shown
 
 
-def _right_answer(question: Question) -> dict:
+def right_answer(question: Question) -> dict:
     """What counts as right, as display data frozen into the response."""
     if question.type in ("single", "multiple", "truefalse"):
         return {"choices": [c.pk for c in question.choices.all() if c.is_correct]}
@@ -267,10 +270,10 @@ def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
     skill.mastery, skill.state = m.value, m.state
     skill.save(update_fields=["skill", "uncertainty", "answers", "mastery", "state", "updated_at"])
 
-    asked = {**item.shown, "explanation": question.explanation, "right": _right_answer(question)}
+    asked = {**item.shown, "explanation": question.explanation, "right": right_answer(question)}
     response = Response.objects.create(
         learner=learner, attempt=attempt, item=item, question=question, section_id=question.section_id,
-        question_version=item.question_version, asked=asked, given=_jsonable(given), correct=outcome.correct,
+        question_version=item.question_version, asked=asked, given=as_recorded(given), correct=outcome.correct,
         score=outcome.score, seconds=min(MAX_SECONDS, max(0, int((now - item.served_at).total_seconds()))),
         first_try=first_try,
     )
@@ -295,7 +298,8 @@ def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
     return Recorded(response=response, created=True, next_item=next_item)
 
 
-def _jsonable(given):
+def as_recorded(given):
+    """An answer as a recorded one reads back (JSON): sets as sorted lists, matching keys as strings."""
     if isinstance(given, (set, frozenset)):
         return sorted(given)
     if isinstance(given, dict):

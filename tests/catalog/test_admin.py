@@ -4,10 +4,15 @@ import pytest
 from django.apps import apps
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from django.utils.text import capfirst
 
+from quizapp.catalog import authoring
+from quizapp.catalog.admin import QuestionAdmin
 from quizapp.catalog.models import Flashcard, Question, QuestionVersion, Section, Status
 from quizapp.quizzes import services as quizzes
+from quizapp.quizzes.models import AttemptItem
 from tests.factories import QuestionFactory, SectionFactory, UserFactory
 from tests.progress.helpers import given_for
 
@@ -30,7 +35,7 @@ def question_data(
     section,
     qtype,
     key="lora-new",
-    prompt="新问题?",
+    prompt=None,
     explanation="因为。",
     difficulty=3,
     status="published",
@@ -41,6 +46,8 @@ def question_data(
     question=None,
 ):
     """The POST data of the question admin form, with its inline formsets."""
+    if prompt is None:
+        prompt = "新问题中的 ____ 是什么?" if qtype == "fill" else "新问题?"
     data = {
         "key": key,
         "section": section.pk,
@@ -269,6 +276,81 @@ def test_difficulty_must_be_1_to_5(teacher_client, starter_bank):
     assert not Question.objects.filter(key="lora-new").exists()
 
 
+def test_a_fill_in_prompt_without_a_blank_is_refused_in_the_loaders_words(teacher_client, starter_bank):
+    prompt = "在 4-bit 量化模型上做 LoRA 的方法叫什么?"
+    lora = Section.objects.get(key="lora")
+    data = question_data(section=lora, qtype="fill", answers=["QLoRA"], prompt=prompt)
+    response = teacher_client.post(ADD_URL, data)
+    assert response.status_code == 200
+    assert not Question.objects.filter(key="lora-new").exists()
+    errors = response.context["adminform"].form.errors["prompt"]
+    # One rule, one message: the same file line the YAML loader (and so the import page) reports.
+    yaml_text = (
+        "section: tuning\nsections:\n  - key: lora\n    questions:\n"
+        "      - key: lora-new\n        type: fill\n        difficulty: 2\n"
+        f"        prompt: {prompt}\n        answers: [QLoRA]\n"
+    )
+    loader = [str(p.message) for p in authoring.read_import(yaml_text, format="yaml").problems]
+    assert loader == ["填空题的题干须用 ____ 标出空格"] and errors == loader
+    data["prompt"] = "在 4-bit 量化模型上做 LoRA 的方法叫 ____。"
+    assert teacher_client.post(ADD_URL, data).status_code == 302
+
+
+@pytest.mark.parametrize("key", ["Lora-Q1", "lora_q1", "lora--q1", "-lora"])
+def test_keys_the_loader_refuses_are_refused(teacher_client, starter_bank, key):
+    data = question_data(section=Section.objects.get(key="lora"), qtype="truefalse", key=key,
+                         choices=[("true", True), ("false", False)])
+    response = teacher_client.post(ADD_URL, data)
+    assert response.status_code == 200 and "key" in response.context["adminform"].form.errors
+    assert not Question.objects.filter(key=key).exists()
+    card = {"key": key, "section": Section.objects.get(key="lora").pk, "status": "published",
+            "front": "正面", "back": "背面", "hint": ""}
+    response = teacher_client.post(reverse("admin:catalog_flashcard_add"), card)
+    assert response.status_code == 200 and not Flashcard.objects.filter(key=key).exists()
+    section = {"key": key, "title": "新章节", "order": 9, "notes": ""}
+    response = teacher_client.post(reverse("admin:catalog_section_add"), section)
+    assert response.status_code == 200 and not Section.objects.filter(key=key).exists()
+
+
+def test_every_type_authored_in_the_admin_exports_and_imports_again(teacher_client, starter_bank, tmp_path):
+    """What the admin accepts, the loader accepts: export, import and export again give the same file, also
+    for a two-choice question and one without an explanation (allowed in the admin and in GIFT files)."""
+    lora = Section.objects.get(key="lora")
+    authored = {
+        "single": dict(choices=[("甲", True), ("乙", False)], explanation=""),
+        "multiple": dict(choices=[("甲", True), ("乙", True), ("丙", False)]),
+        "truefalse": dict(choices=[("对", True), ("错", False)]),
+        "fill": dict(answers=["QLoRA", "4-bit LoRA"], prompt="在量化模型上做 LoRA 叫 ____。"),
+        "ordering": dict(items=["一", "二", "三"]),
+        "matching": dict(pairs=[("甲", "A"), ("乙", "B"), ("丙", "C")]),
+    }
+    for qtype, rows in authored.items():
+        data = question_data(section=lora, qtype=qtype, key=f"lora-admin-{qtype}", **rows)
+        assert teacher_client.post(ADD_URL, data).status_code == 302, qtype
+    exported = authoring.export_yaml_section(Section.objects.get(key="tuning"))
+    parsed = authoring.read_import(exported, format="yaml")
+    assert parsed.problems == []
+    Question.objects.filter(key__startswith="lora-admin-").delete()
+    authoring.import_apply(parsed=parsed, update=True)
+    assert authoring.export_yaml_section(Section.objects.get(key="tuning")) == exported
+
+
+def test_a_section_holding_questions_cannot_get_subsections(teacher_client, starter_bank):
+    lora = Section.objects.get(key="lora")
+    data = {"key": "lora-more", "title": "更多", "parent": lora.pk, "order": 9, "notes": ""}
+    response = teacher_client.post(reverse("admin:catalog_section_add"), data)
+    assert response.status_code == 200 and "parent" in response.context["adminform"].form.errors
+    # Nor can a section with subsections go under another: content/sections.yaml is two levels deep.
+    tuning = Section.objects.get(key="tuning")
+    data = {"key": "tuning", "title": "微调", "parent": Section.objects.get(key="history").pk, "order": 2,
+            "notes": ""}
+    response = teacher_client.post(reverse("admin:catalog_section_change", args=[tuning.pk]), data)
+    assert response.status_code == 200 and "parent" in response.context["adminform"].form.errors
+    assert Section.objects.get(key="tuning").parent is None
+    data = {"key": "lora-more", "title": "更多", "parent": tuning.pk, "order": 9, "notes": ""}
+    assert teacher_client.post(reverse("admin:catalog_section_add"), data).status_code == 302
+
+
 def test_a_valid_question_is_created_and_logged(teacher_client, teacher, starter_bank):
     data = question_data(
         section=Section.objects.get(key="lora"),
@@ -299,6 +381,48 @@ def test_rows_of_another_type_are_dropped_on_save(teacher_client, starter_bank):
     assert teacher_client.post(ADD_URL, data).status_code == 302
     question = Question.objects.get(key="lora-new")
     assert question.choices.count() == 0 and question.accepted_answers.count() == 1
+
+
+# --- Sanitized Markdown ------------------------------------------------------------------------------
+
+UNSAFE_PROMPT = "**注意** <script>alert(1)</script> <img src=x onerror=alert(1)> [链接](javascript:alert(1))"
+
+
+def warnings_of(response):
+    return [str(m) for m in response.wsgi_request._messages if m.level_tag == "warning"]
+
+
+def test_saving_markdown_that_sanitizing_cuts_warns_and_names_the_field(teacher_client, starter_bank):
+    question = Question.objects.get(key="history-q01")
+    data = edit_data(question, prompt=UNSAFE_PROMPT, explanation="**安全** [文档](https://a.cn)")
+    response = teacher_client.post(change_url(question), data, follow=True)
+    assert response.status_code == 200
+    [warning] = warnings_of(response)
+    assert str(capfirst(Question._meta.get_field("prompt").verbose_name)) in warning
+    assert "<script>" in warning and "<img>" in warning and 'href="javascript:alert(1)"' in warning
+    assert Question.objects.get(pk=question.pk).prompt == UNSAFE_PROMPT  # kept as typed; cut when shown
+    card = Flashcard.objects.get(key="lora-c01")
+    data = {"key": card.key, "section": card.section_id, "status": card.status, "front": card.front,
+            "back": "<iframe src=https://evil.example></iframe>背面", "hint": ""}
+    url = reverse("admin:catalog_flashcard_change", args=[card.pk])
+    response = teacher_client.post(url, data, follow=True)
+    [warning] = warnings_of(response)
+    assert str(capfirst(Flashcard._meta.get_field("back").verbose_name)) in warning and "<iframe>" in warning
+    # Safe Markdown (bold, an https link, a table with aligned columns) saves without a word.
+    safe = "**粗体** [文档](https://a.cn)\n\n| a | b |\n|:--|--:|\n| 1 | 2 |"
+    response = teacher_client.post(change_url(question), edit_data(question, prompt=safe), follow=True)
+    assert warnings_of(response) == []
+
+
+def test_lists_show_prompts_and_card_fronts_as_the_plain_text_learners_read(teacher_client, starter_bank):
+    Question.objects.filter(key="history-q01").update(prompt=UNSAFE_PROMPT + " 哪一年?")
+    Flashcard.objects.filter(key="lora-c01").update(front="**LoRA** <script>x()</script>训练什么?")
+    response = changelist(teacher_client, q="history-q01")
+    assert cells(response, "asked") == {"history-q01": "注意 链接 哪一年?"}
+    cards = teacher_client.get(reverse("admin:catalog_flashcard_changelist"), {"q": "lora-c01"})
+    html = cards.content.decode()
+    assert re.search(r'class="field-shown_front"><a [^>]*>LoRA 训练什么\?</a>', html)
+    assert "**" not in html.split('id="result_list"')[1] and "&lt;script" not in html
 
 
 # --- Versions --------------------------------------------------------------------------------------
@@ -372,16 +496,16 @@ def test_preview_marks_an_answer_and_records_nothing(teacher_client, starter_ban
 
 
 def answer_for(question):
-    """The right answer, as the preview form posts it."""
+    """The right answer, as the preview form (the learner's form) posts it."""
     if question.type in ("single", "truefalse"):
         return {"choice": question.choices.get(is_correct=True).pk}
     if question.type == "multiple":
         return {"choice": [c.pk for c in question.choices.filter(is_correct=True)]}
     if question.type == "fill":
-        return {"answer": question.accepted_answers.first().text}
+        return {"text": question.accepted_answers.first().text}
     if question.type == "ordering":
-        return {f"position-{item.pk}": n for n, item in enumerate(question.order_items.all(), 1)}
-    return {f"match-{pair.pk}": pair.pk for pair in question.match_pairs.all()}
+        return {f"pos_{item.pk}": n for n, item in enumerate(question.order_items.all(), 1)}
+    return {f"match_{pair.pk}": pair.pk for pair in question.match_pairs.all()}
 
 
 def test_every_type_can_be_answered_in_the_preview(teacher_client, starter_bank):
@@ -393,26 +517,75 @@ def test_every_type_can_be_answered_in_the_preview(teacher_client, starter_bank)
     assert types == {"single", "multiple", "truefalse", "fill", "ordering", "matching"}
 
 
-def test_preview_shows_the_inputs_a_learner_gets(teacher_client, starter_bank):
-    html = teacher_client.get(preview_url(Question.objects.get(key="lora-q02"))).content.decode()
-    assert 'name="answer"' in html and '<label for="answer-text">' in html
-    html = teacher_client.get(preview_url(Question.objects.get(key="history-q03"))).content.decode()
-    assert html.count('name="match-') == 3
+def learner_form_parts(html):
+    """The answer inputs and the check button of a question page, as markup to compare: test ids (the
+    tests' handles, not the learner's) and the whitespace between tags left out."""
+    parts = re.findall(r"<fieldset.*?</fieldset>|<div class=\"actions\">.*?</div>", html, re.S)
+    parts = [re.sub(r' data-testid="[^"]*"', "", part) for part in parts]
+    return [re.sub(r"\s+", " ", re.sub(r">\s+<", "><", part)) for part in parts]
+
+
+def test_preview_inputs_are_the_learners_inputs(teacher_client, learner, starter_bank):
+    """For every type, the preview's inputs are exactly those of the learner's quiz page serving the same
+    question in the same order: true/false as two buttons that answer at once, matching's "Choose…"."""
+    client = Client()
+    client.force_login(learner)
+    types = set()
+    for question in Question.objects.all():
+        preview = teacher_client.get(preview_url(question))
+        attempt = quizzes.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)
+        AttemptItem.objects.filter(attempt=attempt).update(
+            question=question, question_version=question.version, shown=preview.context["shown"]
+        )
+        page = client.get(reverse("quizzes:question", args=[attempt.pk])).content.decode()
+        assert learner_form_parts(page), question.key
+        assert learner_form_parts(preview.content.decode()) == learner_form_parts(page), question.key
+        types.add(question.type)
+    assert types == {"single", "multiple", "truefalse", "fill", "ordering", "matching"}
+
+
+def test_a_true_false_preview_answers_with_one_click_on_its_buttons(teacher_client, starter_bank):
+    question = Question.objects.get(type="truefalse")
+    html = teacher_client.get(preview_url(question)).content.decode()
+    buttons = re.findall(r'<button type="submit" class="button tf" name="choice" value="(\d+)"', html)
+    assert sorted(map(int, buttons)) == sorted(c.pk for c in question.choices.all())
+    assert 'type="radio"' not in html and 'data-testid="submit"' not in html
+    html = teacher_client.post(preview_url(question), answer_for(question)).content.decode()
+    assert 'data-correct="true"' in html
+
+
+def test_a_partly_right_answer_is_shown_as_the_learner_sees_it(teacher_client, starter_bank):
+    question = Question.objects.get(key="history-q03")  # matching, three pairs
+    pairs = [p.pk for p in question.match_pairs.all()]
+    given = {f"match_{pairs[0]}": pairs[0], f"match_{pairs[1]}": pairs[2], f"match_{pairs[2]}": pairs[1]}
+    response = teacher_client.post(preview_url(question), given)
+    assert response.context["partial"] and response.context["score_percent"] == 33
+    html = response.content.decode()
+    assert 'class="feedback is-partial"' in html and 'data-correct="false"' in html
+    # What was chosen stays chosen, so another pairing can be tried from there.
+    assert html.count(" selected lang=") == 3
 
 
 def test_an_incomplete_answer_is_explained_not_marked(teacher_client, starter_bank):
     question = Question.objects.get(key="history-q02")
     items = list(question.order_items.all())
-    html = teacher_client.post(preview_url(question), {f"position-{i.pk}": 1 for i in items}).content.decode()
+    html = teacher_client.post(preview_url(question), {f"pos_{i.pk}": 1 for i in items}).content.decode()
     assert 'data-testid="verdict"' not in html
     assert 'class="message error"' in html
 
 
 def test_preview_answers_in_place_for_htmx(teacher_client, starter_bank):
     question = Question.objects.get(key="lora-q02")
-    response = teacher_client.post(preview_url(question), {"answer": "qlora"}, HTTP_HX_REQUEST="true")
+    response = teacher_client.post(preview_url(question), {"text": "qlora"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "<html" not in html and 'id="result"' in html and 'data-correct="true"' in html
+
+
+def test_a_flashcard_preview_shows_the_hint_as_learners_get_it(teacher_client, starter_bank):
+    card = Flashcard.objects.get(key="lora-c01")
+    Flashcard.objects.filter(pk=card.pk).update(hint="想想 **低秩**")  # plain text on the review page
+    html = teacher_client.get(reverse("admin:catalog_flashcard_preview", args=[card.pk])).content.decode()
+    assert '<div data-testid="hint" lang="zh-Hans">想想 **低秩**</div>' in html
 
 
 def test_drafts_can_be_previewed(teacher_client, starter_bank):
@@ -532,6 +705,92 @@ def test_sections_can_be_reordered_from_the_list(teacher_client, starter_bank):
     assert list(Section.objects.order_by("order")) == sections[::-1]
 
 
+# --- Deleting: answers are history ------------------------------------------------------------------
+
+
+def delete_url(obj):
+    return reverse(f"admin:catalog_{obj._meta.model_name}_delete", args=[obj.pk])
+
+
+def messages_of(response):
+    return [str(m) for m in response.wsgi_request._messages]
+
+
+def answer_once(learner, question):
+    """`learner` answers `question` (the only question of its section) in a section quiz."""
+    attempt = quizzes.start_attempt(
+        learner=learner, kind="section", section_ids=[question.section_id], length=5)
+    question = Question.objects.prefetch_related("choices").get(pk=question.pk)
+    quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
+                          given=given_for(question, right=False))
+
+
+@pytest.fixture
+def answered(db, learner):
+    question = QuestionFactory(section=SectionFactory(key="answered-leaf"), key="answered-q")
+    answer_once(learner, question)
+    return question
+
+
+def test_an_answered_question_offers_no_delete_and_says_why(teacher_client, answered):
+    html = teacher_client.get(change_url(answered)).content.decode()
+    assert delete_url(answered) not in html
+    assert 'data-testid="undeletable"' in html and 'data-testid="unpublish"' in html
+    # An old link or a hand-typed URL: a plain message on the question's page, not a permission error.
+    response = teacher_client.get(delete_url(answered), follow=True)
+    assert response.redirect_chain == [(change_url(answered), 302)]
+    assert messages_of(response) == [str(QuestionAdmin.undeletable_message)]
+    assert teacher_client.post(delete_url(answered), {"post": "yes"}).status_code == 302
+    assert Question.objects.filter(pk=answered.pk).exists()
+
+
+def test_the_unpublish_button_of_an_answered_question_unpublishes_it(teacher_client, answered):
+    html = teacher_client.get(change_url(answered)).content.decode()
+    form = re.search(r'<div class="undeletable-note".*?</div>', html, re.S).group()
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    teacher_client.post(reverse("admin:catalog_question_changelist"), data)
+    assert Question.objects.get(pk=answered.pk).status == Status.DRAFT
+    html = teacher_client.get(change_url(answered)).content.decode()
+    assert 'data-testid="undeletable"' in html and 'data-testid="unpublish"' not in html
+
+
+def test_bulk_delete_with_an_answered_question_deletes_nothing_and_names_it(teacher_client, answered):
+    draft = QuestionFactory(section=answered.section, key="never-asked", status=Status.DRAFT)
+    for confirmed in ({}, {"post": "yes"}):
+        response = act(teacher_client, "delete_selected", [answered, draft], follow=True, **confirmed)
+        [message] = messages_of(response)
+        assert "answered-q" in message and "never-asked" not in message
+        assert Question.objects.filter(pk__in=[answered.pk, draft.pk]).count() == 2
+
+
+def test_an_unanswered_draft_can_still_be_deleted(teacher_client, answered):
+    draft = QuestionFactory(section=answered.section, key="never-asked", status=Status.DRAFT)
+    html = teacher_client.get(change_url(draft)).content.decode()
+    assert delete_url(draft) in html and 'data-testid="undeletable"' not in html
+    assert teacher_client.post(delete_url(draft), {"post": "yes"}).status_code == 302
+    assert not Question.objects.filter(pk=draft.pk).exists()
+    other = QuestionFactory(section=answered.section, key="never-asked-2", status=Status.DRAFT)
+    response = act(teacher_client, "delete_selected", [other])
+    assert response.status_code == 200 and "post" in response.content.decode()  # Django's confirmation page
+    act(teacher_client, "delete_selected", [other], post="yes")
+    assert not Question.objects.filter(pk=other.pk).exists()
+
+
+def test_a_studied_flashcard_cannot_be_deleted_either(teacher_client, learner, starter_bank):
+    from quizapp.cards import services as cards
+
+    studied, fresh = Flashcard.objects.filter(section__key="history").order_by("key")
+    cards.start_card(learner=learner, flashcard=studied)
+    assert delete_url(studied) not in teacher_client.get(
+        reverse("admin:catalog_flashcard_change", args=[studied.pk])).content.decode()
+    url = reverse("admin:catalog_flashcard_changelist")
+    response = act(teacher_client, "delete_selected", [studied, fresh], url=url, post="yes", follow=True)
+    assert studied.key in messages_of(response)[0] and Flashcard.objects.filter(pk=fresh.pk).exists()
+    act(teacher_client, "delete_selected", [fresh], url=url, post="yes")
+    assert not Flashcard.objects.filter(pk=fresh.pk).exists()
+    assert Flashcard.objects.filter(pk=studied.pk).exists()
+
+
 # --- Import from the admin -------------------------------------------------------------------------
 
 GIFT_TEXT = "::lora-admin-1::LoRA 冻结原权重吗?{T}\n\n::lora-admin-2::QLoRA 用几位量化?{=4 =4-bit}\n"
@@ -567,6 +826,17 @@ def test_admin_import_previews_then_creates_on_confirm(teacher_client, teacher, 
         ).count()
         == 2
     )
+
+
+def test_admin_import_preview_names_sections_by_their_titles(teacher_client, starter_bank):
+    Section.objects.filter(key="lora").update(title="LoRA 与 QLoRA")
+    html = upload(teacher_client, GIFT_TEXT).content.decode()
+    cells = re.findall(r'<td data-testid="import-section">(.*?)</td>', html, re.S)
+    assert len(cells) == 2
+    for cell in cells:
+        # The title as teachers know it, the key beside it in small type.
+        title, key = '<span lang="zh-Hans">LoRA 与 QLoRA</span>', '<span class="quiet section-key">lora</span>'
+        assert cell.strip() == f"{title} {key}"
 
 
 def test_confirming_twice_imports_once(teacher_client, starter_bank):
@@ -706,6 +976,21 @@ def test_question_list_shows_attempts_and_facility_of_the_current_version(teache
     Question.objects.filter(key="easy").update(version=2)
     response = changelist(teacher_client)
     assert cells(response, "attempts")["easy"] == "0" and cells(response, "facility")["easy"] == "-"
+
+
+def test_facility_counts_partly_right_answers_as_the_item_statistics_do(teacher_client, db):
+    """Six learners each pair one of a matching question's three pairs right: facility is their mean score,
+    1/3 (Moodle's facility index), not the 0 of "share right", and it is not flagged as too hard."""
+    question = QuestionFactory(section=SectionFactory(key="match-leaf"), key="match", type="matching")
+    pairs = [p.pk for p in question.match_pairs.all()]
+    for i in range(6):
+        learner = UserFactory(username=f"match-{i}")
+        attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[question.section_id],
+                                        length=5)
+        quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
+                              given={pairs[0]: pairs[0], pairs[1]: pairs[2], pairs[2]: pairs[1]})
+    assert cells(changelist(teacher_client), "facility") == {"match": "0.33"}
+    assert list(changelist(teacher_client, flagged="yes").context["cl"].result_list) == []
 
 
 def test_question_list_sorts_by_attempts_and_facility(teacher_client, answered_section):

@@ -97,6 +97,29 @@ def test_short_answer_becomes_fill_in_without_partial_credit_forms(constructs):
     assert question.check_answer("qlora").correct
 
 
+def test_a_short_answer_gets_its_blank_where_its_block_was_at_the_end(constructs, tmp_path):
+    """Moodle shows a short answer's box after the text; our fill-in prompts mark the blank, so the blank goes
+    there (with a note), and the question then exports as a YAML file that imports again."""
+    assert by_title("简答").prompt == "在 4-bit 量化模型上做 LoRA 的方法叫什么? ____"
+    assert by_title("数值").prompt == "LoRA 论文发表于哪一年? ____"
+    assert "a fill-in question marks its blank with ____: added at the end of the question" in constructs
+    path = tmp_path / "tuning.yaml"
+    call_command("export_questions", str(path), "--section", "tuning", stdout=StringIO())
+    first = path.read_text(encoding="utf-8")
+    Question.objects.all().delete()
+    run_import(path)
+    call_command("export_questions", str(path), "--section", "tuning", stdout=StringIO())
+    assert path.read_text(encoding="utf-8") == first
+
+
+def test_what_the_database_cannot_keep_is_a_problem_not_a_crash(starter_bank, tmp_path):
+    path = tmp_path / "long.gift"
+    path.write_text(f"::{'长' * 201}::问题?{{=对 ~错}}\n\n答案很长?{{={'长' * 201}}}\n", encoding="utf-8")
+    err = import_fails(path, "--section", "lora")
+    assert "line 1: the title may be at most 200 characters long (has 201)" in err
+    assert "line 3: an accepted answer may be at most 200 characters long (the longest has 201)" in err
+
+
 def test_missing_word_form_puts_a_blank_where_the_block_was(constructs):
     question = Question.objects.get(prompt__startswith="LoRA 的全称是")
     assert question.prompt == "LoRA 的全称是 ____ ,它冻结原权重。"

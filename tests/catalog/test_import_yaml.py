@@ -84,7 +84,7 @@ def test_yaml_problems_are_reported_with_lines_and_nothing_is_written(starter_ba
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("import_questions", str(path), stdout=StringIO(), stderr=err)
     assert "line 7: difficulty must be a whole number from 1 to 5" in err.getvalue()
-    assert "line 9: a single question needs exactly one correct choice (has 0)" in err.getvalue()
+    assert "line 9: a single-choice question needs exactly one correct choice (has 0)" in err.getvalue()
     assert not Question.objects.filter(key="lora-new").exists()
 
 

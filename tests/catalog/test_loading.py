@@ -133,8 +133,36 @@ def test_an_unknown_section_is_reported_with_its_line(bank):
 def test_a_question_without_a_correct_choice_is_reported(bank):
     edit(bank / "history.yaml", '          - text: "2012"\n            correct: true\n', '          - "2012"\n')
     err = load_fails(bank)
-    assert "a single question needs exactly one correct choice (has 0)" in err
+    assert "a single-choice question needs exactly one correct choice (has 0)" in err
     assert f"history.yaml:{line_of(bank / 'history.yaml', 'choices:')}:" in err
+    assert_nothing_written()
+
+
+@pytest.mark.django_db
+def test_a_fill_in_prompt_without_a_blank_is_reported(bank):
+    edit(bank / "tuning.yaml", "的方法叫 ____。", "的方法叫什么?")
+    err = load_fails(bank)
+    line = line_of(bank / "tuning.yaml", "的方法叫什么?")
+    assert f"tuning.yaml:{line}: a fill prompt marks its blank with ____" in err
+    assert_nothing_written()
+
+
+@pytest.mark.django_db
+def test_the_loader_accepts_what_the_admin_accepts(bank):
+    """Two choices and no explanation: fine in the admin and in GIFT files, so fine in a bank file (the
+    shipped banks' own bar, 3-6 choices and an explanation, is test_bank's)."""
+    edit(bank / "history.yaml", '          - "2017"\n', "")
+    edit(bank / "history.yaml", "        explanation: AlexNet", "        explanation: ''\n        # AlexNet")
+    load(bank)
+    question = Question.objects.get(key="history-q01")
+    assert question.choices.count() == 2 and question.explanation == ""
+
+
+@pytest.mark.django_db
+def test_texts_longer_than_the_database_keeps_are_reported(bank):
+    edit(bank / "tuning.yaml", "answers: [QLoRA, Quantized LoRA]", f"answers: [QLoRA, {'L' * 201}]")
+    err = load_fails(bank)
+    assert "an accepted answer may be at most 200 characters long (the longest has 201)" in err
     assert_nothing_written()
 
 

@@ -153,9 +153,9 @@ def test_admin_preview_of_every_question_type_before_and_after_answering(client,
     for question in evil["questions"].values():
         url = reverse("admin:catalog_question_preview", args=[question.pk])
         assert_inert(client.get(url).content.decode())
-        right = {"choice": [c.pk for c in question.choices.filter(is_correct=True)], "answer": "x"}
-        right.update({f"position-{i.pk}": n for n, i in enumerate(question.order_items.all(), 1)})
-        right.update({f"match-{p.pk}": p.pk for p in question.match_pairs.all()})
+        right = {"choice": [c.pk for c in question.choices.filter(is_correct=True)], "text": "x"}
+        right.update({f"pos_{i.pk}": n for n, i in enumerate(question.order_items.all(), 1)})
+        right.update({f"match_{p.pk}": p.pk for p in question.match_pairs.all()})
         html = client.post(url, right).content.decode()
         assert 'data-testid="verdict"' in html  # the explanation and right answers are on the page
         assert_inert(html)

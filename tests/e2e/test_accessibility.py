@@ -186,8 +186,8 @@ def test_teacher_pages(page, live_server, login, axe, studied):
                        ("admin-preview", f"/admin/catalog/question/{question.pk}/preview/")):
         page.goto(f"{live_server.url}{path}")
         check(page, axe, name)
-    page.locator("[data-testid=choice-1]").check()
-    page.locator("[data-testid=check-answer]").click()
+    page.locator("[data-testid=option-1]").check()
+    page.locator("[data-testid=submit]").click()
     expect(page.locator("[data-testid=verdict]")).to_be_visible()
     check(page, axe, "admin-preview-checked")
 

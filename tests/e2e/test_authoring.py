@@ -43,8 +43,8 @@ def test_teacher_authors_previews_and_publishes_a_fill_in_question_that_a_learne
     # Preview it: answerable, marked by the real checker, and nothing recorded.
     teacher_page.locator("[data-testid=preview-link]").click()
     expect(teacher_page.locator("[data-testid=prompt]")).to_contain_text("这叫 ____")
-    teacher_page.locator("[data-testid=fill-answer]").fill("ｔｐ")  # full-width, lower case: still right
-    teacher_page.locator("[data-testid=check-answer]").click()
+    teacher_page.locator("[data-testid=fill-text]").fill("ｔｐ")  # full-width, lower case: still right
+    teacher_page.locator("[data-testid=submit]").click()
     expect(teacher_page.locator("[data-testid=verdict]")).to_have_attribute("data-correct", "true")
     expect(teacher_page.locator("#result")).to_be_focused()
     expect(teacher_page.locator("[data-testid=explanation]")).to_contain_text("层内切分")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from quizapp.catalog.loading import KEY_PATTERN, SectionSpec
-from quizapp.catalog.rules import message
+from quizapp.catalog.loading import SectionSpec
+from quizapp.catalog.rules import KEY_PATTERN, KEY_LENGTH, message
 
 FORMATS = ("yaml", "gift", "csv")
 EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".gift": "gift", ".txt": "gift", ".csv": "csv"}
@@ -110,7 +110,7 @@ def leaf_problem(sections: dict, key: str):
 def item_key(section: str, marker: str, title: str, text: str) -> str:
     """A stable key for an imported item: a title that already is a key of this section is kept (so an
     exported file re-imports in place); otherwise `<section>-<marker><8 hex digits of the title or text>`."""
-    if title and KEY_PATTERN.match(title) and title.startswith(section + "-") and len(title) <= 80:
+    if title and KEY_PATTERN.match(title) and title.startswith(section + "-") and len(title) <= KEY_LENGTH:
         return title
     digest = hashlib.sha1((title or text).strip().encode("utf-8")).hexdigest()[:8]
     return f"{section}-{marker}{digest}"

@@ -6,7 +6,8 @@ import io
 
 from django.utils.translation import gettext_lazy as _
 
-from quizapp.catalog.loading import KEY_PATTERN, FlashcardSpec
+from quizapp.catalog import rules
+from quizapp.catalog.loading import FlashcardSpec
 from quizapp.catalog.models import Status
 from quizapp.catalog.rules import message
 
@@ -85,10 +86,9 @@ def _card(result, values, line, sections, default):
         result.problems.append(Problem(line, wrong))
         return
     key = values.get("key", "") or item_key(leaf, "c", "", front)
-    if not KEY_PATTERN.match(key) or len(key) > 80:
-        result.problems.append(
-            Problem(line, message(_("key '%(key)s' must be lower-case letters, digits and '-'"), key=key))
-        )
+    wrong = rules.key_problem(key)
+    if wrong:
+        result.problems.append(Problem(line, wrong))
         return
     if result.add_key("flashcard", key, line):
         result.flashcards.append(

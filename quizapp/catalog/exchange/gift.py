@@ -12,6 +12,7 @@ and one `{...}` answer block per question, with `\\~ \\= \\# \\{ \\} \\: \\\\` a
   {=left -> right ...}              matching
   {#3.14} {#1945:2} {#1..3} {#=1 =2} numerical: becomes fill-in with the accepted forms
   text {...} more text              the answer block in the middle is the blank (`____`)
+  text {=answer}                    a short answer's block at the end is its blank too (`text ____`, noted)
   #feedback after an answer, ####general feedback at the end of the block: they become the explanation
 
 Essays (`{}`) and descriptions (no answer block) are skipped, with their line.
@@ -23,9 +24,9 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext_lazy as _
 
 from quizapp.catalog import rules
-from quizapp.catalog.loading import BLANK, QuestionSpec
-from quizapp.catalog.models import Status
-from quizapp.catalog.rules import message
+from quizapp.catalog.loading import QuestionSpec
+from quizapp.catalog.models import Question, Status
+from quizapp.catalog.rules import BLANK, message
 
 from . import ImportFile, Problem, chosen_section_problem, find_section, item_key, leaf_problem
 
@@ -35,6 +36,7 @@ WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 TRUE_FALSE = {"t": True, "true": True, "f": False, "false": False}
 CATEGORY_ROOTS = {"$course$", "$system$", "$module$", "$coursecategory$", "top"}
 MAX_ENUMERATED = 21  # integer ranges up to this many values become accepted answers
+TITLE_LENGTH = Question._meta.get_field("title").max_length
 STARTS = {
     "=~": _("each answer starts with '=' or '~' (found '%(found)s')"),
     "=": _("each answer starts with '=' (found '%(found)s')"),
@@ -218,9 +220,18 @@ class _Reader:
         spec = self.answers(m, opening + 1, close, start, prompt)
         if spec is None:
             return
-        problems = rules.answer_problems(
+        if spec.type == "fill" and BLANK not in spec.prompt:
+            # Moodle puts the answer box where the block is; our fill-in prompts mark that place with ____.
+            spec.prompt = f"{spec.prompt} {BLANK}"
+            self.result.warnings.append(Problem(start, message(
+                _("a fill-in question marks its blank with %(blank)s: added at the end of the question"),
+                blank=BLANK)))
+        problems = rules.prompt_problems(spec.type, spec.prompt) + rules.answer_problems(
             spec.type, choices=spec.choices, answers=spec.answers, items=spec.items, pairs=spec.pairs
         )
+        if len(title) > TITLE_LENGTH:
+            problems.append(message(_("the title may be at most %(max)d characters long (has %(n)d)"),
+                                    max=TITLE_LENGTH, n=len(title)))
         for problem in problems:
             self.problem(start, problem)
         if self.section is None:

@@ -56,7 +56,8 @@ class Command(BaseCommand):
         self.stdout.write(f"wrote {out}")
 
     def _check(self, path, text):
-        """Authored questions may be fine for the admin yet short of content/'s stricter rules (3-6 choices,
-        an explanation, a ____ blank): say so, since load_content would refuse the file."""
+        """The admin and every importer apply the loader's rules (catalog.rules), but rows saved before a rule
+        existed may break one (a fill-in prompt without a ____ blank): say so, since load_content would
+        refuse the file."""
         for problem in read_import(text, format="yaml", name=str(path)).problems:
             self.stdout.write(f"note: {path}: {problem} (content/ files need this)")
