@@ -18,7 +18,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Avg, F, FloatField, OrderBy, OuterRef, Subquery
+from django.db.models import ExpressionWrapper, F, FloatField, OrderBy, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, HttpResponseRedirect
@@ -697,18 +697,14 @@ class QuestionAdmin(AuthoredAdmin):
         return plain_text(question.prompt, 70)
 
     def get_queryset(self, request):
-        """Questions with their current version's statistics, as correlated subqueries, so the list's
-        queries do not grow with the history: answers from the progress rollup (one row per question and
-        version), facility from the first answers themselves, since the rollup counts right first answers but
-        not their scores (a matching question's partly right answers would count as 0)."""
+        """Questions with their current version's statistics from the progress rollup (one row per question
+        and version), as correlated subqueries, so the list's queries do not grow with the history."""
         from quizapp.progress.models import ItemStats  # why here: see the note above FlaggedFilter
-        from quizapp.quizzes.models import Response
 
         stats = ItemStats.objects.filter(question=OuterRef("pk"), version=OuterRef("version"))
-        first = Response.objects.filter(
-            question=OuterRef("pk"), question_version=OuterRef("version"), first_try=True
-        )
-        facility = first.order_by().values("question").annotate(mean=Avg("score")).values("mean")
+        facility = stats.filter(first_attempts__gt=0).annotate(
+            share=ExpressionWrapper(F("first_score") / F("first_attempts"), output_field=FloatField())
+        ).values("share")
         return (
             super()
             .get_queryset(request)

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from quizapp.catalog.models import Question, Section
-from quizapp.quizzes.models import MasteryState, Response
+from quizapp.quizzes.models import MasteryState
 
 
 class SectionProgress(models.Model):
@@ -106,6 +106,8 @@ class ItemStats(models.Model):
     attempts = models.PositiveIntegerField(_("answers"), default=0)
     first_attempts = models.PositiveIntegerField(_("first answers"), default=0)
     first_correct = models.PositiveIntegerField(_("right first answers"), default=0)
+    # The sum of the first answers' scores (1 right, 0 wrong, a share for a partly right one): facility.
+    first_score = models.FloatField(_("score of first answers"), default=0.0)
 
     class Meta:
         verbose_name = _("item statistics")
@@ -119,10 +121,5 @@ class ItemStats(models.Model):
     @property
     def facility(self) -> float | None:
         """Moodle's facility index of this version, as classes.items computes it: the mean score of the first
-        answers (partial credit counts), a share of full marks; None before any. The rollup counts right first
-        answers, not their scores, so this reads the first answers themselves (one query)."""
-        if not self.first_attempts:
-            return None
-        first = Response.objects.filter(question_id=self.question_id, question_version=self.version,
-                                        first_try=True)
-        return first.aggregate(mean=models.Avg("score"))["mean"]
+        answers (partial credit counts), a share of full marks; None before any."""
+        return self.first_score / self.first_attempts if self.first_attempts else None

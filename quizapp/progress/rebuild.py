@@ -23,7 +23,7 @@ FIELDS = {
                       "last_activity"),
     DailyActivity: ("answers", "correct", "reviews", "recall_reviews", "recalled", "study_ms"),
     SectionDay: ("answers", "correct"),
-    ItemStats: ("attempts", "first_attempts", "first_correct"),
+    ItemStats: ("attempts", "first_attempts", "first_correct", "first_score"),
 }
 KEYS = {
     SectionProgress: ("learner_id", "section_id"),
@@ -53,6 +53,8 @@ def _blank(model) -> dict:
     row = {name: 0 for name in FIELDS[model]}
     if model is SectionProgress:
         row.update(mastery=0.0, mastery_peak=0.0, state="not_started", last_activity=None)
+    if model is ItemStats:
+        row.update(first_score=0.0)
     return row
 
 
@@ -66,10 +68,10 @@ def expected_rollups() -> dict:
     # in the section (as progress.rollups.on_answer_recorded does), read after this pass.
     day_openers = defaultdict(set)  # attempt id -> {(learner id, section id)}
     responses = Response.objects.values_list(
-        "learner_id", "section_id", "question_id", "question_version", "correct", "first_try", "seconds",
-        "answered_at", "attempt_id",
+        "learner_id", "section_id", "question_id", "question_version", "correct", "score", "first_try",
+        "seconds", "answered_at", "attempt_id",
     ).order_by("pk")
-    for (learner_id, section_id, question_id, version, correct, first_try, seconds, answered_at,
+    for (learner_id, section_id, question_id, version, correct, score, first_try, seconds, answered_at,
          attempt_id) in responses.iterator(BATCH):
         day = study_day(learners[learner_id], answered_at).date
         row = progress[(learner_id, section_id)]
@@ -89,6 +91,7 @@ def expected_rollups() -> dict:
         i["attempts"] += 1
         i["first_attempts"] += first_try
         i["first_correct"] += first_try and correct
+        i["first_score"] += score if first_try else 0.0
 
     reviews = Review.objects.select_related("card__flashcard").only(
         "learner_id", "rating", "reviewed_at", "duration_ms", "state_before", "card__flashcard__section_id"

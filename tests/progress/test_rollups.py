@@ -13,7 +13,7 @@ from quizapp.cards import services as cards
 from quizapp.cards.models import Review
 from quizapp.progress.models import DailyActivity, ItemStats, SectionDay, SectionProgress
 from quizapp.progress.rebuild import rebuild_progress
-from quizapp.quizzes.models import Attempt, LearnerSkill
+from quizapp.quizzes.models import Attempt, LearnerSkill, Response
 from tests.progress.helpers import Clock, answer_next, moment, practise, review_some_card
 
 
@@ -164,3 +164,21 @@ def test_the_migration_recomputes_peaks_as_rebuild_does(starter_bank, learner, o
     migration.recompute_peaks(apps, None)
     assert {p.pk: p.mastery_peak for p in SectionProgress.objects.all()} == pytest.approx(recomputed)
     assert any(recomputed.values()) and rebuild_progress(fix=False).differences == []
+
+
+def test_item_stats_keep_the_first_answers_score_for_facility(starter_bank, learner, other_learner):
+    """A partly right first answer adds its share to first_score (facility is their mean, as Moodle's); the
+    rebuild and the migration that filled the field agree with what the answers left."""
+    for who in (learner, other_learner):
+        for right in (True, False, True, False, False):
+            answer_next(who, right=right)
+    scores = {}
+    for r in Response.objects.filter(first_try=True):
+        scores[(r.question_id, r.question_version)] = scores.get((r.question_id, r.question_version), 0) + r.score
+    stored = {(s.question_id, s.version): s.first_score for s in ItemStats.objects.all()}
+    assert stored == pytest.approx(scores)
+    assert rebuild_progress(fix=False).differences == []
+    ItemStats.objects.update(first_score=0.0)
+    migration = importlib.import_module("quizapp.progress.migrations.0006_item_stats_first_score")
+    migration.fill_first_scores(apps, None)
+    assert {(s.question_id, s.version): s.first_score for s in ItemStats.objects.all()} == pytest.approx(scores)
