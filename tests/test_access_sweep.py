@@ -117,6 +117,14 @@ def _rate(w):
     return {"rating": "3", "reps": str(w.card.reps), "shown_at": "", "section": ""}
 
 
+def _archived_class(w):
+    """Restoring needs an archived class: teacher A's class is archived before the sweep's snapshot."""
+    from quizapp.classes.services import archive_classroom
+
+    archive_classroom(classroom=w.classroom_a)
+    return {"pk": w.classroom_a.pk}
+
+
 ROUTES: dict[str, Route] = {
     "quizzes:question": Route("learner_a", lambda w: {"attempt": w.attempt.pk}),
     "quizzes:answer": Route("learner_a", lambda w: {"attempt": w.attempt.pk},
@@ -134,6 +142,8 @@ ROUTES: dict[str, Route] = {
     "classes:dashboard": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),
     "classes:settings": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk},
                               post=lambda w: {"name": "renamed by whoever posted"}),
+    "classes:archive": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}, post=lambda w: {}, get=False),
+    "classes:restore": Route("teacher_a", _archived_class, post=lambda w: {}, get=False),
     "classes:renew_code": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk},
                                 post=lambda w: {}, get=False),
     "classes:remove_learner": Route("teacher_a",

@@ -11,6 +11,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Classroom)
 class ClassroomAdmin(admin.ModelAdmin):
-    list_display = ["name", "teacher", "join_code", "created_at"]
+    list_display = ["name", "teacher", "join_code", "created_at", "archived_at"]
+    list_filter = [("archived_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "teacher__username", "join_code"]
     inlines = [MembershipInline]

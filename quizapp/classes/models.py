@@ -40,6 +40,9 @@ class Classroom(models.Model):
         help_text=_("Leave empty to study every section."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Archived: closed to joining and read-only for its teacher, with every page and download still there.
+    # Nothing is deleted, so restoring (back to null) gives the class back as it was.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     objects = ClassroomQuerySet.as_manager()
 
@@ -53,6 +56,10 @@ class Classroom(models.Model):
 
     def get_absolute_url(self):
         return reverse("classes:dashboard", kwargs={"pk": self.pk})
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     def join_url(self):
         return reverse("classes:join") + f"?code={self.join_code}"

@@ -1,4 +1,5 @@
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Classroom, Membership, new_join_code
@@ -6,6 +7,26 @@ from .models import Classroom, Membership, new_join_code
 
 class JoinError(Exception):
     pass
+
+
+class ClassArchived(Exception):
+    """A change to an archived class: it is read-only until its teacher restores it."""
+
+    def __init__(self, classroom: Classroom):
+        super().__init__(_("“%(name)s” is archived: restore it to change it.") % {"name": classroom.name})
+
+
+def _refuse_if_archived(classroom: Classroom) -> None:
+    """Inside a transaction: lock the class's row and refuse if it is archived. Archiving is an UPDATE of that
+    row, so a change racing an archive (a second tab) waits for it and is then refused, or lands before it;
+    never after. The lock is FOR NO KEY UPDATE where there is one, so it does not wait on an answer that
+    writes the class's totals (their foreign key takes only a key-share lock)."""
+    rows = Classroom.objects.filter(pk=classroom.pk)
+    if connection.features.has_select_for_update:
+        rows = rows.select_for_update(no_key=connection.features.has_select_for_no_key_update)
+    classroom.archived_at = rows.values_list("archived_at", flat=True).get()
+    if classroom.archived_at is not None:
+        raise ClassArchived(classroom)
 
 
 def create_classroom(*, teacher, name: str, sections=()) -> Classroom:
@@ -34,14 +55,52 @@ def join_classroom(*, learner, code: str) -> tuple[Classroom, bool]:
         raise JoinError(_("You teach this class."))
     try:
         with transaction.atomic():
+            _refuse_if_archived(classroom)
             _membership, created = Membership.objects.get_or_create(classroom=classroom, learner=learner)
+    except ClassArchived:
+        raise JoinError(archived_join_message(classroom)) from None
     except IntegrityError:  # a concurrent join of the same learner won the race
         created = False
     return classroom, created
 
 
+def archived_join_message(classroom: Classroom) -> str:
+    return _("“%(name)s” is archived and no longer takes new learners. Ask your teacher.") % {"name": classroom.name}
+
+
+def update_classroom(*, classroom: Classroom, name: str, sections=()) -> Classroom:
+    with transaction.atomic():
+        _refuse_if_archived(classroom)
+        classroom.name = name.strip()
+        classroom.save(update_fields=["name"])
+        classroom.sections.set(sections)
+    return classroom
+
+
+def archive_classroom(*, classroom: Classroom) -> bool:
+    """Archive the class: joining closes and the class turns read-only; memberships, progress and the class's
+    totals stay exactly as they are. One conditional UPDATE, so archiving an archived class (a double submit,
+    a second tab) changes nothing and says so: False."""
+    with transaction.atomic():
+        changed = Classroom.objects.filter(pk=classroom.pk, archived_at__isnull=True).update(
+            archived_at=timezone.now())
+    classroom.refresh_from_db(fields=["archived_at"])
+    return bool(changed)
+
+
+def restore_classroom(*, classroom: Classroom) -> bool:
+    """Undo `archive_classroom`: the class takes learners again with its old join code. False if it was not
+    archived (any more)."""
+    with transaction.atomic():
+        changed = Classroom.objects.filter(pk=classroom.pk, archived_at__isnull=False).update(archived_at=None)
+    classroom.refresh_from_db(fields=["archived_at"])
+    return bool(changed)
+
+
 def remove_learner(*, classroom: Classroom, learner_id: int) -> bool:
-    deleted, _ = Membership.objects.filter(classroom=classroom, learner_id=learner_id).delete()
+    with transaction.atomic():
+        _refuse_if_archived(classroom)
+        deleted, _count = Membership.objects.filter(classroom=classroom, learner_id=learner_id).delete()
     return bool(deleted)
 
 
@@ -51,6 +110,8 @@ def leave_classroom(*, classroom: Classroom, learner) -> bool:
 
 
 def renew_join_code(*, classroom: Classroom) -> str:
-    classroom.join_code = new_join_code()
-    classroom.save(update_fields=["join_code"])
+    with transaction.atomic():
+        _refuse_if_archived(classroom)
+        classroom.join_code = new_join_code()
+        classroom.save(update_fields=["join_code"])
     return classroom.join_code

@@ -37,8 +37,14 @@ def class_list(request):
     leaves = studied_leaves(joined)
     for classroom in joined:
         classroom.practise_url = practise_url(leaves[classroom.pk])
+    # Active classes first; an archived class stays listed (greyed and labelled): the learner still has its
+    # sections to revise and can leave it, and a class that silently vanished would look like a fault.
+    joined.sort(key=lambda c: c.is_archived)
+    taught = list(Classroom.objects.taught_by(request.user)) if request.user.is_teacher else []
+    archived = sorted((c for c in taught if c.is_archived), key=lambda c: c.archived_at, reverse=True)
     context = {
-        "taught": Classroom.objects.taught_by(request.user) if request.user.is_teacher else [],
+        "taught": [c for c in taught if not c.is_archived],
+        "archived": archived,
         "joined": joined,
     }
     return TemplateResponse(request, "classes/list.html", context)
@@ -59,9 +65,17 @@ def class_create(request):
 @teacher_required
 def class_settings(request, pk):
     classroom = _taught(request, pk)
+    if request.method == "POST" and classroom.is_archived:  # a tab opened before archiving: say so, not a form
+        messages.error(request, str(services.ClassArchived(classroom)))
+        return redirect("classes:settings", pk=classroom.pk)
     form = ClassroomForm(request.POST or None, instance=classroom)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        try:
+            services.update_classroom(classroom=classroom, name=form.cleaned_data["name"],
+                                      sections=form.cleaned_data["sections"])
+        except services.ClassArchived as exc:  # archived since the check above
+            messages.error(request, str(exc))
+            return redirect("classes:settings", pk=classroom.pk)
         messages.success(request, _("Class settings saved."))
         return redirect(classroom)
     return TemplateResponse(request, "classes/form.html", {"form": form, "classroom": classroom})
@@ -69,9 +83,37 @@ def class_settings(request, pk):
 
 @teacher_required
 @require_POST
+def class_archive(request, pk):
+    classroom = _taught(request, pk)
+    if services.archive_classroom(classroom=classroom):
+        messages.success(request, _("“%(name)s” is archived: nobody can join it, and its pages and downloads "
+                                    "stay readable.") % {"name": classroom.name})
+    else:
+        messages.info(request, _("“%(name)s” was already archived.") % {"name": classroom.name})
+    return redirect("classes:settings", pk=classroom.pk)
+
+
+@teacher_required
+@require_POST
+def class_restore(request, pk):
+    classroom = _taught(request, pk)
+    if services.restore_classroom(classroom=classroom):
+        messages.success(request, _("“%(name)s” is restored. Learners can join it again with its join code.")
+                         % {"name": classroom.name})
+    else:
+        messages.info(request, _("“%(name)s” is not archived.") % {"name": classroom.name})
+    return redirect("classes:settings", pk=classroom.pk)
+
+
+@teacher_required
+@require_POST
 def class_renew_code(request, pk):
     classroom = _taught(request, pk)
-    services.renew_join_code(classroom=classroom)
+    try:
+        services.renew_join_code(classroom=classroom)
+    except services.ClassArchived as exc:
+        messages.error(request, str(exc))
+        return redirect(classroom)
     messages.success(request, _("New join code: %(code)s. The old code no longer works.") % {"code": classroom.join_code})
     return redirect(classroom)
 
@@ -81,7 +123,12 @@ def class_renew_code(request, pk):
 def class_remove_learner(request, pk, learner_id):
     classroom = _taught(request, pk)
     name = classroom.memberships.filter(learner_id=learner_id).values_list("learner__username", flat=True).first()
-    if services.remove_learner(classroom=classroom, learner_id=learner_id):
+    try:
+        removed = services.remove_learner(classroom=classroom, learner_id=learner_id)
+    except services.ClassArchived as exc:
+        messages.error(request, str(exc))
+        return redirect(classroom)
+    if removed:
         messages.success(request, _("“%(name)s” was removed from the class. They can join again with the join "
                                     "code.") % {"name": name})
     else:
@@ -107,7 +154,10 @@ def class_join(request):
     preview = services.find_by_code(code) if request.method == "GET" and 0 < len(code) <= 20 else None
     if preview and (preview.teacher_id == request.user.pk or preview.memberships.filter(learner=request.user).exists()):
         preview = None  # their own class, or one they are in: joining would only say so
-    return TemplateResponse(request, "classes/join.html", {"form": form, "preview": preview})
+    closed = services.archived_join_message(preview) if preview and preview.is_archived else ""
+    if closed:
+        preview = None
+    return TemplateResponse(request, "classes/join.html", {"form": form, "preview": preview, "closed": closed})
 
 
 @login_required
