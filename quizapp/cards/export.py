@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import genanki
+from django.utils.html import escape
 
 from quizapp.catalog.models import Flashcard, Section
 from quizapp.catalog.rendering import render_markdown
@@ -65,8 +66,9 @@ def build_package(flashcards) -> genanki.Package:
             deck = decks[section.key] = genanki.Deck(deck_id(section.key), "::".join(path))
         deck.add_note(genanki.Note(
             model=MODEL,
-            fields=[render_markdown(card.front), render_markdown(card.back), card.hint, section.title,
-                    card.key],
+            # Anki fields are HTML: the faces are rendered and sanitized Markdown, the plain texts escaped.
+            fields=[render_markdown(card.front), render_markdown(card.back), escape(card.hint),
+                    escape(section.title), card.key],
             guid=genanki.guid_for(card.key),
             tags=[section.key],
         ))

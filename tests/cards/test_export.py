@@ -80,3 +80,15 @@ def test_unknown_section_is_an_error(tmp_path, starter_bank):
 
     with pytest.raises(CommandError):
         call_command("export_apkg", str(tmp_path / "x.apkg"), "--section", "nope")
+
+
+def test_a_hint_or_title_with_markup_reaches_anki_as_text_not_html(tmp_path, starter_bank):
+    Flashcard.objects.filter(key="history-c02").update(hint='<img src=x onerror="alert(1)"> & 规则')
+    out = tmp_path / "hint.apkg"
+    call_command("export_apkg", str(out))
+    col = import_into_fresh_collection(tmp_path, out)
+    try:
+        hint = notes_by_key(col)["history-c02"]["Hint"]
+        assert "<img" not in hint and "&lt;img" in hint and "&amp; 规则" in hint
+    finally:
+        col.close()
