@@ -18,6 +18,8 @@ from .exchange.gift import read_gift, write_gift
 from .exchange.yaml_format import read_yaml, write_section_map, write_yaml
 from .loading import question_content, write_answer_rows
 from .models import Flashcard, Origin, Question, QuestionVersion, Section, Status
+from .rendering import removed_by_sanitizing
+from .rules import message
 
 ANSWER_ROWS = ("choices", "accepted_answers", "order_items", "match_pairs")
 # What is asked and what counts as right: a change here makes a new version of the question.
@@ -159,6 +161,24 @@ def _differs(kind: str, have: dict, wanted: dict):
     return gettext_lazy("a flashcard with this key exists and differs; import with update")
 
 
+def _sanitizing_warnings(parsed: ImportFile) -> list:
+    """What sanitizing will leave out of the file's Markdown wherever it is shown, as the admin warns on
+    save: the file imports, and the teacher knows what learners will not see."""
+    fields = [("question", spec, name, Question)
+              for spec in parsed.questions for name in ("prompt", "explanation")]
+    fields += [("flashcard", spec, name, Flashcard)
+               for spec in parsed.flashcards for name in ("front", "back")]
+    warnings = []
+    for kind, spec, name, model in fields:
+        removed = removed_by_sanitizing(getattr(spec, name) or "")
+        if removed:
+            warnings.append(Problem(parsed.lines.get((kind, spec.key), 1), message(
+                gettext_lazy("%(key)s: its %(field)s has content that is not allowed and is left out wherever "
+                             "it is shown: %(removed)s"),
+                key=spec.key, field=model._meta.get_field(name).verbose_name, removed=", ".join(removed))))
+    return warnings
+
+
 def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> ImportPlan:
     """What applying `parsed` would do, row by row, against the database as it is now."""
     plan = ImportPlan(
@@ -166,6 +186,7 @@ def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> ImportPlan:
     )
     if parsed.problems:
         return plan
+    plan.warnings += _sanitizing_warnings(parsed)
     keys = [s.key for s in parsed.questions]
     existing = {q.key: q for q in with_answer_rows(Question.objects.filter(key__in=keys))}
     for spec in parsed.questions:

@@ -113,3 +113,16 @@ def test_notes_that_differ_are_kept_unless_update(starter_bank, tmp_path):
     assert Section.objects.get(key="lora").notes == "- 老师改过的笔记"
     run("import_questions", path, "--update")
     assert Section.objects.get(key="lora").notes.startswith("- LoRA 冻结原权重")
+
+
+def test_an_import_says_what_sanitizing_will_leave_out(starter_bank, tmp_path):
+    path = tmp_path / "t.yaml"
+    run("export_questions", path, "--section", "tuning")
+    text = path.read_text(encoding="utf-8").replace("explanation: ", "explanation: <script>alert(1)</script> ", 1)
+    path.write_text(text, encoding="utf-8")
+    empty_the_bank()
+    out = run("import_questions", path, "--dry-run")
+    assert not Question.objects.exists()  # a dry run
+    run("import_questions", path)
+    question = Question.objects.get(explanation__contains="<script>")  # kept as written; cleaned when shown
+    assert any(question.key in line and "<script>" in line for line in out.splitlines()), out
