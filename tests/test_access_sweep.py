@@ -151,6 +151,8 @@ ROUTES: dict[str, Route] = {
                                     post=lambda w: {}, get=False),
     "classes:leave": Route("learner_a", lambda w: {"pk": w.classroom_a.pk}, post=lambda w: {}, get=False),
     "classes:learner": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk, "learner_id": w.learner_a.pk}),
+    "classes:learner_attempt": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk, "learner_id": w.learner_a.pk,
+                                                             "attempt_id": w.attempt.pk}),
     "classes:items": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),
     "classes:grid_csv": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),
     "classes:items_csv": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),

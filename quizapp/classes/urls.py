@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/learners/<int:learner_id>/remove/", views.class_remove_learner, name="remove_learner"),
     path("<int:pk>/leave/", views.class_leave, name="leave"),
     path("<int:pk>/learners/<int:learner_id>/", views.class_learner, name="learner"),
+    path("<int:pk>/learners/<int:learner_id>/quizzes/<int:attempt_id>/", views.class_learner_attempt,
+         name="learner_attempt"),
     path("<int:pk>/items/", views.class_items, name="items"),
     path("<int:pk>/mastery.csv", views.class_grid_csv, name="grid_csv"),
     path("<int:pk>/items.csv", views.class_items_csv, name="items_csv"),

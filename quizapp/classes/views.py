@@ -3,15 +3,19 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from quizapp.accounts.decorators import teacher_required
+from quizapp.catalog.models import Section
 from quizapp.progress.views import dashboard_context
+from quizapp.quizzes.models import Attempt, Response
+from quizapp.quizzes.presenting import feedback_context
 
 from . import services
 from .forms import ClassroomForm, JoinForm
@@ -183,14 +187,49 @@ def class_dashboard(request, pk):
     return TemplateResponse(request, "classes/dashboard.html", context)
 
 
+RECENT_ATTEMPTS = 20
+
+
+def _member(classroom, learner_id):
+    """A learner of this class: anyone else is a 404, the same as a learner that does not exist."""
+    return get_object_or_404(classroom.memberships.select_related("learner"), learner_id=learner_id).learner
+
+
+def _attempts_of(learner):
+    """The learner's quizzes, newest first, with their right and answered counts: two queries whatever
+    the number of attempts or answers."""
+    return (Attempt.objects.filter(learner=learner)
+            .annotate(right=Count("responses", filter=Q(responses__correct=True)), answers=Count("responses"))
+            .prefetch_related(Prefetch("sections", queryset=Section.objects.order_by("order", "pk")))
+            .order_by("-created_at", "-pk"))
+
+
 @teacher_required
 def class_learner(request, pk, learner_id):
     """The learner's own dashboard, as their teacher sees it: read-only."""
     classroom = _taught(request, pk)
-    membership = get_object_or_404(classroom.memberships.select_related("learner"), learner_id=learner_id)
-    context = dashboard_context(membership.learner, viewer_is_learner=False)
+    learner = _member(classroom, learner_id)
+    context = dashboard_context(learner, viewer_is_learner=False)
     context["classroom"] = classroom
+    context["attempts"] = list(_attempts_of(learner)[:RECENT_ATTEMPTS])
     return TemplateResponse(request, "classes/learner.html", context)
+
+
+@teacher_required
+@require_GET
+def class_learner_attempt(request, pk, learner_id, attempt_id):
+    """One of the learner's quizzes, answer by answer, as their teacher reviews it: read-only."""
+    classroom = _taught(request, pk)
+    learner = _member(classroom, learner_id)
+    attempt = get_object_or_404(_attempts_of(learner), pk=attempt_id)
+    responses = Response.objects.filter(attempt=attempt).select_related("item").order_by("item__position")
+    context = {
+        "classroom": classroom,
+        "learner": learner,
+        "attempt": attempt,
+        "answers": [feedback_context(response, attempt) for response in responses],
+    }
+    return TemplateResponse(request, "classes/attempt.html", context)
 
 
 @teacher_required
