@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from quizapp.catalog.models import Section
+from quizapp.whole_numbers import whole_number
 
 from . import export, queue, scheduling
 from .forms import RateForm, StudySettingsForm, UndoForm
@@ -134,11 +135,12 @@ def decks(request):
 def review(request):
     scope = queue.scope_for(_section(request.GET.get("section")))
     card = set_aside = None
-    if request.GET.get("card", "").isdigit():
+    card_id, set_aside_id = whole_number(request.GET.get("card")), whole_number(request.GET.get("set_aside"))
+    if card_id is not None:
         card = get_object_or_404(CardState.objects.select_related("flashcard__section"),
-                                 pk=request.GET["card"], learner=request.user)
-    if request.GET.get("set_aside", "").isdigit():  # no JavaScript: just buried or suspended, may be put back
-        set_aside = CardState.objects.filter(pk=request.GET["set_aside"], learner=request.user).first()
+                                 pk=card_id, learner=request.user)
+    if set_aside_id is not None:  # no JavaScript: just buried or suspended, may be put back
+        set_aside = CardState.objects.filter(pk=set_aside_id, learner=request.user).first()
     return _study(request, scope, card=card, set_aside=set_aside)
 
 
@@ -147,9 +149,8 @@ def review(request):
 def reveal(request, pk):
     card = _own_card(request, pk)
     scope = queue.scope_for(_section(request.GET.get("section")))
-    shown_at = request.GET.get("shown_at", "")
     return _study(request, scope, card=card, revealed=True,
-                  shown_at=int(shown_at) if shown_at.isdigit() else None)
+                  shown_at=whole_number(request.GET.get("shown_at"), digits=None))
 
 
 @login_required

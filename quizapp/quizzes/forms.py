@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from quizapp.catalog.models import Section
+from quizapp.whole_numbers import whole_number
 
 from .models import Attempt
 from .services import QuizError
@@ -31,9 +32,10 @@ class StartForm(forms.Form):
 
 
 def _int(value) -> int:
-    if not isinstance(value, str) or not (value.strip().isascii() and value.strip().isdigit()) or len(value.strip()) > 12:
+    number = whole_number(value.strip() if isinstance(value, str) else None)
+    if number is None:
         raise QuizError(_("That answer is not one this question offers; nothing was recorded."))
-    return int(value)
+    return number
 
 
 def parse_answer(shown: dict, post) -> object:

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from quizapp.whole_numbers import whole_number
 
 
 def choice_label(choice, kind) -> str:
@@ -10,10 +11,6 @@ def choice_label(choice, kind) -> str:
     if kind == "truefalse":
         return _("True") if choice["text"] == "true" else _("False")
     return choice["text"]
-
-
-def _number(value) -> int | None:
-    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12 else None
 
 
 def question_context(item, attempt, values=None) -> dict:
@@ -31,10 +28,10 @@ def question_context(item, attempt, values=None) -> dict:
         "shown": shown,
         "kind": kind,
         "choices": choices,
-        "order_items": [{"id": i["id"], "text": i["text"], "position": _number(values.get(f"pos_{i['id']}")) or n}
+        "order_items": [{"id": i["id"], "text": i["text"], "position": whole_number(values.get(f"pos_{i['id']}")) or n}
                         for n, i in enumerate(items, start=1)],
         "positions": list(range(1, len(items) + 1)),
-        "lefts": [{**left, "chosen": _number(values.get(f"match_{left['id']}"))} for left in shown.get("lefts", [])],
+        "lefts": [{**left, "chosen": whole_number(values.get(f"match_{left['id']}"))} for left in shown.get("lefts", [])],
         "rights": shown.get("rights", []),
         "progress": {"position": item.position, "length": attempt.length},
     }

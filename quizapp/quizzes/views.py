@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from quizapp.catalog.models import Section
+from quizapp.whole_numbers import whole_number
 
 from . import services
 from .forms import StartForm, parse_answer
@@ -78,9 +79,10 @@ def _current_item(attempt):
 
 def _just_answered(attempt, raw: str):
     """The attempt's item at position `raw` if it is answered and is the latest answered one, else None."""
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 6):
+    position = whole_number(raw, digits=5)
+    if position is None:
         return None
-    item = AttemptItem.objects.filter(attempt=attempt, position=int(raw)).select_related("response").first()
+    item = AttemptItem.objects.filter(attempt=attempt, position=position).select_related("response").first()
     if item is None or not hasattr(item, "response"):
         return None
     if Response.objects.filter(attempt=attempt, item__position__gt=item.position).exists():
@@ -113,12 +115,12 @@ def question(request, attempt):
 def answer(request, attempt):
     """Record an answer (exactly once) and show the feedback; a repeat gets the recorded feedback."""
     attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
-    raw_position = request.POST.get("position", "")
-    raw_question = request.POST.get("question", "")
-    if not (raw_position.isdigit() and raw_question.isdigit() and len(raw_position) < 6 and len(raw_question) < 12):
+    position = whole_number(request.POST.get("position", ""), digits=5)
+    question_id = whole_number(request.POST.get("question", ""), digits=11)
+    if position is None or question_id is None:
         incomplete = services.QuizError(_("The answer form is incomplete; nothing was recorded."))
         return _refused(request, attempt, None, incomplete)
-    item = (AttemptItem.objects.filter(attempt=attempt, position=int(raw_position))
+    item = (AttemptItem.objects.filter(attempt=attempt, position=position)
             .select_related("response").first())
     try:
         if item is None:
@@ -128,7 +130,7 @@ def answer(request, attempt):
         else:
             given = parse_answer(item.shown, request.POST)
             recorded = services.record_answer(learner=request.user, attempt_id=attempt.pk, position=item.position,
-                                              question_id=int(raw_question), given=given)
+                                              question_id=question_id, given=given)
             recorded_response = recorded.response
             attempt = recorded_response.attempt  # as the transaction left it: counters, status
     except services.QuizError as exc:

@@ -135,6 +135,12 @@ def test_another_learners_card_is_not_found(client, learner, other_learner, star
     assert theirs.reps == 0 and not theirs.suspended and theirs.buried_until is None
 
 
+def test_digits_that_are_not_ascii_in_the_address_are_ignored_not_a_server_error(client_in, starter_bank):
+    card, _ = shown_card(client_in)
+    assert client_in.get(reverse("cards:review"), {"card": "²", "set_aside": "①"}).status_code == 200
+    assert client_in.get(reverse("cards:reveal", args=[card.pk]), {"shown_at": "²"}).status_code == 200
+
+
 def test_a_suspended_card_cannot_be_rated(client_in, starter_bank):
     card, _ = shown_card(client_in)
     client_in.post(reverse("cards:suspend", args=[card.pk]))

@@ -144,6 +144,14 @@ def test_tampered_choices_are_refused(client_in, learner, starter_bank, tamper):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("field", ["position", "question", "choice"])
+def test_digits_that_are_not_ascii_are_refused_not_a_server_error(client_in, learner, starter_bank, field):
+    attempt, item = served_of_type(learner, "single")
+    page = client_in.post(answer_url(attempt), {**answer_data(item), field: "²"})  # str.isdigit() says yes
+    assert page.status_code == 400 and not Response.objects.filter(item=item).exists()
+
+
+@pytest.mark.django_db
 def test_a_choice_of_another_question_is_refused(client_in, learner, starter_bank):
     attempt, item = served_of_type(learner, "single")
     foreign = Choice.objects.exclude(question_id=item.question_id).first()

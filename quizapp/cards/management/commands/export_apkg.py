@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from quizapp.cards import export
 from quizapp.catalog.models import Section
+from quizapp.whole_numbers import whole_number
 
 
 class Command(BaseCommand):
@@ -15,7 +16,8 @@ class Command(BaseCommand):
     def handle(self, *args, out, section=None, **options):
         chosen = None
         if section:
-            lookup = {"pk": int(section)} if section.isdigit() else {"key": section}
+            pk = whole_number(section)
+            lookup = {"pk": pk} if pk is not None else {"key": section}
             chosen = Section.objects.filter(**lookup).first()
             if chosen is None:
                 raise CommandError(f"no section {section!r}")
