@@ -64,11 +64,9 @@ def _undoable_review(learner, scope: queue.Scope, day) -> int | None:
 
 def _set_aside_kind(card: CardState | None, now) -> str:
     """'suspend' or 'bury' when the card is set aside that way now (what putting it back would undo)."""
-    if card is None:
+    if card is None or _reviewable(card, now):
         return ""
-    if card.suspended:
-        return "suspend"
-    return "bury" if card.buried_until and card.buried_until > now else ""
+    return "suspend" if card.suspended else "bury"
 
 
 def _study(request, scope: queue.Scope, *, card: CardState | None = None, revealed: bool = False,
@@ -84,6 +82,7 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
     settings = queue.settings_for(learner)
     done = queue.done_today(learner, day)
     counts = queue.counts_today(learner, scope, now, day=day, settings=settings, done=done)
+    set_aside_kind = _set_aside_kind(set_aside, now)
     if card is None or not _reviewable(card, now):
         card = queue.next_card(learner, scope, now, counts=counts)
         revealed = False  # a different card than the one asked for starts from its front
@@ -96,8 +95,8 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
         "shown_at": shown_at or _now_ms(),
         "status_message": status_message,
         "leech_notice": LEECH_NOTICE if became_leech else "",
-        "set_aside": set_aside if _set_aside_kind(set_aside, now) else None,
-        "set_aside_kind": _set_aside_kind(set_aside, now),
+        "set_aside": set_aside if set_aside_kind else None,
+        "set_aside_kind": set_aside_kind,
         "last_review": _undoable_review(learner, scope, day),
     }
     if card is not None:
