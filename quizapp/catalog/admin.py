@@ -817,7 +817,6 @@ class QuestionAdmin(AuthoredAdmin):
         answered = request.method == "POST"
         context = question_context(served, quiz, values=request.POST if answered else None)
         if answered:
-            context["values"] = request.POST  # keeps the typed answer in the form, as a refused one is kept
             try:
                 given = parse_answer(shown, request.POST)
                 outcome = question.check_answer(given)

@@ -25,6 +25,7 @@ def question_context(item, attempt, values=None) -> dict:
     items = shown.get("items", [])
     return {
         "item": item,
+        "values": values,  # the fill-in box's text comes back too
         "shown": shown,
         "kind": kind,
         "choices": choices,

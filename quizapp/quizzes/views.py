@@ -152,7 +152,6 @@ def _refused(request, attempt, item, exc):
     context = {"attempt": attempt, "problem": exc.message}
     if item is not None and not hasattr(item, "response") and attempt.is_open:
         context.update(question_context(item, attempt, values=request.POST))
-        context["values"] = request.POST
     else:
         context["refused_only"] = True
     return TemplateResponse(request, "quizzes/question.html", context, status=exc.status)

@@ -261,6 +261,15 @@ def test_a_refused_answer_without_javascript_keeps_what_was_chosen(client_in, le
         assert " selected>" not in html.split(f'name="{key}"')[1].split("</select>")[0]
 
 
+def test_a_refused_fill_in_answer_without_javascript_keeps_the_typed_text(client_in, learner, starter_bank):
+    from .test_integrity import served_of_type
+
+    attempt, item = served_of_type(learner, "fill")
+    typed = "张量" * 101  # one character over the limit: refused
+    page = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), {**answer_data(item), "text": typed})
+    assert page.status_code == 400 and f'value="{typed}"' in page.content.decode()
+
+
 def test_feedback_marks_which_picks_of_a_partly_right_answer_were_right(client_in, learner, starter_bank):
     from .test_integrity import served_of_type
 
