@@ -196,10 +196,10 @@ def _member(classroom, learner_id):
 
 
 def _attempts_of(learner):
-    """The learner's quizzes, newest first, with their right and answered counts: two queries whatever
-    the number of attempts or answers."""
+    """The learner's quizzes, newest first, with their right answers counted (`answered` is the attempt's
+    own counter): two queries whatever the number of attempts or answers."""
     return (Attempt.objects.filter(learner=learner)
-            .annotate(right=Count("responses", filter=Q(responses__correct=True)), answers=Count("responses"))
+            .annotate(right=Count("responses", filter=Q(responses__correct=True)))
             .prefetch_related(Prefetch("sections", queryset=Section.objects.order_by("order", "pk")))
             .order_by("-created_at", "-pk"))
 
