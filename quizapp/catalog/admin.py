@@ -506,8 +506,13 @@ class AuthoredAdmin(MarkdownAdmin):
         raise NotImplementedError
 
     def _undeletable(self, request, obj) -> bool:
-        return super().has_delete_permission(request, obj) and bool(
-            self.in_history(self.model.objects.filter(pk=obj.pk)))
+        """Whether a user who may delete would be refused this one; asked once per object (a page asks for
+        the delete permission more than once)."""
+        if not super().has_delete_permission(request, obj):
+            return False
+        if not hasattr(obj, "_in_history"):
+            obj._in_history = bool(self.in_history(self.model.objects.filter(pk=obj.pk)))
+        return obj._in_history
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and self._undeletable(request, obj):
@@ -522,11 +527,10 @@ class AuthoredAdmin(MarkdownAdmin):
                 reverse(f"admin:catalog_{self.opts.model_name}_change", args=[obj.pk]))
         return super().delete_view(request, object_id, extra_context)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and self._undeletable(request, obj):
-            extra_context = {**(extra_context or {}), "undeletable": self.undeletable_message}
-        return super().change_view(request, object_id, form_url, extra_context)
+            context["undeletable"] = self.undeletable_message
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(description=delete_selected_action.short_description, permissions=["delete"])
     def delete_selected(self, request, queryset):
