@@ -24,6 +24,13 @@
     });
   }
 
+  // An ordering item's own text, without the label's hidden words for screen readers ("Position of").
+  function itemText(li) {
+    var label = li.querySelector("label").cloneNode(true);
+    label.querySelectorAll(".visually-hidden").forEach(function (hidden) { hidden.remove(); });
+    return label.textContent.trim();
+  }
+
   function enhanceOrdering(root) {
     (root || document).querySelectorAll("ol.ordering:not(.js-ordering)").forEach(function (list) {
       list.classList.add("js-ordering");
@@ -40,9 +47,7 @@
         var select = li.querySelector("select");
         select.tabIndex = -1;
         select.setAttribute("aria-hidden", "true");
-        var label = li.querySelector("label").cloneNode(true);
-        label.querySelectorAll(".visually-hidden").forEach(function (hidden) { hidden.remove(); });
-        var text = label.textContent.trim();
+        var text = itemText(li);
         var box = document.createElement("span");
         box.className = "move-buttons";
         [["up", "↑", list.dataset.upLabel || "Move “{item}” up"],
@@ -62,12 +67,10 @@
 
   // A move is announced ("“X” is now in place 2 of 4."): the focused button's name does not change.
   function announceMove(list, li) {
-    var status = list.parentElement.querySelector("[data-testid=ordering-status]");
+    var status = list.parentElement.querySelector("[data-ordering-status]");
     if (!status || !list.dataset.movedLabel) { return; }
     var items = Array.prototype.slice.call(list.querySelectorAll(".ordering-item"));
-    var label = li.querySelector("label").cloneNode(true);
-    label.querySelectorAll(".visually-hidden").forEach(function (hidden) { hidden.remove(); });
-    status.textContent = list.dataset.movedLabel.replace("{item}", label.textContent.trim())
+    status.textContent = list.dataset.movedLabel.replace("{item}", itemText(li))
       .replace("{place}", String(items.indexOf(li) + 1)).replace("{count}", String(items.length));
   }
 
