@@ -212,7 +212,8 @@ def class_learner(request, pk, learner_id):
     context = dashboard_context(learner, viewer_is_learner=False)
     context["classroom"] = classroom
     # Count the answers of the newest attempts only, not of the learner's whole history before the LIMIT.
-    recent = Attempt.objects.filter(learner=learner).order_by("-created_at", "-pk").values("pk")[:RECENT_ATTEMPTS]
+    recent = (Attempt.objects.filter(learner=learner).order_by("-created_at", "-pk")
+              .values("pk")[:RECENT_ATTEMPTS])
     context["attempts"] = list(_attempts_of(learner).filter(pk__in=recent))
     return TemplateResponse(request, "classes/learner.html", context)
 
