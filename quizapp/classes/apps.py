@@ -9,7 +9,7 @@ class ClassesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save, pre_delete, pre_save
 
-        from quizapp.progress.signals import rollups_rebuilt
+        from quizapp.progress.signals import mastery_recomputed, rollups_rebuilt
         from quizapp.quizzes.signals import answer_recorded
 
         from . import rollups
@@ -21,3 +21,4 @@ class ClassesConfig(AppConfig):
         # pre_delete: a cascade (a deleted account) sends it before deleting the learner's rollups.
         pre_delete.connect(rollups.on_membership_deleted, sender=Membership, dispatch_uid="classes.left")
         rollups_rebuilt.connect(rollups.on_rollups_rebuilt, dispatch_uid="classes.rebuild")
+        mastery_recomputed.connect(rollups.on_mastery_recomputed, dispatch_uid="classes.recomputed")

@@ -109,6 +109,14 @@ def expected_totals() -> dict:
     return {key: tuple(value) for key, value in totals.items()}
 
 
+def on_mastery_recomputed(sender, **kwargs):
+    """Every learner's mastery was recomputed (a recalibration of the engine): correct the class totals
+    that now differ, as `rebuild_progress` does."""
+    from quizapp.progress.rebuild import RebuildReport
+
+    on_rollups_rebuilt(sender, report=RebuildReport(), fix=True)
+
+
 def on_rollups_rebuilt(sender, report, fix: bool, **kwargs):
     """`rebuild_progress` checks (and corrects) the class totals after the learners' rollups."""
     from quizapp.progress.rebuild import Difference, same

@@ -10,7 +10,9 @@ from django.db import transaction
 from quizapp.accounts.models import User
 from quizapp.cards.models import Review
 from quizapp.cards.queue import study_day
-from quizapp.quizzes.models import Attempt, LearnerSkill, Response
+from quizapp.quizzes import adaptive
+from quizapp.quizzes.models import SKILL_FIELDS, Attempt, LearnerSkill, Response, take_belief
+from quizapp.quizzes.services import replayed_skills
 
 from .models import DailyActivity, ItemStats, SectionDay, SectionProgress
 from .rollups import review_facts
@@ -118,11 +120,36 @@ def expected_rollups() -> dict:
                 if value is not None and value > row["mastery_peak"]:
                     row["mastery_peak"] = value
 
-    for learner_id, section_id, mastery, state in LearnerSkill.objects.values_list(
-        "learner_id", "section_id", "mastery", "state"
-    ).iterator(BATCH):
-        progress[(learner_id, section_id)].update(mastery=mastery, state=state)
+    for (learner_id, section_id), r in replayed_skills().items():
+        progress[(learner_id, section_id)].update(mastery=r.mastery.estimate, state=r.mastery.state)
     return out
+
+
+def _check_skills(report: RebuildReport, fix: bool) -> None:
+    """The engine's beliefs (LearnerSkill) against a replay of every recorded answer under the calibration
+    in force: answers, right answers, estimate and call."""
+    wanted = replayed_skills()
+    for skill in LearnerSkill.objects.all().iterator(BATCH):
+        key = (skill.learner_id, skill.section_id)
+        r = wanted.pop(key, None)
+        want = (r.belief.answers, r.belief.right, r.mastery.estimate, r.mastery.state) if r else (
+            0, 0, 0.0, adaptive.NOT_STARTED)
+        have = (skill.answers, skill.right, skill.mastery, skill.state)
+        report.checked += 1
+        diffs = [Difference("LearnerSkill", key, name, h, w)
+                 for name, h, w in zip(("answers", "right", "mastery", "state"), have, want) if not same(h, w)]
+        if diffs:
+            report.differences += diffs
+            if fix and r:
+                take_belief(skill, r.belief, r.mastery)
+                skill.save(update_fields=SKILL_FIELDS)
+    for key, r in wanted.items():  # answers whose skill row is missing
+        report.checked += 1
+        report.differences.append(Difference("LearnerSkill", key, "answers", 0, r.belief.answers))
+        if fix:
+            skill = LearnerSkill(learner_id=key[0], section_id=key[1])
+            take_belief(skill, r.belief, r.mastery)
+            skill.save()
 
 
 def _stored(model) -> dict:
@@ -141,6 +168,7 @@ def same(a, b) -> bool:
 @transaction.atomic
 def rebuild_progress(*, fix: bool = True) -> RebuildReport:
     report = RebuildReport()
+    _check_skills(report, fix)
     expected = expected_rollups()
     for model in FIELDS:
         stored = _stored(model)

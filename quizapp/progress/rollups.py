@@ -6,14 +6,15 @@ race it fetches the winner's row) and then changed only with F() expressions."""
 
 from dataclasses import dataclass
 
-from django.db.models import F, Max, Value
+from django.db.models import F, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from quizapp.cards.models import CardState, Phase, RatingChoices, Review
 from quizapp.cards.queue import study_day
-from quizapp.quizzes.models import LearnerSkill, Response
+from quizapp.quizzes.models import LearnerSkill, MasteryState, Response
 
 from .models import DailyActivity, ItemStats, SectionDay, SectionProgress
+from .signals import mastery_recomputed
 
 
 def _update_or_create(model, keys: dict, changes: dict) -> bool:
@@ -59,6 +60,16 @@ def on_answer_recorded(sender, response: Response, skill: LearnerSkill, **kwargs
     if brought is not None:  # the first answer in the section today: the level the learner starts the day at
         changes["mastery_peak"] = Greatest(F("mastery_peak"), Value(brought))
     _update_or_create(SectionProgress, dict(learner=learner, section_id=response.section_id), changes)
+
+
+def on_skills_recalibrated(sender, **kwargs):
+    """A recalibration recomputed every learner's mastery: copy it into the section rollups (one UPDATE),
+    then tell the class totals."""
+    skill = LearnerSkill.objects.filter(learner_id=OuterRef("learner_id"), section_id=OuterRef("section_id"))
+    SectionProgress.objects.update(
+        mastery=Coalesce(Subquery(skill.values("mastery")[:1]), Value(0.0)),
+        state=Coalesce(Subquery(skill.values("state")[:1]), Value(MasteryState.NOT_STARTED.value)))
+    mastery_recomputed.send(sender=SectionProgress)
 
 
 @dataclass(frozen=True)

@@ -6,3 +6,7 @@ from django.dispatch import Signal
 # with fix=True, corrected). Keyword arguments: report (a RebuildReport: add to `checked` and `differences`),
 # fix (correct what differs). Receivers compare their rollups with a recomputation in the same way.
 rollups_rebuilt = Signal()
+
+# Sent after every learner's section mastery was recomputed at once (a recalibration of the quiz engine) and
+# copied into SectionProgress, inside that transaction. No arguments.
+mastery_recomputed = Signal()

@@ -17,16 +17,21 @@ class MasteryState(models.TextChoices):
 
 class LearnerSkill(models.Model):
     """The engine's belief about one learner in one section (see adaptive.py): the source of truth for
-    mastery. `mastery` and `state` are cached from the belief when it last changed."""
+    mastery. `mastery` (the estimate: the probability that the section is mastered) and `state` (the call)
+    are cached from the belief when it last changed; `skill` and `uncertainty` are the belief's mean and
+    standard deviation (logits over the section's typical question), for the admin."""
 
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skills",
                                 db_index=False)  # indexed by the unique constraint's leading column
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
-    skill = models.FloatField(_("skill estimate"), default=adaptive.PRIOR_MEAN)
-    uncertainty = models.FloatField(_("uncertainty"), default=adaptive.PRIOR_SD)
+    skill = models.FloatField(_("skill estimate"), default=0.0)
+    uncertainty = models.FloatField(_("uncertainty"), default=adaptive.DEFAULT_PRIOR_SD)
     answers = models.PositiveIntegerField(_("answers"), default=0)
-    mastery = models.FloatField(_("mastery"), default=0.0)
+    right = models.PositiveIntegerField(_("right answers"), default=0)
+    mastery = models.FloatField(_("mastery estimate"), default=0.0)
     state = models.CharField(_("state"), max_length=16, choices=MasteryState.choices, default=MasteryState.NOT_STARTED)
+    # The belief: adaptive.GRID_POINTS weights ([] before the first answer: the calibration's prior).
+    posterior = models.JSONField(_("belief over skill"), default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -35,19 +40,39 @@ class LearnerSkill(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["learner", "section"], name="learnerskill_one_per_section"),
             models.CheckConstraint(condition=Q(mastery__gte=0, mastery__lte=1), name="learnerskill_mastery_0_1"),
-            models.CheckConstraint(condition=Q(uncertainty__gt=0), name="learnerskill_uncertainty_positive"),
+            models.CheckConstraint(condition=Q(uncertainty__gte=0), name="learnerskill_uncertainty_nonnegative"),
+            models.CheckConstraint(condition=Q(right__lte=models.F("answers")), name="learnerskill_right_within_answers"),
             models.CheckConstraint(condition=Q(state__in=MasteryState.values), name="learnerskill_state_valid"),
         ]
 
-    def belief(self) -> adaptive.Skill:
-        return adaptive.Skill(mean=self.skill, sd=self.uncertainty, answers=self.answers)
+    def belief(self, calibration: adaptive.Calibration) -> adaptive.Belief:
+        return belief_of(self, calibration)
+
+
+def belief_of(skill, calibration: adaptive.Calibration) -> adaptive.Belief:
+    """A LearnerSkill row's belief (also for the historical models of migrations)."""
+    if len(skill.posterior or []) != adaptive.GRID_POINTS:
+        return adaptive.Belief.start(calibration)
+    return adaptive.Belief(weights=tuple(skill.posterior), answers=skill.answers, right=skill.right)
+
+
+def take_belief(skill, belief: adaptive.Belief, mastery: adaptive.Mastery) -> None:
+    """Set a LearnerSkill row's fields from a belief and its mastery (the caller saves SKILL_FIELDS)."""
+    skill.posterior = list(belief.weights)
+    skill.skill, skill.uncertainty = belief.mean, belief.sd
+    skill.answers, skill.right = belief.answers, belief.right
+    skill.mastery, skill.state = mastery.estimate, mastery.state
+
+
+SKILL_FIELDS = ["posterior", "skill", "uncertainty", "answers", "right", "mastery", "state"]
 
 
 class QuestionStats(models.Model):
-    """The engine's difficulty estimate of a question, calibrated from every learner's first answer."""
+    """The engine's calibrated difficulty of a question (its offset in logits from its section's typical
+    question: see adaptive.py and calibration.py), and counts of first answers."""
 
     question = models.OneToOneField(Question, on_delete=models.CASCADE, primary_key=True, related_name="stats")
-    difficulty = models.FloatField(_("difficulty estimate"))
+    difficulty = models.FloatField(_("difficulty offset"))
     first_answers = models.PositiveIntegerField(_("first answers"), default=0)
     first_right = models.PositiveIntegerField(_("right first answers"), default=0)
 
@@ -58,6 +83,25 @@ class QuestionStats(models.Model):
             models.CheckConstraint(condition=Q(first_right__lte=models.F("first_answers")),
                                    name="questionstats_right_within_answers"),
         ]
+
+
+class EngineCalibration(models.Model):
+    """One fit of the engine's shared parameters (calibration.fit): the newest row is in force."""
+
+    prior = models.JSONField(_("skill prior"))
+    learn = models.FloatField(_("learning rate"), default=adaptive.LEARN)
+    answers = models.PositiveIntegerField(_("answers fitted"), default=0)
+    fitted_at = models.DateTimeField(_("fitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        get_latest_by = "pk"
+        verbose_name = _("engine calibration")
+        verbose_name_plural = _("engine calibrations")
+
+    def as_calibration(self) -> adaptive.Calibration:
+        prior = self.prior if len(self.prior) == adaptive.GRID_POINTS else adaptive.normal_prior()
+        return adaptive.Calibration(prior=tuple(prior), learn=self.learn)
 
 
 class AttemptQuerySet(models.QuerySet):

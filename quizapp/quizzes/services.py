@@ -9,18 +9,28 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F, Max, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quizapp.catalog.answers import InvalidAnswer
-from quizapp.catalog.models import Question, Section
+from quizapp.catalog.models import Question, Section, Status
 
-from . import adaptive
-from .models import Attempt, AttemptItem, LearnerSkill, QuestionStats, Response
-from .signals import answer_recorded
+from . import adaptive, calibration
+from .models import (SKILL_FIELDS, Attempt, AttemptItem, EngineCalibration, LearnerSkill, QuestionStats, Response,
+                     take_belief)
+from .signals import answer_recorded, skills_recalibrated
 
 WEAK_SECTIONS = 3
+# Which policy serves questions: "adaptive", or "random" (the same quiz rules, a random askable question) as
+# the baseline `simulate_adaptive --world` measures against. Set only by that benchmark.
+SELECTION = "adaptive"
+# The engine recalibrates itself (calibration.fit, then every learner's answers replayed) after the first
+# CALIBRATE_FIRST answers, then each time the answers have grown by CALIBRATE_GROWTH since the last fit, while
+# the site has at most CALIBRATE_MAX answers; past that, schedule `manage.py calibrate_engine` instead.
+CALIBRATE_FIRST = 200
+CALIBRATE_GROWTH = 1.25
+CALIBRATE_MAX = 100_000
 HISTORY_LIMIT = 400  # earlier answers that spacing looks at (the latest ones)
 MAX_SECONDS = 3600
 
@@ -34,19 +44,32 @@ class QuizError(Exception):
         self.status = status
 
 
-def _estimates(questions) -> list[adaptive.Candidate]:
-    """Each question with its current difficulty estimate: calibrated from first answers, else the seed of
-    its authored difficulty (one query)."""
-    rows = questions.values_list("pk", "section_id", "difficulty", "stats__difficulty")
-    return [adaptive.Candidate(pk, section,
-                               estimate if estimate is not None else adaptive.seed_difficulty(authored))
-            for pk, section, authored, estimate in rows]
+def current_calibration() -> adaptive.Calibration:
+    """The newest fit of the engine's parameters, or the defaults before the first (one query)."""
+    row = EngineCalibration.objects.order_by("-pk").first()
+    return row.as_calibration() if row else adaptive.DEFAULT_CALIBRATION
 
 
-def typical_difficulties(section_ids) -> dict[int, float]:
-    """Mean difficulty estimate of each section's published questions (one query)."""
-    published = Question.objects.published().filter(section_id__in=section_ids)
-    return adaptive.typical_by_section(_estimates(published))
+@dataclass(frozen=True)
+class Bank:
+    """The questions of some sections as the engine sees them."""
+
+    candidates: list[adaptive.Candidate]  # the published ones
+    items: list[calibration.BankItem]  # all of them, published or not
+    offsets: dict[int, float]  # every question's difficulty offset
+
+
+def section_bank(questions) -> Bank:
+    """The engine's view of `questions` (a queryset of whole sections' questions, in one query): each
+    question's calibrated offset or, before its first calibration, the offset of its authored difficulty
+    within its section."""
+    rows = list(questions.values_list("pk", "section_id", "difficulty", "status", "stats__difficulty"))
+    items = [calibration.BankItem(pk, section, authored) for pk, section, authored, _status, _offset in rows]
+    seeds = calibration.seed_offsets(items)
+    offsets = {pk: seeds[pk] if offset is None else offset for pk, _s, _a, _status, offset in rows}
+    candidates = [adaptive.Candidate(pk, section, offsets[pk])
+                  for pk, section, _authored, status, _offset in rows if status == Status.PUBLISHED]
+    return Bank(candidates, items, offsets)
 
 
 def _leaf_ids(section_ids) -> list[int]:
@@ -134,23 +157,35 @@ def _history(attempt: Attempt, position: int) -> adaptive.QuizHistory:
         if question_id not in earlier:
             earlier[question_id] = adaptive.PastAnswer(correct=correct, days_ago=(now - at) / timedelta(days=1))
     return adaptive.QuizHistory(position=position, in_quiz=in_quiz, last_question=last, earlier=earlier,
-                                asked_twice=frozenset(twice), capped=attempt.length >= len(attempt.pool))
+                                asked_twice=frozenset(twice), capped=attempt.length >= len(attempt.pool),
+                                length=attempt.length)
 
 
-def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
-    """Choose the question for `position` with the engine and serve it (a frozen copy of what is asked)."""
-    # The pool's questions that are still published, found through the attempt's sections (a short
-    # subquery rather than hundreds of ids), with their current difficulty estimates.
-    published = _estimates(Question.objects.published().filter(section__in=attempt.sections.values("pk")))
-    typical = adaptive.typical_by_section(published)  # every published question counts, as in _record
+def attempt_bank(attempt: Attempt) -> Bank:
+    """The engine's view of the attempt's sections' questions (a short subquery rather than the pool's
+    hundreds of ids)."""
+    return section_bank(Question.objects.filter(section__in=attempt.sections.values("pk")))
+
+
+def _serve_next(attempt: Attempt, *, position: int, cal: adaptive.Calibration | None = None,
+                bank: Bank | None = None) -> AttemptItem | None:
+    """Choose the question for `position` with the engine and serve it (a frozen copy of what is asked).
+    `cal` and `bank`: what the caller has read already in this transaction."""
+    cal = cal or current_calibration()
+    bank = bank or attempt_bank(attempt)
     pool = set(attempt.pool)
-    candidates = [c for c in published if c.question_id in pool]
+    candidates = [c for c in bank.candidates if c.question_id in pool]
     section_ids = {c.section_id for c in candidates}
-    skills = {s.section_id: s.belief() for s in LearnerSkill.objects.filter(learner_id=attempt.learner_id,
-                                                                               section_id__in=section_ids)}
+    beliefs = {s.section_id: s.belief(cal) for s in LearnerSkill.objects.filter(learner_id=attempt.learner_id,
+                                                                                section_id__in=section_ids)}
     history = _history(attempt, position)
     rng = random.Random(f"{attempt.seed}:{position}")
-    chosen = adaptive.select_question(candidates, skills, typical, history, rng)
+    if SELECTION == "random":  # the baseline that `simulate_adaptive` compares with: the same quiz rules
+        allowed = sorted(adaptive.askable(candidates, history))
+        chosen = rng.choice(allowed) if allowed else None
+    else:
+        practice = adaptive.WEAK_PRACTICE if attempt.kind == Attempt.Kind.WEAK else adaptive.PRACTICE
+        chosen = adaptive.select_question(candidates, beliefs, history, rng, cal, practice)
     if chosen is None:
         return None
     question = Question.objects.select_related("section").get(pk=chosen)
@@ -252,23 +287,17 @@ def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
     now = timezone.now()
     first_try = not Response.objects.filter(learner=learner, question_id=question_id).exists()
     skill, _created = LearnerSkill.objects.select_for_update().get_or_create(learner=learner, section_id=question.section_id)
-    stats, _created = QuestionStats.objects.get_or_create(
-        question_id=question_id, defaults={"difficulty": adaptive.seed_difficulty(question.difficulty)})
-    difficulty = stats.difficulty
+    cal = current_calibration()  # read after the skill's lock: a recalibration that held it is seen whole
+    bank = attempt_bank(attempt)
     if first_try:
-        new_difficulty = adaptive.update_difficulty(difficulty, stats.first_answers, skill.skill, outcome.score)
+        QuestionStats.objects.get_or_create(question_id=question_id,
+                                            defaults={"difficulty": bank.offsets[question_id]})
         QuestionStats.objects.filter(pk=question_id).update(
-            difficulty=F("difficulty") + (new_difficulty - difficulty),
-            first_answers=F("first_answers") + 1,
-            first_right=F("first_right") + (1 if outcome.correct else 0))
-        difficulty = new_difficulty
+            first_answers=F("first_answers") + 1, first_right=F("first_right") + (1 if outcome.correct else 0))
     before = (skill.mastery, skill.state)
-    belief = adaptive.update_skill(skill.belief(), difficulty, outcome.score)
-    typical = typical_difficulties([question.section_id]).get(question.section_id, 0.0)
-    m = adaptive.mastery(belief, typical)
-    skill.skill, skill.uncertainty, skill.answers = belief.mean, belief.sd, belief.answers
-    skill.mastery, skill.state = m.value, m.state
-    skill.save(update_fields=["skill", "uncertainty", "answers", "mastery", "state", "updated_at"])
+    belief = adaptive.update(skill.belief(cal), bank.offsets[question_id], outcome.score, cal)
+    take_belief(skill, belief, adaptive.mastery(belief))
+    skill.save(update_fields=[*SKILL_FIELDS, "updated_at"])
 
     asked = {**item.shown, "explanation": question.explanation, "right": right_answer(question)}
     response = Response.objects.create(
@@ -289,12 +318,13 @@ def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
     # The row is locked: the counters are what this transaction wrote (saves reading them back).
     attempt.answered, attempt.score = locked_answered + 1, locked_score + outcome.score
     if attempt.is_open:
-        next_item = _serve_next(attempt, position=position + 1)
+        next_item = _serve_next(attempt, position=position + 1, cal=cal, bank=bank)
         if next_item is None:  # the pool ran dry (questions withdrawn): finish early
             attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
             attempt.save(update_fields=["status", "finished_at"])
     answer_recorded.send(sender=Response, response=response, skill=skill, mastery_before=before[0],
                          state_before=before[1])
+    transaction.on_commit(recalibrate_if_due)
     return Recorded(response=response, created=True, next_item=next_item)
 
 
@@ -315,3 +345,72 @@ def abandon_attempt(*, learner, attempt_id: int) -> Attempt:
         attempt.status, attempt.finished_at = Attempt.Status.ABANDONED, timezone.now()
         attempt.save(update_fields=["status", "finished_at"])
     return attempt
+
+
+def recalibrate_if_due() -> bool:
+    """Recalibrate when the schedule above says so (run after an answer commits)."""
+    answers = Response.objects.aggregate(n=Max("pk"))["n"] or 0
+    if answers > CALIBRATE_MAX or answers < CALIBRATE_FIRST:
+        return False
+    last = EngineCalibration.objects.order_by("-pk").values_list("answers", flat=True).first()
+    if last is not None and answers < last * CALIBRATE_GROWTH:
+        return False
+    recalibrate()
+    return True
+
+
+@dataclass(frozen=True)
+class EngineModels:
+    """The models a recalibration reads and writes: these, or a migration's historical ones."""
+
+    Question: type = Question
+    Response: type = Response
+    LearnerSkill: type = LearnerSkill
+    QuestionStats: type = QuestionStats
+    EngineCalibration: type = EngineCalibration
+
+
+def _all_answers(m: EngineModels = EngineModels()) -> list[calibration.Answer]:
+    return [calibration.Answer((learner_id, section_id), question_id, score)
+            for learner_id, section_id, question_id, score in m.Response.objects.order_by(
+                "learner_id", "section_id", "answered_at", "pk").values_list(
+                "learner_id", "section_id", "question_id", "score").iterator(5000)]
+
+
+def replayed_skills() -> dict[tuple[int, int], calibration.Replayed]:
+    """What every (learner, section)'s belief is, replayed from the recorded answers under the calibration
+    in force: what LearnerSkill should hold (`rebuild_progress` compares)."""
+    bank = section_bank(Question.objects.all())
+    replayed = calibration.replay(bank.items, _all_answers(), current_calibration(), bank.offsets)
+    return {r.pair: r for r in replayed}
+
+
+def recalibrate(models: EngineModels = EngineModels()) -> calibration.Fit:
+    """Fit the engine's parameters to every recorded answer, store them, and recompute every learner's
+    belief, estimate and call from their answers under the new fit (`calibration.replay`), in one
+    transaction.
+
+    Every LearnerSkill row is locked first, so an answer recorded meanwhile waits and then applies on top
+    of the replayed belief, under the new calibration."""
+    m = models
+    with transaction.atomic():
+        list(m.LearnerSkill.objects.select_for_update().values_list("pk", flat=True))
+        answers = _all_answers(m)
+        items = section_bank(m.Question.objects.all()).items
+        fit = calibration.fit(items, answers)
+        cal = fit.calibration
+        m.EngineCalibration.objects.create(prior=list(cal.prior), learn=cal.learn, answers=fit.answers)
+        m.QuestionStats.objects.bulk_create(
+            [m.QuestionStats(question_id=q, difficulty=offset) for q, offset in fit.offsets.items()],
+            update_conflicts=True, unique_fields=["question"], update_fields=["difficulty"], batch_size=1000)
+        replayed = {r.pair: r for r in calibration.replay(items, answers, cal, fit.offsets)}
+        changed = []
+        for skill in m.LearnerSkill.objects.all().iterator(5000):
+            r = replayed.get((skill.learner_id, skill.section_id))
+            belief = r.belief if r else adaptive.Belief.start(cal)
+            take_belief(skill, belief, adaptive.mastery(belief))
+            changed.append(skill)
+        m.LearnerSkill.objects.bulk_update(changed, SKILL_FIELDS, batch_size=1000)
+        if m.LearnerSkill is LearnerSkill:
+            skills_recalibrated.send(sender=LearnerSkill)
+    return fit

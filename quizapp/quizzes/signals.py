@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # response's section, as the answer left it); mastery_before and state_before (that skill's mastery and state
 # before the answer), so receivers that keep sums of mastery apply the change without reading it back.
 answer_recorded = Signal()
+
+# Sent inside the transaction of a recalibration (services.recalibrate), after every learner's LearnerSkill
+# was recomputed: receivers refresh what they copy of mastery. No arguments.
+skills_recalibrated = Signal()

@@ -1,8 +1,8 @@
 """Simulated learners for the `simulate_adaptive` benchmark. Pure Python, no Django imports.
 
-Every policy (adaptive, random, sequential) uses the same estimator from `adaptive`: the same skill
-updates, the same Elo difficulty calibration from first answers, the same mastery call; only the choice of
-the next question differs. Every policy obeys the same quiz rules (quizzes of QUIZ_LENGTH questions; never
+Every policy (adaptive, random, sequential) uses the same estimator from `adaptive`: the same belief
+updates, the same calibration (`calibration.fit` on the answers so far, on the services' schedule), the same
+mastery call; only the choice of the next question differs. Every policy obeys the same quiz rules (quizzes of QUIZ_LENGTH questions; never
 the question just asked; never a question twice in a quiz unless it was missed, never three times).
 
 The world. Each question q has a true Rasch difficulty b_q = seed_difficulty(authored) + N(0, 0.5^2): the
@@ -20,6 +20,8 @@ section is compared with the truth.
 (margin ~ N(-1.1, 0.7^2), at most 0: P(right on typical) is 0.27 on average and never above a coin toss, so
 never truly mastered); 35 % of sections start learned; each answer on a not-learned section teaches it
 with probability P_LEARN = 0.15. Counted: answers until every section is learned, capped at MAX_ANSWERS.
+These learners practise: the adaptive policy runs in the weak-spots quiz's mode (adaptive.WEAK_PRACTICE),
+the classification learners in the mixed quiz's (adaptive.PRACTICE).
 A learner who has not learnt a section answers right by guessing and by partial knowledge: BKT's guess
 rate. Guessing alone gets 0.20 of the bank right (a quarter of single-choice questions, half of
 true/false, 1 / (2^n - 1) of multiple-choice, 1 / n! of ordering and matching, none of fill-in), and the
@@ -33,7 +35,10 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import adaptive
+from . import adaptive, calibration
+
+CALIBRATE_FIRST = 200  # the services' schedule (services.CALIBRATE_FIRST, CALIBRATE_GROWTH)
+CALIBRATE_GROWTH = 1.25
 
 QUIZ_LENGTH = 10
 SECTIONS_PER_LEARNER = 6
@@ -54,12 +59,30 @@ class BankQuestion:
     authored_difficulty: int
 
 
-@dataclass
 class Calibration:
-    """The engine's shared question difficulties, calibrated from every simulated learner's first answers."""
+    """The engine's shared calibration, refitted from every simulated answer on the services' schedule."""
 
-    difficulty: dict[int, float]
-    first_answers: dict[int, int] = field(default_factory=dict)
+    def __init__(self, bank: Sequence[BankQuestion]):
+        self.items = [calibration.BankItem(q.question_id, q.section_id, q.authored_difficulty) for q in bank]
+        self.fit = calibration.fit(self.items, [])
+        self.answers: list[calibration.Answer] = []
+        self.fitted_at = 0
+        self.version = 0
+
+    @property
+    def engine(self) -> adaptive.Calibration:
+        return self.fit.calibration
+
+    def offset(self, question_id: int) -> float:
+        return self.fit.offsets[question_id]
+
+    def record(self, answer: calibration.Answer) -> None:
+        self.answers.append(answer)
+        n = len(self.answers)
+        if n >= CALIBRATE_FIRST and n >= self.fitted_at * CALIBRATE_GROWTH:
+            self.fit = calibration.fit(self.items, self.answers)
+            self.fitted_at = n
+            self.version += 1
 
 
 @dataclass
@@ -73,15 +96,17 @@ class Learner:
 class Quiz:
     """One simulated learner working through quizzes with one policy and the shared estimator."""
 
-    def __init__(self, policy, learner, questions, calibration, typical_true, rng):
+    def __init__(self, policy, learner, questions, calibration_, typical_true, rng, learner_id):
         self.policy = policy
         self.learner = learner
         self.questions = questions  # BankQuestion of the learner's sections, in bank order
-        self.calibration = calibration
+        self.calibration = calibration_
         self.typical_true = typical_true
         self.rng = rng
-        self.skills = {s: adaptive.Skill() for s in learner.sections}
-        self.answered: set[int] = set()
+        self.learner_id = learner_id
+        self.beliefs = {s: adaptive.Belief.start(calibration_.engine) for s in learner.sections}
+        self.own: list[calibration.Answer] = []
+        self.seen_version = calibration_.version
         self.earlier: dict[int, tuple[bool, int]] = {}
         self.in_quiz: dict[int, tuple[int, bool]] = {}
         self.twice: set[int] = set()
@@ -96,24 +121,31 @@ class Quiz:
                    for q, (c, n) in self.earlier.items()}
         return adaptive.QuizHistory(position=self.position, in_quiz=self.in_quiz,
                                     last_question=self.last_question, earlier=earlier,
-                                    asked_twice=frozenset(self.twice), capped=len(self.questions) <= QUIZ_LENGTH)
+                                    asked_twice=frozenset(self.twice), capped=len(self.questions) <= QUIZ_LENGTH,
+                                    length=QUIZ_LENGTH)
 
-    def _typical(self):
-        return adaptive.typical_by_section([
-            adaptive.Candidate(q.question_id, q.section_id, self.calibration.difficulty[q.question_id])
-            for q in self.questions])
+    def _sync(self):
+        """After a recalibration, the learner's beliefs are replayed under it (as services.recalibrate does)."""
+        if self.seen_version == self.calibration.version:
+            return
+        cal = self.calibration
+        for r in calibration.replay(cal.items, self.own, cal.engine, cal.fit.offsets):
+            self.beliefs[r.pair[1]] = r.belief
+        self.seen_version = cal.version
 
     def choose(self) -> BankQuestion:
+        self._sync()
         history = self._history()
-        candidates = [adaptive.Candidate(q.question_id, q.section_id, self.calibration.difficulty[q.question_id])
+        candidates = [adaptive.Candidate(q.question_id, q.section_id, self.calibration.offset(q.question_id))
                       for q in self.questions]
         allowed = set(adaptive.askable(candidates, history))
         if not allowed:  # every question was answered right in this quiz: start the next one
             self._next_quiz()
             return self.choose()
         if self.policy == "adaptive":
-            chosen = adaptive.select_question(candidates, self.skills, self._typical(), history, self.rng,
-                                              target=TARGET)
+            practice = adaptive.WEAK_PRACTICE if self.learner.learning else adaptive.PRACTICE
+            chosen = adaptive.select_question(candidates, self.beliefs, history, self.rng, self.calibration.engine,
+                                              practice)
         elif self.policy == "random":
             chosen = self.rng.choice(sorted(allowed))
         else:  # sequential: the next allowed question in bank order, wrapping around
@@ -127,19 +159,16 @@ class Quiz:
         return next(q for q in self.questions if q.question_id == chosen)
 
     def answer(self, question: BankQuestion, true_difficulty: dict[int, float]) -> bool:
+        self._sync()
         s = question.section_id
-        typical = self.typical_true[s]
-        theta = typical + self.learner.margin[s]
+        theta = self.typical_true[s] + self.learner.margin[s]
         right = self.rng.random() < adaptive.logistic(theta - true_difficulty[question.question_id])
         score = 1.0 if right else 0.0
         cal = self.calibration
-        if question.question_id not in self.answered:
-            self.answered.add(question.question_id)
-            n = cal.first_answers.get(question.question_id, 0)
-            cal.difficulty[question.question_id] = adaptive.update_difficulty(
-                cal.difficulty[question.question_id], n, self.skills[s].mean, score)
-            cal.first_answers[question.question_id] = n + 1
-        self.skills[s] = adaptive.update_skill(self.skills[s], cal.difficulty[question.question_id], score)
+        self.beliefs[s] = adaptive.update(self.beliefs[s], cal.offset(question.question_id), score, cal.engine)
+        answer = calibration.Answer((self.learner_id, s), question.question_id, score)
+        self.own.append(answer)
+        cal.record(answer)
         if self.learner.learning and not self.learner.learned[s] and self.rng.random() < P_LEARN:
             self.learner.learned[s] = True
             self.learner.margin[s] = LEARNED_MARGIN
@@ -162,14 +191,13 @@ class Quiz:
         self.quiz_number += 1
 
     def calls(self) -> dict[int, bool]:
-        typical = self._typical()
-        return {s: adaptive.mastery(self.skills[s], typical[s]).state == adaptive.MASTERED
-                for s in self.learner.sections}
+        self._sync()
+        return {s: adaptive.mastery(self.beliefs[s]).state == adaptive.MASTERED for s in self.learner.sections}
 
 
 def _world(bank: Sequence[BankQuestion], seed: int):
     rng = random.Random(seed)
-    true_difficulty = {q.question_id: adaptive.seed_difficulty(q.authored_difficulty) + rng.gauss(0, 0.5)
+    true_difficulty = {q.question_id: calibration.seed_offset(q.authored_difficulty) + rng.gauss(0, 0.5)
                        for q in bank}
     by_section: dict[int, list[BankQuestion]] = {}
     for q in bank:
@@ -194,19 +222,19 @@ def simulate(bank: Sequence[BankQuestion], *, learners: int = 200, seed: int = 2
     section_order = [s for s in dict.fromkeys(q.section_id for q in bank) if len(by_section[s]) >= 3]
     if len(section_order) < SECTIONS_PER_LEARNER:
         raise ValueError(f"the bank needs at least {SECTIONS_PER_LEARNER} sections with 3+ questions")
-    seed_cal = {q.question_id: adaptive.seed_difficulty(q.authored_difficulty) for q in bank}
+    seed_cal = {q.question_id: calibration.seed_offset(q.authored_difficulty) for q in bank}
     accuracy = {p: {str(c): 0.0 for c in CHECKPOINTS} for p in POLICIES}
     to_mastery = {p: [] for p in POLICIES}
     truly_mastered_share = 0.0
     for policy in POLICIES:
-        calibration = Calibration(difficulty=dict(seed_cal))
+        shared = Calibration(bank)
         hits = {c: 0 for c in CHECKPOINTS}
         total = 0
         for i in range(learners):
             learner = _learner(random.Random(seed * 1000 + i), section_order, learning=False)
             questions = [q for s in learner.sections for q in by_section[s]]
-            quiz = Quiz(policy, learner, questions, calibration, typical_true, random.Random(seed * 7919 + i))
-            truth = {s: learner.margin[s] >= adaptive.MASTERY_MARGIN for s in learner.sections}
+            quiz = Quiz(policy, learner, questions, shared, typical_true, random.Random(seed * 7919 + i), i)
+            truth = {s: learner.margin[s] >= adaptive.MASTERY_LINE for s in learner.sections}
             if policy == POLICIES[0]:
                 truly_mastered_share += sum(truth.values())
             total += len(truth)
@@ -219,7 +247,8 @@ def simulate(bank: Sequence[BankQuestion], *, learners: int = 200, seed: int = 2
         for i in range(learners):
             learner = _learner(random.Random(seed * 2000 + i), section_order, learning=True)
             questions = [q for s in learner.sections for q in by_section[s]]
-            quiz = Quiz(policy, learner, questions, calibration, typical_true, random.Random(seed * 104729 + i))
+            quiz = Quiz(policy, learner, questions, shared, typical_true, random.Random(seed * 104729 + i),
+                        learners + i)
             while not all(learner.learned.values()) and quiz.count < MAX_ANSWERS:
                 quiz.answer(quiz.choose(), true_difficulty)
             to_mastery[policy].append(quiz.count)

@@ -1,168 +1,211 @@
+"""The pure engine (quizzes/adaptive.py): the properties issue 15 asks for, tested with hypothesis, and the
+quiz rules of question selection."""
+
 import math
 import random
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quizapp.quizzes import adaptive
-from quizapp.quizzes.adaptive import Candidate, PastAnswer, QuizHistory, Skill
+from quizapp.quizzes.adaptive import Belief, Calibration, Candidate, PastAnswer, QuizHistory
 
 scores = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
-difficulties = st.floats(min_value=-10.0, max_value=10.0, allow_nan=False)
-skills = st.builds(Skill, mean=st.floats(-6, 6), sd=st.floats(adaptive.MIN_SD, adaptive.PRIOR_SD),
-                   answers=st.integers(0, 500))
+offsets = st.floats(min_value=-10.0, max_value=10.0, allow_nan=False)
+# Any prior a fit could produce: arbitrary non-negative weights (the engine floors and normalises them).
+priors = st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=adaptive.GRID_POINTS,
+                  max_size=adaptive.GRID_POINTS).filter(lambda w: sum(w) > 0)
+calibrations = st.builds(lambda prior, learn: Calibration(prior=tuple(adaptive.floored(prior)), learn=learn),
+                         priors, st.floats(min_value=0.0, max_value=0.3))
+answer_lists = st.lists(st.tuples(offsets, scores), max_size=40)
 
 
-@given(st.lists(st.tuples(difficulties, scores), max_size=60))
+def replay(calibration, answers):
+    belief = Belief.start(calibration)
+    for offset, score in answers:
+        belief = adaptive.update(belief, offset, score, calibration)
+    return belief
+
+
+@given(calibrations, answer_lists)
 @settings(max_examples=200, deadline=None)
-def test_estimates_stay_finite_and_bounded_for_any_answer_sequence(answers):
-    skill = Skill()
-    difficulty, n = 0.0, 0
-    for d, s in answers:
-        skill = adaptive.update_skill(skill, d, s)
-        difficulty = adaptive.update_difficulty(difficulty, n, skill.mean, s)
-        n += 1
-        assert math.isfinite(skill.mean) and -adaptive.SKILL_BOUND <= skill.mean <= adaptive.SKILL_BOUND
-        assert adaptive.MIN_SD <= skill.sd <= adaptive.PRIOR_SD
-        assert -adaptive.DIFFICULTY_BOUND <= difficulty <= adaptive.DIFFICULTY_BOUND
-        m = adaptive.mastery(skill, difficulty)
-        assert 0.0 <= m.value <= 1.0 and 0.0 <= m.confidence <= 1.0
-    assert skill.answers == len(answers)
+def test_estimates_stay_bounded_and_the_belief_a_distribution_for_any_answers(calibration, answers):
+    belief = replay(calibration, answers)
+    w = np.asarray(belief.weights)
+    assert np.all(w >= 0) and math.isclose(w.sum(), 1.0, rel_tol=1e-9)
+    m = adaptive.mastery(belief)
+    assert 0.0 <= m.estimate <= 1.0
+    assert adaptive.Z_MIN <= belief.mean <= adaptive.Z_MAX and belief.sd >= 0
+    assert belief.answers == len(answers) and belief.right == sum(1 for _, s in answers if s >= 1.0)
 
 
-@given(skills, difficulties)
+@given(calibrations, answer_lists, offsets)
 @settings(max_examples=300, deadline=None)
-def test_a_right_answer_never_lowers_the_skill_estimate(skill, difficulty):
-    assert adaptive.update_skill(skill, difficulty, 1.0).mean >= skill.mean
+def test_a_right_answer_never_lowers_the_estimate_nor_the_call(calibration, answers, offset):
+    before = replay(calibration, answers)
+    after = adaptive.update(before, offset, 1.0, calibration)
+    m0, m1 = adaptive.mastery(before), adaptive.mastery(after)
+    assert m1.estimate >= m0.estimate - 1e-12
+    order = [adaptive.NOT_STARTED, adaptive.LEARNING, adaptive.MASTERED]
+    assert order.index(m1.state) >= order.index(m0.state)
 
 
-@given(skills, difficulties)
+@given(calibrations, answer_lists, offsets)
 @settings(max_examples=300, deadline=None)
-def test_a_wrong_answer_never_raises_the_skill_estimate(skill, difficulty):
-    assert adaptive.update_skill(skill, difficulty, 0.0).mean <= skill.mean
+def test_a_wrong_answer_never_raises_the_estimate_nor_promotes(calibration, answers, offset):
+    before = replay(calibration, answers)
+    after = adaptive.update(before, offset, 0.0, calibration)
+    m0, m1 = adaptive.mastery(before), adaptive.mastery(after)
+    assert m1.estimate <= m0.estimate + 1e-12
+    assert not (m1.state == adaptive.MASTERED and m0.state != adaptive.MASTERED)
 
 
-@given(st.floats(-4, 4), st.integers(0, 1000), st.floats(-6, 6))
-def test_a_right_first_answer_makes_a_question_look_easier(difficulty, n, mean):
-    assert adaptive.update_difficulty(difficulty, n, mean, 1.0) <= difficulty
-    assert adaptive.update_difficulty(difficulty, n, mean, 0.0) >= difficulty
+@given(calibrations, answer_lists)
+@settings(max_examples=100, deadline=None)
+def test_the_call_is_the_same_when_the_same_answers_are_replayed(calibration, answers):
+    first, second = replay(calibration, answers), replay(calibration, answers)
+    assert first == second
+    assert adaptive.mastery(first) == adaptive.mastery(second)
 
 
-def test_elo_step_shrinks_with_evidence_as_pelanek():
-    assert adaptive.elo_k(0) == 0.8
-    assert math.isclose(adaptive.elo_k(20), 0.8 / 2)
+def test_three_right_answers_from_the_start_are_a_mastered_call_with_the_default_calibration():
+    belief = Belief.start()
+    states = []
+    for _ in range(3):
+        belief = adaptive.update(belief, 0.0, 1.0)
+        states.append(adaptive.mastery(belief).state)
+    assert states == [adaptive.LEARNING, adaptive.LEARNING, adaptive.MASTERED]
 
 
-def test_seed_difficulty_follows_authored_difficulty():
-    assert [adaptive.seed_difficulty(d) for d in (1, 3, 5)] == [-1.5, 0.0, 1.5]
+@given(calibrations, st.lists(st.floats(-adaptive.OFFSET_BOUND, adaptive.OFFSET_BOUND), min_size=12, max_size=12))
+@settings(max_examples=100, deadline=None)
+def test_twelve_right_answers_in_a_row_reach_mastered_whatever_the_fit_and_the_questions(calibration, offsets_):
+    # However pessimistic a fitted prior, it keeps PRIOR_FLOOR spread over every skill, so right answers win.
+    belief = Belief.start(calibration)
+    for offset in offsets_:
+        belief = adaptive.update(belief, offset, 1.0, calibration)
+    assert adaptive.mastery(belief).state == adaptive.MASTERED
 
 
-def test_mastery_needs_evidence_and_a_high_predicted_success():
-    assert adaptive.mastery(Skill(), 0.0).state == adaptive.NOT_STARTED
-    skill = Skill()
-    for _ in range(2):
-        skill = adaptive.update_skill(skill, 0.0, 1.0)
-    assert adaptive.mastery(skill, 0.0).state == adaptive.LEARNING  # two right answers are not enough
-    for _ in range(10):
-        skill = adaptive.update_skill(skill, 0.5, 1.0)
-    m = adaptive.mastery(skill, 0.0)
-    assert m.state == adaptive.MASTERED and m.value >= 0.85
-    for _ in range(30):  # more right answers never take mastery away
-        skill = adaptive.update_skill(skill, 0.5, 1.0)
-        assert adaptive.mastery(skill, 0.0).state == adaptive.MASTERED
-    for _ in range(6):
-        skill = adaptive.update_skill(skill, -1.0, 0.0)
-    assert adaptive.mastery(skill, 0.0).state == adaptive.LEARNING
+def test_a_wrong_answer_after_right_ones_is_a_setback_not_a_reset():
+    belief = Belief.start()
+    for _ in range(4):
+        belief = adaptive.update(belief, 0.0, 1.0)
+    slipped = adaptive.update(belief, 0.0, 0.0)
+    assert 0.0 < adaptive.mastery(slipped).estimate < adaptive.mastery(belief).estimate
+    assert slipped.answers == 5 and slipped.right == 4
 
 
-candidate_lists = st.lists(
-    st.builds(Candidate, question_id=st.integers(1, 60), section_id=st.integers(1, 5), difficulty=st.floats(-4, 4)),
-    min_size=0, max_size=30, unique_by=lambda c: c.question_id)
+def test_a_right_answer_to_a_hard_question_says_more_than_one_to_an_easy_question():
+    start = Belief.start()
+    hard = adaptive.mastery(adaptive.update(start, 2.0, 1.0)).estimate
+    easy = adaptive.mastery(adaptive.update(start, -2.0, 1.0)).estimate
+    assert hard > easy
 
 
-@given(candidate_lists, st.dictionaries(st.integers(1, 5), skills), st.integers(0, 2**32),
-       st.dictionaries(st.integers(1, 60), st.tuples(st.integers(1, 20), st.booleans()), max_size=20),
-       st.one_of(st.none(), st.integers(1, 60)), st.floats(0.05, 0.95))
-@settings(max_examples=300, deadline=None)
-def test_selection_never_returns_a_question_outside_the_pool(candidates, skill_map, seed, in_quiz, last, target):
-    history = QuizHistory(position=21, in_quiz=in_quiz, last_question=last)
-    chosen = adaptive.select_question(candidates, skill_map, {}, history, random.Random(seed), target=target)
-    pool = {c.question_id for c in candidates}
-    if chosen is None:
-        assert not adaptive.askable(candidates, history)
-    else:
-        assert chosen in pool
-        assert chosen != last
-        assert chosen not in in_quiz or (not in_quiz[chosen][1] and 21 - in_quiz[chosen][0] >= adaptive.MISSED_GAP)
-
+# --- selection -------------------------------------------------------------------------------------------
 
 def _pool():
     return [Candidate(q, 1 if q <= 5 else 2, 0.0) for q in range(1, 11)]
 
 
+def test_selection_never_returns_a_question_outside_the_pool_or_against_the_rules():
+    rng = random.Random(3)
+    for _ in range(50):
+        pool = [Candidate(q, rng.randint(1, 4), rng.uniform(-2, 2)) for q in rng.sample(range(1, 60), 12)]
+        in_quiz = {c.question_id: (i + 1, rng.random() < 0.5) for i, c in enumerate(pool[:4])}
+        history = QuizHistory(position=5, in_quiz=in_quiz, last_question=pool[3].question_id, length=10)
+        chosen = adaptive.select_question(pool, {}, history, rng)
+        assert chosen in {c.question_id for c in pool}
+        assert chosen != history.last_question
+        assert chosen not in in_quiz or not in_quiz[chosen][1]
+
+
 def test_ties_are_broken_reproducibly_by_the_seed():
-    picks = {adaptive.select_question(_pool(), {}, {}, QuizHistory(), random.Random(7)) for _ in range(5)}
+    picks = {adaptive.select_question(_pool(), {}, QuizHistory(), random.Random(7)) for _ in range(5)}
     assert len(picks) == 1
-    spread = {adaptive.select_question(_pool(), {}, {}, QuizHistory(), random.Random(s)) for s in range(40)}
+    spread = {adaptive.select_question(_pool(), {}, QuizHistory(), random.Random(s)) for s in range(40)}
     assert len(spread) > 1
 
 
 def test_never_the_same_question_twice_in_a_row_nor_a_right_one_again_in_the_quiz():
-    pool = [Candidate(1, 1, 0.0), Candidate(2, 1, 0.0)]
+    pool = [Candidate(1, 1), Candidate(2, 1)]
     history = QuizHistory(position=2, in_quiz={1: (1, True)}, last_question=1)
-    assert adaptive.select_question(pool, {}, {}, history, random.Random(0)) == 2
+    assert adaptive.select_question(pool, {}, history, random.Random(0)) == 2
     history = QuizHistory(position=3, in_quiz={1: (1, True), 2: (2, True)}, last_question=2)
-    assert adaptive.select_question(pool, {}, {}, history, random.Random(0)) is None
+    assert adaptive.select_question(pool, {}, history, random.Random(0)) is None
 
 
-def test_a_missed_question_comes_back_later_in_the_quiz_not_at_once():
-    pool = [Candidate(q, 1, 0.0) for q in range(1, 6)]
-    soon = QuizHistory(position=2, in_quiz={1: (1, False)}, last_question=1)
-    assert adaptive.select_question(pool, {}, {}, soon, random.Random(0)) != 1
-    later = QuizHistory(position=5, in_quiz={1: (1, False), 2: (2, True), 3: (3, True), 4: (4, True)}, last_question=4)
-    assert adaptive.select_question(pool, {}, {}, later, random.Random(0)) == 1
+def test_a_missed_question_comes_back_three_positions_later_not_at_once():
+    pool = [Candidate(q, 1) for q in range(1, 9)]
+    soon = QuizHistory(position=2, in_quiz={1: (1, False)}, last_question=1, length=10)
+    assert adaptive.select_question(pool, {}, soon, random.Random(0)) != 1
+    later = QuizHistory(position=4, in_quiz={1: (1, False), 2: (2, True), 3: (3, True)}, last_question=3, length=10)
+    assert adaptive.select_question(pool, {}, later, random.Random(0)) == 1
+
+
+def test_a_question_missed_near_the_end_comes_back_before_the_quiz_ends():
+    pool = [Candidate(q, 1) for q in range(1, 12)]
+    in_quiz = {q: (q, q != 8) for q in range(1, 10)}  # 8 missed at position 8; position 10 is the last
+    history = QuizHistory(position=10, in_quiz=in_quiz, last_question=9, length=10)
+    assert adaptive.select_question(pool, {}, history, random.Random(0)) == 8
 
 
 def test_a_missed_question_comes_back_once_not_a_third_time():
-    pool = [Candidate(q, 1, 0.0) for q in range(1, 6)]
+    pool = [Candidate(q, 1) for q in range(1, 9)]
     in_quiz = {1: (4, False), 2: (2, True), 3: (3, True), 4: (5, True)}
-    again = QuizHistory(position=8, in_quiz=in_quiz, last_question=4)
-    assert adaptive.select_question(pool, {}, {}, again, random.Random(0)) == 1
-    third = QuizHistory(position=8, in_quiz=in_quiz, last_question=4, asked_twice=frozenset({1}))
-    assert adaptive.select_question(pool, {}, {}, third, random.Random(0)) == 5
+    again = QuizHistory(position=8, in_quiz=in_quiz, last_question=4, length=10)
+    assert adaptive.select_question(pool, {}, again, random.Random(0)) == 1
+    third = QuizHistory(position=8, in_quiz=in_quiz, last_question=4, asked_twice=frozenset({1}), length=10)
+    assert adaptive.select_question(pool, {}, third, random.Random(0)) != 1
 
 
-def test_a_question_answered_right_recently_waits_and_a_missed_one_returns():
-    pool = [Candidate(1, 1, 0.0), Candidate(2, 1, 0.0), Candidate(3, 1, 0.0)]
-    history = QuizHistory(earlier={1: PastAnswer(correct=True, days_ago=0.1), 2: PastAnswer(correct=False, days_ago=0.1)})
-    scores = adaptive.score_candidates(pool, {}, {}, history)
-    assert scores[2] > scores[3] > scores[1]
-
-
-def test_selection_prefers_a_weak_section_and_a_question_near_the_target():
-    strong = Skill(mean=3.0, sd=0.4, answers=12)
-    weak = Skill(mean=-1.0, sd=0.6, answers=8)
-    pool = [Candidate(1, 1, 0.0), Candidate(2, 2, 0.0), Candidate(3, 2, -1.85), Candidate(4, 2, 2.0)]
-    chosen = adaptive.select_question(pool, {1: strong, 2: weak}, {1: 0.0, 2: 0.0}, QuizHistory(), random.Random(0))
-    assert chosen == 3  # weak section; predicted success closest to 0.7
-
-
-def test_a_borderline_call_asks_for_evidence_only_while_the_belief_is_still_narrowing():
-    typical = {1: 0.0, 2: 0.0}
-    weak = Skill(mean=-1.0, sd=1.05, answers=8)
-    pool = [Candidate(1, 1, 0.0), Candidate(2, 2, 0.0)]
-
-    def pick(borderline):
-        return adaptive.select_question(pool, {1: borderline, 2: weak}, typical, QuizHistory(), random.Random(0))
-
-    # Section 1 is predicted right 80 % of the time: mastered or not is a toss-up.
-    assert pick(Skill(mean=1.4, sd=1.3, answers=2)) == 1  # two answers: ask for more before calling it
-    assert pick(Skill(mean=1.4, sd=1.05, answers=9)) == 2  # settled: practise the weak section instead
+def test_at_most_a_third_of_a_quiz_is_second_tries():
+    pool = [Candidate(q, 1) for q in range(1, 30)]
+    in_quiz = {q: (q, False) for q in range(1, 8)}
+    history = QuizHistory(position=8, in_quiz=in_quiz, last_question=7, asked_twice=frozenset({1, 2, 3}), length=10)
+    assert adaptive.select_question(pool, {}, history, random.Random(0)) not in in_quiz
 
 
 def test_in_a_quiz_as_long_as_its_pool_a_missed_question_waits_for_a_later_quiz():
-    pool = [Candidate(q, 1, 0.0) for q in range(1, 6)]
+    pool = [Candidate(q, 1) for q in range(1, 6)]
     history = {"position": 5, "in_quiz": {1: (1, False), 2: (2, True), 3: (3, True), 4: (4, True)},
-               "last_question": 4}
-    assert adaptive.select_question(pool, {}, {}, QuizHistory(**history), random.Random(0)) == 1
-    assert adaptive.select_question(pool, {}, {}, QuizHistory(**history, capped=True), random.Random(0)) == 5
+               "last_question": 4, "length": 5}
+    assert adaptive.select_question(pool, {}, QuizHistory(**history), random.Random(0)) == 1
+    assert adaptive.select_question(pool, {}, QuizHistory(**history, capped=True), random.Random(0)) == 5
+
+
+def test_a_question_answered_right_recently_waits_and_one_missed_in_an_earlier_quiz_returns():
+    pool = [Candidate(1, 1), Candidate(2, 1), Candidate(3, 1)]
+    history = QuizHistory(earlier={1: PastAnswer(correct=True, days_ago=0.1), 2: PastAnswer(correct=False, days_ago=0.1)})
+    scores = adaptive.score_candidates(pool, {}, history)
+    assert scores[2] > scores[3] > scores[1]
+
+
+def _after(answers):
+    belief = Belief.start()
+    for score in answers:
+        belief = adaptive.update(belief, 0.0, score)
+    return belief
+
+
+def test_an_unsettled_section_gets_the_next_question_and_settled_ones_wait():
+    pool = [Candidate(1, 1), Candidate(2, 2), Candidate(3, 3)]
+    beliefs = {1: _after([1, 1, 1, 1, 1, 1]), 2: _after([0, 0, 0, 0, 0, 0]), 3: _after([1, 0, 1])}
+    assert adaptive.select_question(pool, beliefs, QuizHistory(), random.Random(0)) == 3
+
+
+def test_a_section_whose_first_answer_was_right_is_asked_again_to_settle_its_call():
+    # One right answer cannot make a mastered call (MIN_RIGHT), two more can: the look-ahead sees that.
+    pool = [Candidate(1, 1), Candidate(2, 2)]
+    beliefs = {1: _after([1]), 2: _after([1, 1, 1, 1, 1, 1])}
+    assert adaptive.select_question(pool, beliefs, QuizHistory(), random.Random(0)) == 1
+
+
+def test_a_weak_spots_quiz_practises_the_least_mastered_section():
+    pool = [Candidate(1, 1), Candidate(2, 2)]
+    beliefs = {1: _after([0, 0, 0, 0]), 2: _after([1, 0, 1])}
+    assert adaptive.select_question(pool, beliefs, QuizHistory(), random.Random(0),
+                                    practice=adaptive.WEAK_PRACTICE) == 1
+    assert adaptive.select_question(pool, beliefs, QuizHistory(), random.Random(0)) == 2

@@ -1,0 +1,154 @@
+"""Fitting the engine (quizzes/calibration.py) and recalibrating a site (services.recalibrate)."""
+
+import json
+import random
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from quizapp.progress.models import SectionProgress
+from quizapp.progress.rebuild import rebuild_progress
+from quizapp.quizzes import adaptive, calibration, services
+from quizapp.quizzes.models import EngineCalibration, LearnerSkill, QuestionStats
+from tests.factories import QuestionFactory, SectionFactory, UserFactory
+
+from .helpers import answer_data, current_item
+
+
+def _bank(sections=8, per_section=6):
+    return [calibration.BankItem(s * 100 + q, s, 1 + q % 5) for s in range(sections) for q in range(per_section)]
+
+
+def _answers(items, learners, p_know=0.4, right_known=0.9, right_unknown=0.25, per_learner=30, seed=1):
+    rng = random.Random(seed)
+    sections = sorted({i.section_id for i in items})
+    answers = []
+    for learner in range(learners):
+        known = {s: rng.random() < p_know for s in sections}
+        for _ in range(per_learner):
+            item = rng.choice(items)
+            p = right_known if known[item.section_id] else right_unknown
+            answers.append(calibration.Answer((learner, item.section_id), item.question_id,
+                                              1.0 if rng.random() < p else 0.0))
+    return answers
+
+
+def test_the_fit_finds_that_learners_either_know_a_section_or_do_not():
+    items = _bank()
+    fit = calibration.fit(items, _answers(items, 300))
+    prior = np.asarray(fit.calibration.prior)
+    known_share = float(prior @ adaptive.LINE_SHARE)
+    assert 0.3 < known_share < 0.5  # 40 % of (learner, section) pairs are known
+    success = adaptive.logistic(adaptive.GRID)
+    middle = (success > 0.5) & (success < 0.8)  # between the two kinds of learner: 0.25 and 0.9 right
+    assert prior[middle].sum() < 0.1
+
+
+def test_offsets_stay_centred_on_each_sections_typical_question():
+    items = _bank()
+    fit = calibration.fit(items, _answers(items, 100))
+    for section in {i.section_id for i in items}:
+        values = [fit.offsets[i.question_id] for i in items if i.section_id == section]
+        assert abs(sum(values) / len(values)) < 1e-9
+
+
+def test_too_few_answers_keep_the_defaults_and_the_authored_difficulties():
+    items = _bank(sections=2)
+    fit = calibration.fit(items, _answers(items, 1, per_learner=10))
+    assert fit.calibration == adaptive.Calibration()
+    assert fit.offsets == calibration.seed_offsets(items)
+
+
+def test_replay_gives_what_answer_by_answer_updates_give():
+    items = _bank(sections=3)
+    answers = _answers(items, 5)
+    fit = calibration.fit(items, answers)
+    replayed = {r.pair: r.belief for r in calibration.replay(items, answers, fit.calibration, fit.offsets)}
+    for pair in list(replayed)[:6]:
+        belief = adaptive.Belief.start(fit.calibration)
+        for a in answers:
+            if a.pair == pair:
+                belief = adaptive.update(belief, fit.offsets[a.question_id], a.score, fit.calibration)
+        assert np.allclose(belief.weights, replayed[pair].weights)
+        assert (belief.answers, belief.right) == (replayed[pair].answers, replayed[pair].right)
+
+
+def _take_quiz(client, learner, sections, rng, right_share):
+    client.force_login(learner)
+    attempt = services.start_attempt(learner=learner, kind="mixed", section_ids=[s.pk for s in sections], length=6)
+    for _ in range(6):
+        item = current_item(attempt)
+        if item is None or not attempt.is_open:
+            break
+        data = answer_data(item, right=rng.random() < right_share)
+        client.post(f"/quiz/{attempt.pk}/answer/", data)
+        attempt.refresh_from_db()
+
+
+@pytest.fixture
+def answered_site(db, client):
+    sections = [SectionFactory(), SectionFactory()]
+    for s in sections:
+        for difficulty in (1, 2, 3, 4, 5, 3):
+            QuestionFactory(section=s, difficulty=difficulty)
+    rng = random.Random(5)
+    learners = [UserFactory() for _ in range(12)]
+    for n, learner in enumerate(learners):
+        _take_quiz(client, learner, sections, rng, 0.9 if n % 2 else 0.3)
+    return learners
+
+
+def test_recalibrating_recomputes_every_learners_mastery_and_the_rollups_agree(answered_site):
+    before = {(s.learner_id, s.section_id): (s.answers, s.right) for s in LearnerSkill.objects.all()}
+    assert not EngineCalibration.objects.exists()
+    fit = services.recalibrate()
+    assert fit.answers == sum(a for a, _ in before.values()) > 0
+    assert EngineCalibration.objects.count() == 1
+    assert QuestionStats.objects.count() == 12
+    after = {(s.learner_id, s.section_id): (s.answers, s.right) for s in LearnerSkill.objects.all()}
+    assert after == before  # nothing lost: the same answers, replayed
+    for skill in LearnerSkill.objects.all():
+        progress = SectionProgress.objects.get(learner_id=skill.learner_id, section_id=skill.section_id)
+        assert (progress.mastery, progress.state) == (skill.mastery, skill.state)
+    assert rebuild_progress(fix=False).differences == []
+
+
+def test_rebuild_progress_finds_a_belief_that_differs_from_the_answers_and_mends_it(answered_site):
+    skill = LearnerSkill.objects.filter(right__gt=0).first()
+    LearnerSkill.objects.filter(pk=skill.pk).update(state=adaptive.MASTERED, mastery=0.99, right=0)
+    report = rebuild_progress(fix=False)
+    assert {d.field for d in report.differences if d.model == "LearnerSkill"} >= {"state", "mastery", "right"}
+    rebuild_progress(fix=True)
+    assert rebuild_progress(fix=False).differences == []
+
+
+def test_the_site_recalibrates_itself_once_enough_answers_are_in(answered_site, client, django_capture_on_commit_callbacks,
+                                                                 monkeypatch):
+    monkeypatch.setattr(services, "CALIBRATE_FIRST", 10)
+    learner = answered_site[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        _take_quiz(client, learner, list({q.section for q in QuestionFactory._meta.model.objects.all()}),
+                   random.Random(1), 0.5)
+    assert EngineCalibration.objects.exists()
+    assert rebuild_progress(fix=False).differences == []
+
+
+def test_calibrate_engine_and_learner_mastery_commands(answered_site, full_bank):
+    out = StringIO()
+    call_command("calibrate_engine", "--json", stdout=out)
+    assert json.loads(out.getvalue())["answers"] > 0
+    learner = answered_site[1]
+    out = StringIO()
+    call_command("learner_mastery", learner.username, "--json", stdout=out)
+    data = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert data["username"] == learner.username
+    from quizapp.catalog.models import Section
+    leaves = set(Section.objects.leaves().values_list("key", flat=True))
+    assert set(data["sections"]) == leaves
+    answered = {k: v for k, v in data["sections"].items() if v["answers"]}
+    assert answered and all(v["state"] in ("learning", "mastered") and 0 <= v["estimate"] <= 1
+                            for v in answered.values())
+    assert all(v == {"state": "not_started", "estimate": 0.0, "answers": 0}
+               for k, v in data["sections"].items() if k not in answered)
