@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from quizapp.catalog.models import Section
 from quizapp.progress.models import SectionProgress
@@ -59,8 +60,13 @@ def test_the_section_page_shows_the_learners_own_record(client, learner, starter
     history = html[html.index('id="history-heading"'):].split("</section>")[0]
     progress = SectionProgress.objects.get(learner=learner, section=recorded.response.section)
     state = {"learning": "学习中", "mastered": "已掌握"}[progress.state]
-    assert f"1 题中答对 1 题 · <span class=\"call-state\">{state}</span>" in history
+    assert f"1 题中答对 1 题 · {state}" in seen(history)
     assert "%" not in history
+
+
+def seen(html: str) -> str:
+    """The text a reader gets from the markup: tags gone, white space collapsed."""
+    return " ".join(strip_tags(html).split())
 
 
 def _mastery_section(html: str) -> str:
@@ -79,12 +85,12 @@ def test_three_right_answers_show_as_the_call_and_its_evidence(client, learner, 
     mastery = _mastery_section(html)
     row = mastery[mastery.index(history.get_absolute_url()):].split("</li>")[0]
     state = {"learning": "学习中", "mastered": "已掌握"}[progress.state]
-    assert f"3 题中答对 3 题 · <span class=\"call-state\">{state}</span>" in row
+    assert f"3 题中答对 3 题 · {state}" in seen(row)
     assert "%" not in mastery and "<meter" not in mastery  # never a percentage from three answers
     weak = html[html.index('id="weak-heading"'):].split("</section>")[0]
     assert "%" not in weak
     english = client.get(reverse("progress:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "3 of 3 right · " in _mastery_section(english)
+    assert "3 of 3 right · " in seen(_mastery_section(english))
     # The section page says the same.
     page = client.get(history.get_absolute_url()).content.decode()
-    assert f"3 题中答对 3 题 · <span class=\"call-state\">{state}</span>" in page
+    assert f"3 题中答对 3 题 · {state}" in seen(page)
