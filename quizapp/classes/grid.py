@@ -1,5 +1,6 @@
-"""The class dashboard's grid: learners x studied sections, mastery in each cell, read from the progress
-rollups with a fixed number of queries whatever the class's history.
+"""The class dashboard's grid: learners x studied sections, each cell the learner's mastery call in the
+section with its evidence (right answers/answers; see quizzes.mastery.Call), read from the progress rollups
+with a fixed number of queries whatever the class's history.
 
 A learner needs attention (a row's `reasons`) when
 - "idle": nothing answered or reviewed for IDLE_DAYS, counted from the later of their last activity and
@@ -19,7 +20,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.core.paginator import Paginator
-from django.db.models import FloatField, Max, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, FloatField, IntegerField, Max, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
@@ -27,6 +28,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from quizapp.progress.models import SectionProgress
+from quizapp.quizzes.mastery import Call
 from quizapp.quizzes.models import MasteryState
 
 PER_PAGE = 50
@@ -37,23 +39,20 @@ FALLING_BY = 0.15  # mastery more than this below the best level a study day beg
 class Cell(NamedTuple):
     """One learner's mastery in one section. A tuple, not a dataclass: a page of the grid builds thousands."""
 
-    mastery: float
+    mastery: float  # the engine's estimated probability that the section is mastered; orders and colours only
     state: str
     falling: bool
+    answers: int = 0
+    right: int = 0
 
     @property
-    def percent(self) -> str:
-        # A string: a grid has thousands of cells, and the template localizes every number it prints.
-        return str(round(self.mastery * 100))
+    def call(self) -> Call:
+        return Call(self.state, self.answers, self.right, self.mastery)
 
     @property
     def band(self) -> int:
-        """0 (nothing yet) to 4 (mastered), for the cell colour."""
-        if self.state == MasteryState.MASTERED:
-            return 4
-        if self.state == MasteryState.NOT_STARTED:
-            return 0
-        return 1 + min(2, int(self.mastery * 3))
+        """0 (nothing yet) to 3 (mastered), for the cell colour: the call's band (quizzes.mastery)."""
+        return self.call.band
 
 
 @dataclass
@@ -73,22 +72,30 @@ class Row:
         return [labels[r] for r in self.reasons]
 
     @property
-    def total_percent(self) -> int:
-        return round(self.total * 100)
+    def mastered(self) -> int:
+        return sum(1 for c in self.cells if c.state == MasteryState.MASTERED)
 
     @property
     def cells_html(self):
         """The row's cells as HTML. Built here rather than in a template loop: a page of the grid has
-        thousands of cells, and the template engine's per-cell lookups were most of its rendering time."""
+        thousands of cells, and the template engine's per-cell lookups were most of its rendering time.
+        A cell shows the evidence (right answers/answers) and the call: a tick for mastered, a dash for not
+        started, in text as well as colour; never the estimate (quizzes.mastery says why)."""
         falling = format_html('<span aria-hidden="true">↓</span><span class="visually-hidden">{}</span>',
                               gettext("falling"))
-        # The state in words too, not by colour alone (bold on screen; read out by screen readers).
-        mastered = format_html('<span class="visually-hidden">{}</span>', gettext("mastered"))
+        # The state in words too, not by colour alone (a tick on screen; read out by screen readers).
+        mastered = format_html('<span aria-hidden="true">✓</span><span class="visually-hidden">{}</span>',
+                               gettext("mastered"))
+        not_started = format_html('<span aria-hidden="true">–</span><span class="visually-hidden">{}</span>',
+                                  gettext("not started"))
         parts = []
         for c in self.cells:
             band = c.band
-            parts.append(f'<td class="m{band}">{c.percent}{mastered if band == 4 else ""}'
-                         f'{falling if c.falling else ""}</td>')
+            if band == 0:
+                text = not_started
+            else:
+                text = f"{c.right}/{c.answers}{mastered if band == 3 else ''}"
+            parts.append(f'<td class="m{band}">{text}{falling if c.falling else ""}</td>')
         return mark_safe("".join(parts))
 
 
@@ -97,10 +104,6 @@ class Column:
     section: object
     mean: float
     mastered: int
-
-    @property
-    def percent(self) -> int:
-        return round(self.mean * 100)
 
 
 @dataclass
@@ -115,8 +118,13 @@ class Grid:
     learners: int
 
     @property
-    def class_percent(self) -> int:
-        return round(self.class_mean * 100)
+    def mastered(self) -> int:
+        """(Learner, section) pairs mastered over the whole class, from the class's own totals."""
+        return sum(c.mastered for c in self.columns)
+
+    @property
+    def pairs(self) -> int:
+        return self.learners * len(self.sections)
 
 
 def _progress(section_ids):
@@ -139,26 +147,32 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
             Subquery(_progress([by_key[sort].pk]).values("mastery")[:1], output_field=FloatField()), Value(0.0)))
         order = ["sort_value", "learner__username"]
     elif sort == "total":
+        # By sections mastered (what the column shows), then by the estimates: who is nearest the next one.
         memberships = memberships.annotate(sort_value=Coalesce(
+            Subquery(_progress(ids).filter(state=MasteryState.MASTERED).values("learner")
+                     .annotate(t=Count("pk")).values("t")[:1], output_field=IntegerField()),
+            Value(0),
+        ), sort_tiebreak=Coalesce(
             Subquery(_progress(ids).values("learner").annotate(t=Sum("mastery")).values("t")[:1],
                      output_field=FloatField()),
             Value(0.0),
         ))
-        order = ["sort_value", "learner__username"]
+        order = ["sort_value", "sort_tiebreak", "learner__username"]
     else:
         sort, order = "name", ["learner__username"]
-    if descending:
-        order[0] = "-" + order[0]
+    if descending:  # the figures turn round; learners with equal figures stay in name order
+        keys = order[:-1] or order
+        order = ["-" + o for o in keys] + order[len(keys):]
     paginator = Paginator(memberships.order_by(*order), per_page)
     page_obj = paginator.get_page(page)
     learners = [m.learner for m in page_obj]
 
     # Plain tuples, not model instances: a full page has a row for each of its thousands of cells.
     cells = {
-        (learner_id, section_id): Cell(mastery, state, mastery < peak - FALLING_BY)
-        for learner_id, section_id, mastery, peak, state in SectionProgress.objects.filter(
+        (learner_id, section_id): Cell(mastery, state, mastery < peak - FALLING_BY, answers, right)
+        for learner_id, section_id, mastery, peak, state, answers, right in SectionProgress.objects.filter(
             learner__in=learners, section_id__in=ids).values_list(
-            "learner_id", "section_id", "mastery", "mastery_peak", "state")
+            "learner_id", "section_id", "mastery", "mastery_peak", "state", "answers", "correct")
     }
     not_started = Cell(0.0, MasteryState.NOT_STARTED, False)
     last_activity = dict(

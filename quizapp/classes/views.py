@@ -259,8 +259,14 @@ def _csv_response(filename: str, header: list, rows) -> HttpResponse:
 def class_grid_csv(request, pk):
     classroom = _taught(request, pk)
     grid = class_grid(classroom, per_page=100_000)
-    header = [_("Learner")] + [s.title for s in grid.sections] + [_("Overall")]
-    rows = ([r.learner.username] + [c.percent for c in r.cells] + [r.total_percent] for r in grid.rows)
+    # The columns and their order from before stay, for tools that read them: a section's own column is now
+    # the engine's estimated probability that the section is mastered (0.00-1.00, not a percentage), and
+    # Overall their mean. Appended after them, per section: answers, right answers, and the state
+    # (not_started, learning, mastered), which is what the pages show.
+    header = ([_("Learner")] + [s.title for s in grid.sections] + [_("Overall")]
+              + [f"{s.title} {name}" for s in grid.sections for name in ("answers", "right", "state")])
+    rows = ([r.learner.username] + [f"{c.mastery:.2f}" for c in r.cells] + [f"{r.total:.2f}"]
+            + [value for c in r.cells for value in (c.answers, c.right, c.state)] for r in grid.rows)
     return _csv_response(f"class-{classroom.pk}-mastery.csv", header, rows)
 
 

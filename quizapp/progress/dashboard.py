@@ -12,6 +12,7 @@ from django.utils import timezone
 from quizapp.cards.models import CardState, Phase
 from quizapp.cards.queue import counts_today, scope_for, study_day
 from quizapp.catalog.models import Flashcard, Section, Status
+from quizapp.quizzes.mastery import Call
 from quizapp.quizzes.models import Attempt, MasteryState
 
 from .models import DailyActivity, SectionDay, SectionProgress
@@ -34,8 +35,8 @@ class SectionRow:
     last_activity: object = None
 
     @property
-    def percent(self) -> int:
-        return round(self.mastery * 100)
+    def call(self) -> Call:
+        return Call(self.state, self.answers, self.correct, self.mastery)
 
     @property
     def accuracy(self) -> float | None:
@@ -48,12 +49,8 @@ class Part:
     rows: list
 
     @property
-    def mastery(self) -> float:
-        return sum(r.mastery for r in self.rows) / len(self.rows) if self.rows else 0.0
-
-    @property
-    def percent(self) -> int:
-        return round(self.mastery * 100)
+    def mastered(self) -> int:
+        return sum(1 for r in self.rows if r.state == MasteryState.MASTERED)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,7 +15,8 @@ from quizapp.whole_numbers import whole_number
 
 from . import services
 from .forms import StartForm, parse_answer
-from .models import Attempt, AttemptItem, LearnerSkill, Response
+from .mastery import Call
+from .models import Attempt, AttemptItem, LearnerSkill, MasteryState, Response
 from .presenting import feedback_context, question_context
 
 
@@ -161,24 +162,32 @@ def _refused(request, attempt, item, exc):
 def summary(request, attempt):
     attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
     responses = list(Response.objects.filter(attempt=attempt).select_related("item").order_by("item__position"))
-    section_ids = [int(s) for s in attempt.mastery_before]
+    touched = {r.section_id for r in responses}
+    section_ids = [int(s) for s in attempt.mastery_before if int(s) in touched]
     skills = {s.section_id: s for s in LearnerSkill.objects.filter(learner=request.user, section_id__in=section_ids)}
     sections = {s.pk: s for s in Section.objects.filter(pk__in=section_ids)}
-    touched = {r.section_id for r in responses}
+    # The evidence so far in each section (this quiz's answers and every earlier and later one), one query.
+    so_far = {row["section_id"]: row for row in Response.objects.filter(
+        learner=request.user, section_id__in=section_ids).values("section_id").annotate(
+        n=Count("pk"), right=Count("pk", filter=Q(correct=True)))}
     changes = []
     for section_id in section_ids:
-        if section_id not in touched:
-            continue
         skill = skills.get(section_id)
-        # Not started before this quiz (stored as None; as 0.0 by attempts from before that): there is no
-        # mastery to compare with, so no change is shown. A first answer is not progress from zero.
-        before = attempt.mastery_before.get(str(section_id)) or None
-        after = skill.mastery if skill else 0.0
-        changes.append({"section": sections.get(section_id), "after": round(after * 100),
-                        "before": None if before is None else round(before * 100),
-                        "delta": None if before is None else round((after - before) * 100),
-                        "state": skill.get_state_display() if skill else ""})
-    weakest = min(changes, key=lambda c: c["after"], default=None)
+        here = [r for r in responses if r.section_id == section_id]
+        total = so_far.get(section_id, {"n": 0, "right": 0})
+        # The change is told in states and evidence, not in points of an estimate: "not started -> learning"
+        # when this quiz began the section (stored as None; as 0.0 by attempts from before that). A state
+        # before a later quiz is not recorded, so then the state now stands with this quiz's evidence.
+        started_here = not attempt.mastery_before.get(str(section_id))
+        now = Call(skill.state if skill else MasteryState.NOT_STARTED, total["n"], total["right"],
+                   skill.mastery if skill else 0.0)
+        changes.append({
+            "section": sections.get(section_id),
+            "quiz": Call(now.state, len(here), sum(1 for r in here if r.correct)),
+            "now": now,
+            "started_here": started_here,
+        })
+    weakest = min(changes, key=lambda c: (c["now"].band, c["now"].estimate), default=None)
     latest = {r.question_id: r for r in responses}  # a question missed twice is listed once, as last answered
     missed = [feedback_context(r, attempt) for r in latest.values() if not r.correct]
     context = {

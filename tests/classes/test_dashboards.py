@@ -143,7 +143,8 @@ def test_the_grid_shows_each_learners_mastery_and_flags_idle_learners(client, te
     html = client.get(classroom.get_absolute_url()).content.decode()
     assert learner.username in html and other_learner.username in html
     progress = SectionProgress.objects.filter(learner=learner).order_by("-mastery").first()
-    assert f">{round(progress.mastery * 100)}" in html
+    assert f">{progress.correct}/{progress.answers}" in html  # the evidence, not the estimate
+    assert f">{round(progress.mastery * 100)}<" not in html
     rows = grid_rows(html)
     assert rows[other_learner.username]["row_class"] == "attention"
     assert rows[other_learner.username]["attention"] == {"not_started"}  # a member for 8 days, never started
@@ -283,10 +284,61 @@ def test_a_mastered_cell_says_so_in_words_not_by_colour_alone(client, teacher, c
     sure, unsure = UserFactory(username="sure"), UserFactory(username="unsure")
     join(classroom, sure, unsure)
     lora = Section.objects.get(key="lora")
-    SectionProgress.objects.create(learner=sure, section=lora, mastery=0.9, state="mastered", answers=6)
-    SectionProgress.objects.create(learner=unsure, section=lora, mastery=0.9, state="learning", answers=2)
+    record(sure, lora, 0.9, "mastered", answers=6, right=6)
+    record(unsure, lora, 0.9, "learning", answers=2, right=2)
     client.force_login(teacher)
     html = client.get(classroom.get_absolute_url()).content.decode()
     row = {name: html[html.index(f">{name}</a>"):].split("</tr>")[0] for name in ("sure", "unsure")}
-    assert '<td class="m4">90<span class="visually-hidden">已掌握</span></td>' in row["sure"]
-    assert '<td class="m3">90</td>' in row["unsure"]
+    # The evidence and the call, in text as well as colour; the estimate (0.9 for both) is not printed.
+    assert ('<td class="m3">6/6<span aria-hidden="true">✓</span><span class="visually-hidden">已掌握</span></td>'
+            in row["sure"])
+    assert '<td class="m2">2/2</td>' in row["unsure"]
+    assert "90" not in row["sure"] + row["unsure"]
+    grid = html[html.index('class="mastery-grid"'):].split("</table>")[0]
+    assert "%" not in grid and "%" not in html[html.index('class="stat-row"'):].split("</section>")[0]
+
+
+def record(learner, section, mastery, state, *, answers, right):
+    SectionProgress.objects.create(learner=learner, section=section, mastery=mastery, state=state,
+                                   answers=answers, correct=right)
+
+
+def test_the_grid_says_not_started_and_sorts_by_sections_mastered(client, teacher, classroom, starter_bank):
+    from quizapp.catalog.models import Section
+
+    fresh, some, more = (UserFactory(username=name) for name in ("fresh", "some", "more"))
+    join(classroom, fresh, some, more)
+    lora, history = Section.objects.get(key="lora"), Section.objects.get(key="history")
+    record(some, lora, 0.95, "learning", answers=9, right=8)
+    record(more, lora, 0.6, "mastered", answers=4, right=4)
+    record(more, history, 0.1, "learning", answers=3, right=1)
+    client.force_login(teacher)
+    html = client.get(classroom.get_absolute_url() + "?sort=total&dir=desc").content.decode()
+    assert html.index(">more</a>") < html.index(">some</a>") < html.index(">fresh</a>")
+    row = html[html.index(">fresh</a>"):].split("</tr>")[0]
+    assert '<span aria-hidden="true">–</span><span class="visually-hidden">未开始</span>' in row
+    more_row = html[html.index(">more</a>"):].split("</tr>")[0]
+    assert '<td class="total">1<span class="visually-hidden">' in more_row
+
+
+def test_the_mastery_csv_has_the_estimate_and_the_evidence(client, teacher, classroom, starter_bank):
+    from quizapp.catalog.models import Section
+
+    learner = UserFactory(username="csv-learner")
+    join(classroom, learner)
+    lora = Section.objects.get(key="lora")
+    record(learner, lora, 0.8765, "learning", answers=9, right=6)
+    client.force_login(teacher)
+    raw = client.get(reverse("classes:grid_csv", args=[classroom.pk])).content.decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(raw)))
+    sections = classroom.studied_sections()
+    titles = [s.title for s in sections]
+    # The columns from before, in their places (tools read them); the new ones after them.
+    assert header[:len(titles) + 2] == ["学员", *titles, "总体"]
+    added = [f"{t} {name}" for t in titles for name in ("answers", "right", "state")]
+    assert header[len(titles) + 2:] == added
+    values = dict(zip(header, row))
+    assert values[lora.title] == "0.88"  # the estimate, rounded to 2 decimals; not a percentage
+    evidence = [values[f"{lora.title} {name}"] for name in ("answers", "right", "state")]
+    assert evidence == ["9", "6", "learning"]
+    assert all(values[f"{t} state"] == "not_started" for t in titles if t != lora.title)

@@ -1,5 +1,10 @@
 import pytest
 from django.urls import reverse
+from django.utils.html import strip_tags
+
+from quizapp.catalog.models import Section
+from quizapp.progress.models import SectionProgress
+from quizapp.quizzes import services as quizzes
 
 from tests.progress.helpers import Clock, answer_next, review_some_card
 
@@ -18,7 +23,8 @@ def test_a_new_learner_sees_every_section_not_started(client, learner, starter_b
     html = client.get(reverse("progress:dashboard")).content.decode()
     for title in ("发展历程", "LoRA", "并行方式"):
         assert title in html
-    assert 'value="0"' in html  # mastery meters start empty
+    mastery = _mastery_section(html)
+    assert mastery.count('class="band b0"') == mastery.count("<li") and "未开始" in mastery  # bands start empty
 
 
 def test_the_dashboard_shows_activity_and_practise_now_links(client, learner, starter_bank):
@@ -51,4 +57,40 @@ def test_the_section_page_shows_the_learners_own_record(client, learner, starter
     recorded = answer_next(learner, right=True)
     client.force_login(learner)
     html = client.get(recorded.response.section.get_absolute_url()).content.decode()
-    assert "history-heading" in html and "作答 1 次，答对 1 次" in html
+    history = html[html.index('id="history-heading"'):].split("</section>")[0]
+    progress = SectionProgress.objects.get(learner=learner, section=recorded.response.section)
+    state = {"learning": "学习中", "mastered": "已掌握"}[progress.state]
+    assert f"1 题中答对 1 题 · {state}" in seen(history)
+    assert "%" not in history
+
+
+def seen(html: str) -> str:
+    """The text a reader gets from the markup: tags gone, white space collapsed."""
+    return " ".join(strip_tags(html).split())
+
+
+def _mastery_section(html: str) -> str:
+    return html[html.index('id="mastery-heading"'):].split("</section>")[0]
+
+
+def test_three_right_answers_show_as_the_call_and_its_evidence(client, learner, starter_bank):
+    history = Section.objects.get(key="history")
+    quizzes.start_attempt(learner=learner, kind="section", section_ids=[history.pk], length=5)
+    for _ in range(3):
+        answer_next(learner, right=True)
+    progress = SectionProgress.objects.get(learner=learner, section=history)
+    assert (progress.answers, progress.correct) == (3, 3)
+    client.force_login(learner)
+    html = client.get(reverse("progress:dashboard")).content.decode()
+    mastery = _mastery_section(html)
+    row = mastery[mastery.index(history.get_absolute_url()):].split("</li>")[0]
+    state = {"learning": "学习中", "mastered": "已掌握"}[progress.state]
+    assert f"3 题中答对 3 题 · {state}" in seen(row)
+    assert "%" not in mastery and "<meter" not in mastery  # never a percentage from three answers
+    weak = html[html.index('id="weak-heading"'):].split("</section>")[0]
+    assert "%" not in weak
+    english = client.get(reverse("progress:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "3 of 3 right · " in seen(_mastery_section(english))
+    # The section page says the same.
+    page = client.get(history.get_absolute_url()).content.decode()
+    assert f"3 题中答对 3 题 · {state}" in seen(page)

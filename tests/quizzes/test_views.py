@@ -1,5 +1,8 @@
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from quizapp.catalog.models import Question, Section
 from quizapp.quizzes import services
@@ -167,16 +170,47 @@ def test_a_first_quiz_of_wrong_answers_does_not_look_like_progress(client_in, le
     for _ in range(5):
         client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt), right=False))
     changes = client_in.get(reverse("quizzes:summary", args=[attempt.pk])).context_data["changes"]
-    assert changes and all(c["before"] is None and c["delta"] is None for c in changes)  # not started before
+    assert changes and all(c["started_here"] and c["now"].state != "mastered" for c in changes)
+    assert all(c["quiz"].right == 0 and c["quiz"].answers >= 1 for c in changes)
     touched = Response.objects.filter(attempt=attempt).values_list("section__key", flat=True).first()
     second = start(learner, kind="section", sections=[touched], length=5)
     for _ in range(second.length):
         client_in.post(reverse("quizzes:answer", args=[second.pk]), answer_data(current_item(second), right=False))
-    changes = client_in.get(reverse("quizzes:summary", args=[second.pk])).context_data["changes"]
+    page = client_in.get(reverse("quizzes:summary", args=[second.pk]))
+    changes = page.context_data["changes"]
+    assert len(changes) == 1 and not changes[0]["started_here"]  # no "not started ->" the second time
+    assert "未开始" not in _mastery_table(page.content.decode())
     scored = set(Response.objects.filter(attempt=second, score__gt=0).values_list("section_id", flat=True))
-    assert len(changes) == 1 and changes[0]["before"] is not None
-    if changes[0]["section"].pk not in scored:
-        assert changes[0]["delta"] <= 0  # answers with no credit never raise mastery
+    section = changes[0]["section"]
+    if section.pk not in scored:  # answers with no credit never raise mastery
+        after = LearnerSkill.objects.get(learner=learner, section=section).mastery
+        assert after <= second.mastery_before[str(section.pk)]
+
+
+def seen(html: str) -> str:
+    """The text a sighted reader gets from the markup: tags and screen-reader-only text gone."""
+    html = re.sub(r'<span class="visually-hidden">[^<]*</span>', "", html)
+    return " ".join(strip_tags(html).split())
+
+
+def _mastery_table(html: str) -> str:
+    return html[html.index('data-testid="mastery-changes"'):].split("</table>")[0]
+
+
+def test_the_summary_tells_the_change_in_states_and_evidence(client_in, learner, starter_bank):
+    attempt = start(learner, kind="section", sections=["history"], length=5)  # capped to its 4 questions
+    for _ in range(attempt.length):
+        client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt)))
+    page = client_in.get(reverse("quizzes:summary", args=[attempt.pk]))
+    table = _mastery_table(page.content.decode())
+    skill = LearnerSkill.objects.get(learner=learner, section__key="history")
+    state = {"learning": "学习中", "mastered": "已掌握"}[skill.state]
+    assert "<td class=\"quiz-evidence\">4 题中答对 4 题</td>" in table  # this quiz's evidence
+    assert f"未开始 → 4 题中答对 4 题 · {state}" in seen(table)
+    assert "%" not in table
+    english = client_in.get(reverse("quizzes:summary", args=[attempt.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    table = _mastery_table(english.content.decode())
+    assert f"Not started → 4 of 4 right · {skill.get_state_display()}" in seen(table) and "%" not in table
 
 
 def test_practise_weak_spots_starts_from_missed_questions(client_in, learner, starter_bank):
