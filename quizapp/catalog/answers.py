@@ -42,12 +42,64 @@ class Outcome:
 # (NFKC has already folded most full-width forms, but not the ideographic full stop or comma).
 _TRAILING_PUNCTUATION = ".,;:!?。，、；：！？…"
 _SPACES = re.compile(r"\s+")
+# Hyphens NFKC leaves alone (a typed "top‐k" from a phone keyboard or a copied document).
+_HYPHENS = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2212", "-"))
+# Han, kana, hangul and their punctuation-free blocks: a term written in them takes no spaces.
+_CJK_RANGES = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK = f"[{_CJK_RANGES}]"
+_LATIN = f"[^\\W_{_CJK_RANGES}]"  # a letter or digit of an alphabetic script (Latin, Greek...)
+# 生成式 AI = 生成式AI: Chinese writing puts a space around a Latin word or leaves it out, both are common.
+_CJK_LATIN_SPACE = re.compile(f"(?<={_CJK}) (?={_LATIN})|(?<={_LATIN}) (?={_CJK})")
+# top-k = top_k = top k = topk: a run of separators inside a Latin term.
+_LATIN_JOINER = re.compile(f"(?<={_LATIN})[ _-]+(?={_LATIN})")
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A typed text as it is shown (`shown`: NFKC, spaces collapsed, trailing punctuation removed) and as
+    it is compared (`text`); `at[i]` is the index in `shown` of the character `text[i]` came from, so a
+    difference found in `text` can be pointed at in what the learner typed."""
+
+    shown: str
+    text: str
+    at: tuple
+
+
+def fold(typed: str) -> Folded:
+    """Fold a typed answer to the form that is compared: NFKC (full-width letters and digits become
+    half-width), case-folded, whitespace collapsed, surrounding whitespace and trailing punctuation removed;
+    no space between a CJK and a Latin character; and inside a Latin term a run of spaces, hyphens and
+    underscores counts as nothing (Multi-Head = Multi Head = MultiHead), except a hyphen between two digits,
+    which stays one hyphen ("1-2" is a range, not 12; "1 000" is 1000)."""
+    shown = unicodedata.normalize("NFKC", typed).translate(_HYPHENS)
+    shown = _SPACES.sub(" ", shown).strip().rstrip(_TRAILING_PUNCTUATION + " ").strip()
+    dropped = set()
+    for match in _CJK_LATIN_SPACE.finditer(shown):
+        dropped.add(match.start())
+    for match in _LATIN_JOINER.finditer(shown):
+        run = range(match.start(), match.end())
+        between_digits = shown[match.start() - 1].isdigit() and shown[match.end()].isdigit()
+        if between_digits and "-" in match.group():
+            dropped.update(i for i in run if i != shown.index("-", match.start()))
+        else:
+            dropped.update(run)
+    text, at = [], []
+    for i, char in enumerate(shown):
+        if i not in dropped:
+            folded = char.casefold()  # may be longer than one character (ß -> ss)
+            text.append(folded)
+            at += [i] * len(folded)
+    return Folded(shown=shown, text="".join(text), at=tuple(at))
 
 
 def normalize(text: str) -> str:
-    """Fold a typed answer to the form that is compared: NFKC (full-width letters and digits become
-    half-width), case-folded, inner whitespace collapsed, surrounding whitespace and trailing
-    punctuation removed."""
+    """The form of a typed answer that is compared (`fold`)."""
+    return fold(text).text
+
+
+def plain_form(text: str) -> str:
+    """NFKC, case, whitespace and trailing punctuation folded only: two accepted answers with the same plain
+    form are the same answer written twice, while "KV Cache" beside "KVCache" documents a variant."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _SPACES.sub(" ", text).strip()
     return text.rstrip(_TRAILING_PUNCTUATION + " ").strip()

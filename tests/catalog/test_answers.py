@@ -12,6 +12,17 @@ from quizapp.catalog.answers import AnswerKey, InvalidAnswer, check, normalize
         ("Tensor   Parallel", "tensor parallel"),  # inner whitespace collapses
         ("ＴＰ！", "TP"),
         ("张量并行.", "张量并行"),
+        ("生成式AI", "生成式 AI"),  # a space between Chinese and a Latin word is optional
+        ("AI 智能体", "AI智能体"),
+        ("top_k", "top-k"),  # inside a Latin term, space, hyphen, underscore and nothing are the same
+        ("topk", "top-k"),
+        ("Top K", "top-k"),
+        ("top‐k", "top-k"),  # the Unicode hyphen a phone keyboard or a copied document gives
+        ("Multi Head Attention", "Multi-Head Attention"),
+        ("MultiHead Attention", "Multi-Head Attention"),
+        ("Zero shot能力", "Zero-shot 能力"),
+        ("GPT4", "GPT-4"),
+        ("1 000", "1000"),  # a thousands separator
     ],
 )
 def test_fill_answers_match_after_normalization(typed, accepted):
@@ -19,7 +30,7 @@ def test_fill_answers_match_after_normalization(typed, accepted):
     assert check(key, typed).correct
 
 
-@pytest.mark.parametrize("typed", ["", "   ", "。", "lor a", "Lo", "并行"])
+@pytest.mark.parametrize("typed", ["", "   ", "。", "Lo", "并行", "lorax", "lo-ra-x"])
 def test_fill_rejects_near_misses_and_blanks(typed):
     key = AnswerKey(type="fill", accepted=("LoRA", "张量并行"))
     assert not check(key, typed).correct
@@ -30,8 +41,21 @@ def test_fill_accepts_any_listed_form():
     assert all(check(key, t).correct for t in ["张量并行", "tensor parallel", "tp"])
 
 
-def test_normalize_keeps_inner_punctuation():
-    assert normalize("  GPT-4o！ ") == "gpt-4o"
+def test_normalize_keeps_inner_punctuation_other_than_joiners():
+    assert normalize("  GPT-4.5！ ") == "gpt4.5"
+    assert normalize("C++") == "c++"
+
+
+@pytest.mark.parametrize(("one", "other"), [("1-2", "12"), ("3-4", "34"), ("GPT-4", "GPT-5"), ("top-k", "top-p")])
+def test_distinct_answers_stay_distinct(one, other):
+    """A hyphen between two digits is a range ("1-2"), not a number written apart; other joiners fold."""
+    assert normalize(one) != normalize(other)
+    assert not check(AnswerKey(type="fill", accepted=(one,)), other).correct
+
+
+def test_a_range_may_be_typed_with_spaces_or_a_dash():
+    key = AnswerKey(type="fill", accepted=("1-2",))
+    assert all(check(key, t).correct for t in ["1 - 2", "1–2", "1-2"])
 
 
 def test_single_choice_is_right_only_for_the_correct_choice():
