@@ -138,6 +138,84 @@ def check_fill(key: AnswerKey, given) -> Outcome:
     return _whole(bool(typed) and any(typed == normalize(a) for a in key.accepted))
 
 
+# Anki's type-in answers show a near miss; we show it only for answers long enough that one character is a
+# slip rather than a different word (QLoRA vs LoRA, 推理 vs 推断 are different answers, not typos).
+CLOSE_MIN_LENGTH = 6
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A typed answer one edit away from an accepted one: `typed` and `accepted` are each the text as
+    shown, split into (text, differs) parts; `typed_part` and `accepted_part` are the differing characters
+    ("" for the side that has none: a character too many or missing)."""
+
+    typed: tuple
+    accepted: tuple
+    typed_part: str
+    accepted_part: str
+
+    @property
+    def kind(self) -> str:
+        if self.typed_part and self.accepted_part:
+            return "replaced"
+        return "extra" if self.typed_part else "missing"
+
+
+def _one_edit(a: str, b: str):
+    """The differing spans (a[i:j], b[i:k]) as (i, j, k) when the Levenshtein distance of a and b is exactly
+    1 (one character replaced, added or left out), else None."""
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    ends = (len(a) - suffix, len(b) - suffix)
+    if (ends[0] - prefix, ends[1] - prefix) in ((1, 1), (1, 0), (0, 1)):
+        return prefix, ends[0], ends[1]
+    return None
+
+
+def _parts(folded: Folded, start: int, end: int, *, caret: bool) -> tuple:
+    """`folded.shown` split around the characters that `folded.text[start:end]` came from; an empty span
+    (a missing character) is, with `caret`, the place where it belongs, marked with a caret."""
+    if start < end:
+        left, right = folded.at[start], folded.at[end - 1] + 1
+        middle = folded.shown[left:right]
+    elif caret:
+        left = right = folded.at[start] if start < len(folded.at) else len(folded.shown)
+        middle = "‸"
+    else:
+        return ((folded.shown, False),)
+    parts = ((folded.shown[:left], False), (middle, True), (folded.shown[right:], False))
+    return tuple(p for p in parts if p[0])
+
+
+def near_miss(accepted: Sequence[str], typed: str) -> NearMiss | None:
+    """The accepted answer (of at least CLOSE_MIN_LENGTH characters, compared folded) that `typed` misses
+    by one edit, with the difference located in both; None when the answer is right, or further off."""
+    mine = fold(typed)
+    if not mine.text or any(mine.text == normalize(a) for a in accepted):
+        return None
+    for answer in accepted:
+        theirs = fold(answer)
+        if len(theirs.text) < CLOSE_MIN_LENGTH:
+            continue
+        edit = _one_edit(mine.text, theirs.text)
+        if edit is None:
+            continue
+        start, mine_end, theirs_end = edit
+        typed_parts = _parts(mine, start, mine_end, caret=True)
+        accepted_parts = _parts(theirs, start, theirs_end, caret=False)
+        return NearMiss(
+            typed=typed_parts,
+            accepted=accepted_parts,
+            typed_part=mine.text[start:mine_end] and next(t for t, differs in typed_parts if differs),
+            accepted_part=theirs.text[start:theirs_end] and next(t for t, differs in accepted_parts if differs),
+        )
+    return None
+
+
 def check_ordering(key: AnswerKey, given) -> Outcome:
     """Score: the share of items standing in their right place."""
     if not isinstance(given, Sequence) or isinstance(given, str):

@@ -1,6 +1,6 @@
 import pytest
 
-from quizapp.catalog.answers import AnswerKey, InvalidAnswer, check, normalize
+from quizapp.catalog.answers import AnswerKey, InvalidAnswer, check, near_miss, normalize
 
 
 @pytest.mark.parametrize(
@@ -132,3 +132,30 @@ def test_question_model_checks_with_its_own_rows(starter_bank):
     right = [i.pk for i in ordering.order_items.all()]
     assert ordering.check_answer(right).correct
     assert not ordering.check_answer(list(reversed(right))).correct
+
+
+NEAR = ("张量并行", "Tensor Parallel", "TP", "检索增强生成")
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "typed_parts", "accepted_parts"),
+    [
+        ("Tensor Paxallel", "replaced", (("Tensor Pa", False), ("x", True), ("allel", False)),
+         (("Tensor Pa", False), ("r", True), ("allel", False))),
+        ("tensor paralel", "missing", (("tensor paral", False), ("‸", True), ("el", False)),
+         (("Tensor Paral", False), ("l", True), ("el", False))),
+        ("Tensor Parallels", "extra", (("Tensor Parallel", False), ("s", True)), (("Tensor Parallel", False),)),
+        ("检索增强生戍", "replaced", (("检索增强生", False), ("戍", True)), (("检索增强生", False), ("成", True))),
+    ],
+)
+def test_a_typed_answer_one_edit_off_a_long_accepted_answer_is_a_near_miss(typed, kind, typed_parts,
+                                                                           accepted_parts):
+    miss = near_miss(NEAR, typed)
+    assert not check(AnswerKey(type="fill", accepted=NEAR), typed).correct
+    assert (miss.kind, miss.typed, miss.accepted) == (kind, typed_parts, accepted_parts)
+
+
+@pytest.mark.parametrize("typed", ["Tensor Parallel", "tensor-parallel", "TQ", "张量并列", "Tensor Paxalel", ""])
+def test_right_answers_short_answers_and_two_edits_are_no_near_miss(typed):
+    """Right is right; a 2-character answer one letter off is a different answer, not a slip."""
+    assert near_miss(NEAR, typed) is None
