@@ -63,6 +63,14 @@ def test_every_leaf_meets_the_coverage_bar(full_bank):
     assert min(totals["types"].values()) >= 20
 
 
+def test_the_choices_give_no_answer_away(full_bank):
+    """Issue 17: a learner who has never read the notes should score no better than chance. The bounds are
+    quizapp.catalog.cues'; content_report --json and the admin's bank overview show the same figures."""
+    figures = content_report()["cues"]
+    outside = {name: bound for name, bound in figures["bounds"].items() if not bound["ok"]}
+    assert outside == {}, figures
+
+
 def test_every_leaf_has_notes_and_a_difficulty_spread(full_bank):
     for leaf in Section.objects.leaves().prefetch_related("questions"):
         points = [line for line in leaf.notes.splitlines() if line.startswith("- ")]

@@ -209,6 +209,13 @@ def test_content_report_json_lists_every_leaf(starter_bank):
                        "types": {"single": 1, "truefalse": 1, "ordering": 1, "matching": 1}, "flashcards": 2}
     assert report["totals"]["questions"] == 8 and report["totals"]["flashcards"] == 4
     assert sum(report["totals"]["types"].values()) == 8
+    # The answer cues of the published choice questions, each beside its bound.
+    cues = report["cues"]
+    assert cues["single"]["questions"] == 2 and cues["truefalse"]["questions"] == 1
+    assert cues["truefalse"]["true_share"] in (0.0, 1.0)
+    assert set(cues["bounds"]) == {"single_right_longest", "single_right_shortest", "truefalse_true_share",
+                                   "multiple_max_count_share", "multiple_right_longer", "gloss_only_right"}
+    assert cues["bounds"]["truefalse_true_share"]["ok"] is False  # one true/false question: 0% or 100% true
 
 
 def test_content_report_fails_when_a_leaf_has_no_question(starter_bank):
