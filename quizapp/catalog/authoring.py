@@ -8,7 +8,6 @@ render; they call these.
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
 
@@ -17,21 +16,16 @@ from .exchange.flashcards_csv import read_flashcards_csv, write_flashcards_csv
 from .exchange.gift import read_gift, write_gift
 from .exchange.yaml_format import read_yaml, write_section_map, write_yaml
 from .loading import question_content, write_answer_rows
-from .models import Flashcard, Origin, Question, QuestionVersion, Section, Status
+from .models import Flashcard, Origin, Question, Section, Status
 from .rendering import removed_by_sanitizing
 from .rules import message
+from .versions import question_revise, what_is_asked
 
 ANSWER_ROWS = ("choices", "accepted_answers", "order_items", "match_pairs")
-# What is asked and what counts as right: a change here makes a new version of the question.
-ASKED = ("type", "prompt", "choices", "answers", "items", "pairs")
 
 
 def with_answer_rows(questions):
     return questions.select_related("section").prefetch_related(*ANSWER_ROWS)
-
-
-def what_is_asked(content: dict) -> dict:
-    return {name: content[name] for name in ASKED}
 
 
 def section_specs() -> dict:
@@ -326,26 +320,6 @@ def _apply(plan: ImportPlan, parsed: ImportFile, *, draft: bool, user):
             Section.objects.filter(key=leaf).update(notes=text)
 
 
-# --- Versions ------------------------------------------------------------------------------------
-
-
-def question_revise(*, question: Question, before: dict, user=None) -> Question:
-    """What a question asks or accepts has changed: freeze the old version's content and bump the version,
-    so answers recorded under it are read against what the learner saw. Recording the same version twice
-    (a double submit) keeps the first copy."""
-    with transaction.atomic():
-        number = Question.objects.filter(pk=question.pk).values_list("version", flat=True).get()
-        _, created = QuestionVersion.objects.get_or_create(
-            question=question,
-            number=number,
-            defaults={"content": before, "replaced_by": user if user and user.pk else None},
-        )
-        if created:
-            Question.objects.filter(pk=question.pk).update(version=F("version") + 1)
-        question.refresh_from_db(fields=["version"])
-    return question
-
-
 # --- Admin actions -------------------------------------------------------------------------------
 
 
@@ -511,4 +485,5 @@ __all__ = [
     "plan_import",
     "question_revise",
     "read_import",
+    "what_is_asked",
 ]

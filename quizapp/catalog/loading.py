@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from . import rules
 from .models import AcceptedAnswer, Choice, Flashcard, MatchPair, OrderItem, Origin, Question, Section, Status
 from .rules import KEY_PATTERN, message
+from .versions import question_revise, what_is_asked
 
 SECTION_MAP = "sections.yaml"
 SECTION_KEY_LENGTH = Section._meta.get_field("key").max_length
@@ -557,7 +558,7 @@ def question_content(question: Question) -> dict:
 
 
 def write_answer_rows(question: Question, *, choices, answers, items, pairs) -> None:
-    """Replace a question's answer rows (the caller bumps `version` when they change)."""
+    """Replace a question's answer rows (when they change, the caller first calls `question_revise`)."""
     for related in (question.choices, question.accepted_answers, question.order_items, question.match_pairs):
         related.all().delete()
     Choice.objects.bulk_create(
@@ -568,10 +569,6 @@ def write_answer_rows(question: Question, *, choices, answers, items, pairs) -> 
     MatchPair.objects.bulk_create(
         MatchPair(question=question, left=l, right=r, order=i) for i, (l, r) in enumerate(pairs)
     )
-
-
-def _answer_part(content):
-    return {k: content[k] for k in ("type", "prompt", "choices", "answers", "items", "pairs")}
 
 
 @transaction.atomic
@@ -597,14 +594,14 @@ def apply_bank(bank: Bank) -> LoadReport:
             if have == wanted and question.origin == Origin.CONTENT:
                 report.questions.unchanged += 1
                 continue
-            if _answer_part(have) != _answer_part(wanted):
-                fields["version"] = question.version + 1
             for name, value in fields.items():
                 setattr(question, name, value)
             question.save()
             report.questions.updated += 1
-            if "version" not in fields:
+            if what_is_asked(have) == what_is_asked(wanted):
                 continue
+            # As an import or an admin edit does: the old version is kept for the answers given to it.
+            question_revise(question=question, before=have)
         write_answer_rows(question, choices=spec.choices, answers=spec.answers, items=spec.items,
                           pairs=spec.pairs)
 

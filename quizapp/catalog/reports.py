@@ -2,11 +2,13 @@
 
 from django.db.models import Count, Q
 
+from .cues import published_cues
 from .models import Flashcard, Question, Section, Status
 
 
 def content_report() -> dict:
-    """Published questions (by type) and flashcards for every leaf section, in document order."""
+    """Published questions (by type) and flashcards for every leaf section, in document order, and the
+    cues the published choice questions give away (`cues`)."""
     types = [t.value for t in Question.Type]
     leaves = (
         Section.objects.leaves()
@@ -37,4 +39,5 @@ def content_report() -> dict:
             "flashcards": sum(s["flashcards"] for s in sections),
             "types": {t: n for t, n in totals_types.items() if n},
         },
+        "cues": published_cues(),
     }

@@ -15,7 +15,7 @@ import re
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from .answers import normalize
+from .answers import plain_form
 from .models import AcceptedAnswer, MatchPair, OrderItem, Question
 
 
@@ -126,7 +126,7 @@ def accepted_answer_problems(answers: list) -> list:
         problems.append(_("a fill-in question needs at least one accepted answer"))
     if any(not a.strip() for a in answers):
         problems.append(_("every accepted answer needs text"))
-    if len({normalize(a) for a in answers}) != len(answers):
+    if len({plain_form(a) for a in answers}) != len(answers):
         problems.append(_("two accepted answers are the same once normalized (case, width, punctuation)"))
     problems += _too_long(
         _("an accepted answer may be at most %(max)d characters long (the longest has %(n)d)"),

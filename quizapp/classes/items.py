@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Sum
 from django.utils.translation import gettext_lazy
 
-from quizapp.catalog.answers import normalize
+from quizapp.catalog.answers import plain_form
 from quizapp.catalog.models import Question
 from quizapp.catalog.rendering import plain_text
 from quizapp.quizzes.models import Response
@@ -121,7 +121,7 @@ def describe_answer(asked: dict, given) -> str:
         ids = given if isinstance(given, list) else [given]
         return " + ".join(texts.get(i, "?") for i in ids) or "—"
     if kind == "fill":
-        return normalize(str(given)) or "—"
+        return plain_form(str(given)) or "—"
     if kind == "ordering":
         texts = {i["id"]: i["text"] for i in asked.get("items", [])}
         return " → ".join(texts.get(i, "?") for i in given)

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from quizapp.catalog.answers import near_miss
 from quizapp.whole_numbers import whole_number
 
 
@@ -72,6 +73,9 @@ def feedback_context(response, attempt) -> dict:
         "yours": yours,
         "correct_answer": correct,
         "also_accepted": right.get("accepted", [])[1:] if kind == "fill" else [],
+        # A typo in a long answer is still wrong, but the learner sees it was a slip, not a gap (as in Anki).
+        "near_miss": (near_miss(right.get("accepted", []), given)
+                      if kind == "fill" and not response.correct and isinstance(given, str) else None),
         "list_separator": pgettext("list separator", ", "),
         "partial": 0 < response.score < 1,
         "score_percent": round(response.score * 100),

@@ -1039,3 +1039,31 @@ def test_question_list_queries_do_not_grow_with_the_history(
     for params, count in zip(pages, counts):
         with django_assert_max_num_queries(count):
             changelist(teacher_client, **params)
+
+
+def test_the_bank_overview_shows_each_cue_figure_beside_its_bound(
+    teacher_client, starter_bank, django_assert_max_num_queries
+):
+    """A teacher writing a bank sees what its choices give away, as content_report --json computes it."""
+    leaf = Section.objects.get(key="history")
+    for n in range(3):  # 对的 beside 错的一 and 错的二: the right option is the shortest
+        QuestionFactory(section=leaf, key=f"history-short-{n}")
+    changelist = teacher_client.get(reverse("admin:catalog_question_changelist")).content.decode()
+    assert reverse("admin:catalog_question_overview") in changelist
+    with django_assert_max_num_queries(12):
+        page = teacher_client.get(reverse("admin:catalog_question_overview"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    row = html.split('data-testid="cue-single_right_shortest"')[1].split("</tr>")[0]
+    # 3 of the 5 single-choice questions have the shortest right option: 60%, over the 35% bound, said in words.
+    assert "60%" in row and "35%" in row and "✗" in row
+    tf = html.split('data-testid="cue-truefalse_true_share"')[1].split("</tr>")[0]
+    assert "40%" in tf and "60%" in tf
+    gloss = html.split('data-testid="cue-gloss_only_right"')[1].split("</tr>")[0]
+    assert "<td>0</td>" in gloss and "✓" in gloss
+    assert 'data-testid="coverage"' in html and "发展历程" in html
+
+
+def test_the_bank_overview_needs_the_question_view_permission(client, starter_bank):
+    client.force_login(UserFactory(username="plain", is_staff=True))
+    assert client.get(reverse("admin:catalog_question_overview")).status_code == 403

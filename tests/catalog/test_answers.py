@@ -1,6 +1,6 @@
 import pytest
 
-from quizapp.catalog.answers import AnswerKey, InvalidAnswer, check, normalize
+from quizapp.catalog.answers import AnswerKey, InvalidAnswer, check, near_miss, normalize
 
 
 @pytest.mark.parametrize(
@@ -12,6 +12,17 @@ from quizapp.catalog.answers import AnswerKey, InvalidAnswer, check, normalize
         ("Tensor   Parallel", "tensor parallel"),  # inner whitespace collapses
         ("ＴＰ！", "TP"),
         ("张量并行.", "张量并行"),
+        ("生成式AI", "生成式 AI"),  # a space between Chinese and a Latin word is optional
+        ("AI 智能体", "AI智能体"),
+        ("top_k", "top-k"),  # inside a Latin term, space, hyphen, underscore and nothing are the same
+        ("topk", "top-k"),
+        ("Top K", "top-k"),
+        ("top‐k", "top-k"),  # the Unicode hyphen a phone keyboard or a copied document gives
+        ("Multi Head Attention", "Multi-Head Attention"),
+        ("MultiHead Attention", "Multi-Head Attention"),
+        ("Zero shot能力", "Zero-shot 能力"),
+        ("GPT4", "GPT-4"),
+        ("1 000", "1000"),  # a thousands separator
     ],
 )
 def test_fill_answers_match_after_normalization(typed, accepted):
@@ -19,7 +30,7 @@ def test_fill_answers_match_after_normalization(typed, accepted):
     assert check(key, typed).correct
 
 
-@pytest.mark.parametrize("typed", ["", "   ", "。", "lor a", "Lo", "并行"])
+@pytest.mark.parametrize("typed", ["", "   ", "。", "Lo", "并行", "lorax", "lo-ra-x"])
 def test_fill_rejects_near_misses_and_blanks(typed):
     key = AnswerKey(type="fill", accepted=("LoRA", "张量并行"))
     assert not check(key, typed).correct
@@ -30,8 +41,21 @@ def test_fill_accepts_any_listed_form():
     assert all(check(key, t).correct for t in ["张量并行", "tensor parallel", "tp"])
 
 
-def test_normalize_keeps_inner_punctuation():
-    assert normalize("  GPT-4o！ ") == "gpt-4o"
+def test_normalize_keeps_inner_punctuation_other_than_joiners():
+    assert normalize("  GPT-4.5！ ") == "gpt4.5"
+    assert normalize("C++") == "c++"
+
+
+@pytest.mark.parametrize(("one", "other"), [("1-2", "12"), ("3-4", "34"), ("GPT-4", "GPT-5"), ("top-k", "top-p")])
+def test_distinct_answers_stay_distinct(one, other):
+    """A hyphen between two digits is a range ("1-2"), not a number written apart; other joiners fold."""
+    assert normalize(one) != normalize(other)
+    assert not check(AnswerKey(type="fill", accepted=(one,)), other).correct
+
+
+def test_a_range_may_be_typed_with_spaces_or_a_dash():
+    key = AnswerKey(type="fill", accepted=("1-2",))
+    assert all(check(key, t).correct for t in ["1 - 2", "1–2", "1-2"])
 
 
 def test_single_choice_is_right_only_for_the_correct_choice():
@@ -108,3 +132,30 @@ def test_question_model_checks_with_its_own_rows(starter_bank):
     right = [i.pk for i in ordering.order_items.all()]
     assert ordering.check_answer(right).correct
     assert not ordering.check_answer(list(reversed(right))).correct
+
+
+NEAR = ("张量并行", "Tensor Parallel", "TP", "检索增强生成")
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "typed_parts", "accepted_parts"),
+    [
+        ("Tensor Paxallel", "replaced", (("Tensor Pa", False), ("x", True), ("allel", False)),
+         (("Tensor Pa", False), ("r", True), ("allel", False))),
+        ("tensor paralel", "missing", (("tensor paral", False), ("‸", True), ("el", False)),
+         (("Tensor Paral", False), ("l", True), ("el", False))),
+        ("Tensor Parallels", "extra", (("Tensor Parallel", False), ("s", True)), (("Tensor Parallel", False),)),
+        ("检索增强生戍", "replaced", (("检索增强生", False), ("戍", True)), (("检索增强生", False), ("成", True))),
+    ],
+)
+def test_a_typed_answer_one_edit_off_a_long_accepted_answer_is_a_near_miss(typed, kind, typed_parts,
+                                                                           accepted_parts):
+    miss = near_miss(NEAR, typed)
+    assert not check(AnswerKey(type="fill", accepted=NEAR), typed).correct
+    assert (miss.kind, miss.typed, miss.accepted) == (kind, typed_parts, accepted_parts)
+
+
+@pytest.mark.parametrize("typed", ["Tensor Parallel", "tensor-parallel", "TQ", "张量并列", "Tensor Paxalel", ""])
+def test_right_answers_short_answers_and_two_edits_are_no_near_miss(typed):
+    """Right is right; a 2-character answer one letter off is a different answer, not a slip."""
+    assert near_miss(NEAR, typed) is None

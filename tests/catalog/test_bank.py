@@ -8,7 +8,8 @@ import pytest
 import yaml
 from django.conf import settings
 
-from quizapp.catalog.answers import normalize
+from quizapp.catalog.answers import AnswerKey, check, normalize
+from quizapp.catalog.loading import read_bank
 from quizapp.catalog.models import Choice, Question, Section
 from quizapp.catalog.reports import content_report
 
@@ -60,6 +61,14 @@ def test_every_leaf_meets_the_coverage_bar(full_bank):
     assert totals["questions"] >= 306 and totals["flashcards"] >= 204
     assert set(totals["types"]) == set(Question.Type.values)
     assert min(totals["types"].values()) >= 20
+
+
+def test_the_choices_give_no_answer_away(full_bank):
+    """Issue 17: a learner who has never read the notes should score no better than chance. The bounds are
+    quizapp.catalog.cues'; content_report --json and the admin's bank overview show the same figures."""
+    figures = content_report()["cues"]
+    outside = {name: bound for name, bound in figures["bounds"].items() if not bound["ok"]}
+    assert outside == {}, figures
 
 
 def test_every_leaf_has_notes_and_a_difficulty_spread(full_bank):
@@ -114,6 +123,58 @@ def test_every_keyed_fill_in_answer_passes_its_own_checker(full_bank):
             assert q.check_answer(accepted.text).correct, (q.key, accepted.text)
             # A learner typing the full-width form with a trailing full stop is still right.
             assert q.check_answer(accepted.text.upper() + "。").correct, (q.key, accepted.text)
+
+
+CJK = r"[\u3400-\u9fff]"
+LATIN = r"[A-Za-z0-9]"
+# A separator run inside a Latin term, or the place between a Chinese and a Latin character.
+JOINS = re.compile(rf"(?<={LATIN})[ _-]+(?={LATIN})|(?<={CJK}) ?(?={LATIN})|(?<={LATIN}) ?(?={CJK})")
+
+
+def spelling_variants(answer: str) -> set:
+    """The answer with its joins written every other way a careful reader writes them: each join alone, and
+    all at once, as nothing, a space, a hyphen or an underscore (between Chinese and Latin: a space or
+    nothing). A hyphen between two digits is a range and is left alone."""
+    joins = [m for m in JOINS.finditer(answer)
+             if not (m.group().strip() == "-" and answer[m.start() - 1].isdigit() and answer[m.end()].isdigit())]
+
+    def written(chosen):
+        out, last = [], 0
+        for m, sep in chosen:
+            out += [answer[last:m.start()], sep]
+            last = m.end()
+        return "".join(out + [answer[last:]])
+
+    def ways(m):
+        latin_both = re.fullmatch(LATIN, answer[m.start() - 1]) and re.fullmatch(LATIN, answer[m.end()])
+        return ["", " ", "-", "_"] if latin_both else ["", " "]
+
+    variants = set()
+    for i, m in enumerate(joins):
+        for sep in ways(m):
+            variants.add(written([(j, sep if j is m else j.group()) for j in joins]))
+    for sep in ["", " ", "-", "_"]:
+        variants.add(written([(m, sep if sep in ways(m) else m.group()) for m in joins]))
+    return variants - {answer}
+
+
+def test_spelling_variants_are_generated_for_latin_terms_and_mixed_script():
+    assert spelling_variants("top-k") == {"topk", "top k", "top_k"}
+    assert spelling_variants("生成式 AI") == {"生成式AI"}
+    assert "KV_Cache" in spelling_variants("KV Cache") and "KV Cache缓存" not in spelling_variants("KV Cache")
+    assert spelling_variants("1-2") == set()
+
+
+def test_every_fill_item_accepts_spacing_and_hyphen_variants_of_its_own_answers():
+    """Issue 17: 37 of 52 fill items refused a spacing or hyphen variant of an answer they list."""
+    refused = []
+    for spec in read_bank().questions:
+        if spec.type != "fill":
+            continue
+        key = AnswerKey(type="fill", accepted=tuple(spec.answers))
+        refused += [(spec.key, answer, variant) for answer in spec.answers
+                    for variant in sorted(spelling_variants(answer)) if not check(key, variant).correct]
+    assert refused == []
 
 
 def test_every_keyed_answer_of_every_type_is_marked_right(full_bank):

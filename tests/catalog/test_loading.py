@@ -4,7 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from quizapp.catalog.models import Flashcard, Question, Section, Status
+from quizapp.catalog.models import Flashcard, Question, QuestionVersion, Section, Status
 from tests.conftest import FIXTURE_BANK
 
 
@@ -76,11 +76,29 @@ def test_an_edited_question_is_updated_in_place_and_its_version_bumped(bank):
 
 
 @pytest.mark.django_db
+def test_a_loaded_edit_keeps_the_earlier_version_as_the_admin_and_imports_do(bank):
+    """Answers given to version 1 are read against what was asked then: the loader records the version."""
+    load(bank)
+    edit(bank / "tuning.yaml", "answers: [张量并行, Tensor Parallel, Tensor Parallelism, TP]",
+         "answers: [张量并行, Tensor Parallel, TP]")
+    assert "questions:   0 created, 1 updated, 7 unchanged" in load(bank)
+    question = Question.objects.get(key="parallel-q01")
+    assert question.version == 2
+    kept = QuestionVersion.objects.get(question=question)
+    assert kept.number == 1 and kept.replaced_by is None
+    assert kept.content["answers"] == ["张量并行", "Tensor Parallel", "Tensor Parallelism", "TP"]
+    assert [a.text for a in question.accepted_answers.all()] == ["张量并行", "Tensor Parallel", "TP"]
+    assert "questions:   0 created, 0 updated, 8 unchanged" in load(bank)
+    assert Question.objects.get(key="parallel-q01").version == 2 and QuestionVersion.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_an_explanation_edit_keeps_the_version(bank):
     load(bank)
     edit(bank / "history.yaml", "2017 年是 Transformer 论文发表的年份。", "2017 年是《Attention Is All You Need》发表的年份。")
     load(bank)
     assert Question.objects.get(key="history-q01").version == 1
+    assert not QuestionVersion.objects.exists()
 
 
 @pytest.mark.django_db
@@ -209,6 +227,13 @@ def test_content_report_json_lists_every_leaf(starter_bank):
                        "types": {"single": 1, "truefalse": 1, "ordering": 1, "matching": 1}, "flashcards": 2}
     assert report["totals"]["questions"] == 8 and report["totals"]["flashcards"] == 4
     assert sum(report["totals"]["types"].values()) == 8
+    # The answer cues of the published choice questions, each beside its bound.
+    cues = report["cues"]
+    assert cues["single"]["questions"] == 2 and cues["truefalse"]["questions"] == 1
+    assert cues["truefalse"]["true_share"] in (0.0, 1.0)
+    assert set(cues["bounds"]) == {"single_right_longest", "single_right_shortest", "truefalse_true_share",
+                                   "multiple_max_count_share", "multiple_right_longer", "gloss_only_right"}
+    assert cues["bounds"]["truefalse_true_share"]["ok"] is False  # one true/false question: 0% or 100% true
 
 
 def test_content_report_fails_when_a_leaf_has_no_question(starter_bank):

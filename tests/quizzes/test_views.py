@@ -369,3 +369,36 @@ def test_a_missed_question_asked_again_says_so(client_in, learner, starter_bank)
         assert ('data-testid="retry"' in page.content.decode()) == again
         client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(item, right=False))
     assert attempt.items.values("question_id").distinct().count() < attempt.length  # some came back
+
+
+def test_a_fill_in_answer_one_letter_off_is_wrong_but_the_feedback_shows_it_was_close(client_in, learner,
+                                                                                       starter_bank):
+    from .test_integrity import served_of_type
+
+    attempt, item = served_of_type(learner, "fill")
+    question = Question.objects.get(pk=item.question_id)
+    accepted = max((a.text for a in question.accepted_answers.all()), key=len)
+    assert len(accepted) >= 6
+    slip = "q" if accepted[3] != "q" else "z"
+    typed = accepted[:3] + slip + accepted[4:]  # one character replaced
+    data = {"position": str(item.position), "question": str(item.question_id), "text": typed}
+    html = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), data, **HX).content.decode()
+
+    assert not Response.objects.get(item=item).correct
+    assert "不太对。" in html and 'data-testid="near-miss"' in html
+    # Told in words, not by colour alone: which character was typed and which the answer has.
+    assert f"与一个可接受的答案只差一个字符：这里是“{slip}”，答案中是“{accepted[3]}”。" in html
+    assert "仍算答错。" in html
+    marked_typed = html.split('data-testid="near-miss-typed">')[1].split("</dd>")[0]
+    assert marked_typed == f"{accepted[:3]}<mark>{slip}</mark>{accepted[4:]}"
+    marked_accepted = html.split('data-testid="near-miss-accepted">')[1].split("</dd>")[0]
+    assert marked_accepted == f"{accepted[:3]}<mark>{accepted[3]}</mark>{accepted[4:]}"
+
+
+def test_a_fill_in_answer_far_off_gets_no_close_note(client_in, learner, starter_bank):
+    from .test_integrity import served_of_type
+
+    attempt, item = served_of_type(learner, "fill")
+    html = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(item, right=False),
+                          **HX).content.decode()
+    assert "不太对。" in html and 'data-testid="near-miss"' not in html

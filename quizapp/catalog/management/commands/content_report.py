@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from quizapp.catalog.cues import bounds
 from quizapp.catalog.models import Question
 from quizapp.catalog.reports import content_report
 
@@ -10,7 +11,8 @@ SHORT = {"single": "single", "multiple": "multi", "truefalse": "t/f", "fill": "f
 
 
 class Command(BaseCommand):
-    help = "Published questions by type and flashcards for every leaf section. Fails if a leaf has no question."
+    help = ("Published questions by type and flashcards for every leaf section, and the answer cues of the "
+            "choice questions beside their bounds. Fails if a leaf has no question.")
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -37,3 +39,8 @@ class Command(BaseCommand):
         self.stdout.write("-" * len(head))
         cells = " ".join(f"{t['types'].get(x, 0):>6}" for x in types)
         self.stdout.write(f"{'total':22} {t['questions']:>4} {cells} {t['flashcards']:>6}")
+        self.stdout.write("")
+        for bound in bounds(report["cues"]):
+            allowed = f"{bound.low}-{bound.high}" if bound.low is not None else f"<= {bound.high}"
+            mark = "ok" if bound.ok else "OUTSIDE"
+            self.stdout.write(f"{bound.name:26} {bound.value!s:>6}  ({allowed})  {mark}")
