@@ -19,6 +19,9 @@ P(right) = guess + (1 - guess) * logistic(theta_s - b_q). A section is truly mas
 question of the section's mean true difficulty is at least 0.85.
 p_learn: after each answer in a section not truly mastered, the chance that it becomes so (binary: known;
 irt: theta_s rises to 0.5 logit past the line).
+p_forget (optional, ours): after each answer elsewhere, the chance that each truly mastered section of the
+learner is forgotten (binary: unknown again; irt: theta_s falls to 1 logit below the line). A world where
+the engine's assumption that skills only grow is wrong.
 
 Warm-up learners take the same quizzes first and are not measured. Measured: every (learner, leaf section)
 with at least 3 answers. With p_learn > 0, each measured learner then goes on with weak-spots quizzes of 10 until
@@ -62,6 +65,7 @@ class World:
     p_right_known: float = 0.9
     p_right_unknown: float = 0.25
     p_learn: float = 0.0
+    p_forget: float = 0.0
     theta_mean: float = 0.0
     theta_sd: float = 1.5
     guess: float = 0.2
@@ -100,7 +104,7 @@ class World:
             kind=kind, learners=number("learners", 1, 10_000, None, True),
             warmup_learners=number("warmup_learners", 0, 100_000, 0, True), seed=number("seed", -2**62, 2**62, 0, True),
             quizzes=tuple(plan), p_know=number("p_know", 0, 1, 0.4), p_right_known=number("p_right_known", 0, 1, 0.9),
-            p_right_unknown=number("p_right_unknown", 0, 1, 0.25), p_learn=number("p_learn", 0, 1, 0.0),
+            p_right_unknown=number("p_right_unknown", 0, 1, 0.25), p_learn=number("p_learn", 0, 1, 0.0), p_forget=number("p_forget", 0, 1, 0.0),
             theta_mean=number("theta_mean", -6, 6, 0.0), theta_sd=number("theta_sd", 0, 6, 1.5),
             guess=number("guess", 0, 0.84, 0.2))
 
@@ -147,6 +151,16 @@ class Truth:
         if w.kind == "binary":
             return w.p_right_known if learner.known[s] else w.p_right_unknown
         return w.guess + (1.0 - w.guess) * float(adaptive.logistic(learner.theta[s] - self.b[question_id]))
+
+    def forget(self, learner: Learner, answered: int) -> None:
+        if self.world.p_forget <= 0:
+            return
+        for s in (learner.known or learner.theta):
+            if s != answered and self.mastered(learner, s) and learner.rng.random() < self.world.p_forget:
+                if self.world.kind == "binary":
+                    learner.known[s] = False
+                else:
+                    learner.theta[s] = self.b_mean[s] + self.margin - 1.0
 
     def learn(self, learner: Learner, section: int) -> None:
         if self.world.p_learn <= 0 or self.mastered(learner, section) or learner.rng.random() >= self.world.p_learn:
@@ -216,6 +230,7 @@ def take_quiz(truth: Truth, learner: Learner, kind: str, length: int, answers: A
         if right and before == adaptive.MASTERED and _state(learner.user, s) != adaptive.MASTERED:
             tally.demotions_after_right += 1
         truth.learn(learner, s)
+        truth.forget(learner, s)
         tally.answers += 1
         given_count += 1
         item = recorded.next_item

@@ -191,8 +191,9 @@ def _after(answers):
 
 
 def test_an_unsettled_section_gets_the_next_question_and_settled_ones_wait():
+    # Two right answers: one more could make the call. Six right, or six wrong: settled either way.
     pool = [Candidate(1, 1), Candidate(2, 2), Candidate(3, 3)]
-    beliefs = {1: _after([1, 1, 1, 1, 1, 1]), 2: _after([0, 0, 0, 0, 0, 0]), 3: _after([1, 0, 1])}
+    beliefs = {1: _after([1, 1, 1, 1, 1, 1]), 2: _after([0, 0, 0, 0, 0, 0]), 3: _after([1, 1])}
     assert adaptive.select_question(pool, beliefs, QuizHistory(), random.Random(0)) == 3
 
 
@@ -205,7 +206,7 @@ def test_a_section_whose_first_answer_was_right_is_asked_again_to_settle_its_cal
 
 def test_a_weak_spots_quiz_practises_the_least_mastered_section():
     pool = [Candidate(1, 1), Candidate(2, 2)]
-    beliefs = {1: _after([0, 0, 0, 0]), 2: _after([1, 0, 1])}
+    beliefs = {1: _after([0, 0, 0, 0]), 2: _after([1, 1])}
     assert adaptive.select_question(pool, beliefs, QuizHistory(), random.Random(0),
                                     practice=adaptive.WEAK_PRACTICE) == 1
     assert adaptive.select_question(pool, beliefs, QuizHistory(), random.Random(0)) == 2
