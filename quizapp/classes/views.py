@@ -1,4 +1,4 @@
-import csv
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from quizapp import spreadsheet_cells
 from quizapp.accounts.decorators import teacher_required
 from quizapp.catalog.models import Section
 from quizapp.progress.views import dashboard_context
@@ -245,11 +246,12 @@ def class_items(request, pk):
 
 
 def _csv_response(filename: str, header: list, rows) -> HttpResponse:
-    """UTF-8 with a byte-order mark, so Excel opens Chinese text correctly."""
+    """UTF-8 with a byte-order mark, so Excel opens Chinese text correctly. Learners' answers and names and
+    other teachers' titles reach these cells: they are written so no spreadsheet runs them as formulas."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = spreadsheet_cells.writer(response)
     writer.writerow(header)
     writer.writerows(rows)
     return response
@@ -264,6 +266,11 @@ def class_grid_csv(request, pk):
     return _csv_response(f"class-{classroom.pk}-mastery.csv", header, rows)
 
 
+def _three_places(index: float | None):
+    """A statistic as a number (a negative discrimination stays a number, not neutralised text)."""
+    return "" if index is None else Decimal(f"{index:.3f}")
+
+
 @teacher_required
 def class_items_csv(request, pk):
     classroom = _taught(request, pk)
@@ -273,8 +280,7 @@ def class_items_csv(request, pk):
               _("Facility index"), _("Discrimination index"), _("Most chosen wrong answer"), _("Flags")]
     rows = (
         [r.question.key, r.question.section.title, r.question.get_type_display(), r.version, r.attempts,
-         r.first_answers, "" if r.facility is None else f"{r.facility:.3f}",
-         "" if r.discrimination is None else f"{r.discrimination:.3f}", r.common_wrong, "; ".join(r.flag_labels)]
+         r.first_answers, _three_places(r.facility), _three_places(r.discrimination), r.common_wrong, "; ".join(r.flag_labels)]
         for r in item_analysis(learner_ids)
     )
     # The two scopes are different reports: a download of each must not overwrite the other.

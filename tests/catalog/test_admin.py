@@ -1,3 +1,5 @@
+import csv
+import io
 import re
 
 import pytest
@@ -679,6 +681,19 @@ def test_flashcard_actions(teacher_client, starter_bank):
     assert Flashcard.objects.filter(key="lora-c01-copy", status=Status.DRAFT).exists()
     response = act(teacher_client, "export_csv", cards, url=url)
     assert "LoRA 训练什么?" in response.content.decode("utf-8-sig")
+
+
+def test_flashcard_csv_downloads_neutralise_formulas(teacher_client, starter_bank):
+    card = Flashcard.objects.get(key="lora-c01")
+    card.front, card.back = "=1+1", "+SUM(1,2)"
+    card.save()
+    url = reverse("admin:catalog_flashcard_changelist")
+    action = act(teacher_client, "export_csv", [card], url=url).content.decode("utf-8-sig")
+    page = teacher_client.get(reverse("admin:catalog_question_export"),
+                              {"format": "csv", "section": card.section_id}).content.decode("utf-8-sig")
+    for text in (action, page):
+        row = next(r for r in csv.reader(io.StringIO(text)) if r[-1] == "lora-c01")
+        assert row[:2] == ["'=1+1", "'+SUM(1,2)"]
 
 
 def test_export_page_downloads(teacher_client, starter_bank):
