@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "quizapp.control_characters.refuse_control_characters",
     "quizapp.accounts.middleware.idle_session_expiry",
     "axes.middleware.AxesMiddleware",
 ]

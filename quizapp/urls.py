@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import include, path
 
 from quizapp.catalog import views as catalog_views
@@ -9,6 +10,15 @@ def health(request):
     """Liveness for load balancers, and the bare-view baseline of the load benchmark: no database."""
     return HttpResponse("ok", content_type="text/plain")
 
+
+def bad_request(request, exception):
+    """Django's 400 page; for an htmx request only its message, which the page swaps in like the app's own
+    refusals (a whole page inside the quiz would repeat the header and menu)."""
+    template = "400.html#problem" if getattr(request, "htmx", False) else "400.html"
+    return TemplateResponse(request, template, status=400).render()
+
+
+handler400 = bad_request
 
 urlpatterns = [
     path("", catalog_views.home, name="home"),
