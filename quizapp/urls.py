@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from quizapp.catalog import views as catalog_views
+from quizapp.whole_numbers import IdConverter
+
+# Before the apps' URL patterns are read (include() imports them): they name row ids `<id:...>`.
+register_converter(IdConverter, "id")
 
 
 def health(request):

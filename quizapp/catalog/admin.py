@@ -555,7 +555,7 @@ class AuthoredAdmin(MarkdownAdmin):
     def get_urls(self):
         name = f"catalog_{self.opts.model_name}"
         return [
-            path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name=f"{name}_preview"),
+            path("<id:pk>/preview/", self.admin_site.admin_view(self.preview_view), name=f"{name}_preview"),
         ] + super().get_urls()
 
     def preview_view(self, request, pk):
