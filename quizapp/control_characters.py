@@ -7,18 +7,18 @@ text (Markdown, a CSV cell) needs them, and single-line fields refuse them by th
 
 `refuse_control_characters` (middleware) applies this to every query and form value of every request,
 before any view runs, so a refused request records nothing and no view, form or admin page can forget the
-check. The importers use `control_character_in` on the files they read."""
+check. The importers apply `CONTROL` to the files they read (`catalog.exchange.decode`)."""
 
 import re
 
 from django.core.exceptions import BadRequest
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def control_character_in(text: str) -> str | None:
     """The first refused control character in `text`, or None."""
-    found = _CONTROL.search(text)
+    found = CONTROL.search(text)
     return found.group() if found else None
 
 

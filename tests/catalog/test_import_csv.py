@@ -109,3 +109,19 @@ def test_a_file_authored_with_formulas_imports_them_as_typed(starter_bank, tmp_p
     path.write_text("front,back,section\n=1+1,@two,lora\n", "utf-8")
     assert "1 created" in run_import(path)
     assert Flashcard.objects.filter(front="=1+1", back="@two").exists()
+
+
+@pytest.mark.parametrize("text,said", [
+    ("", "line 1: the file is empty"),
+    ("front,back,hint,section\n", "line 1: the file holds no questions or flashcards"),
+    ("front,back,section\n正面,背面,lora\n正\x00面,背面,lora\n", "line 3: control character U+0000"),
+])
+def test_an_empty_csv_or_a_nul_is_a_problem_and_nothing_is_written(starter_bank, tmp_path, text, said):
+    path = tmp_path / "cards.csv"
+    path.write_text(text, encoding="utf-8")
+    before = Flashcard.objects.count()
+    err = StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_questions", str(path), stdout=StringIO(), stderr=err)
+    assert said in err.getvalue()
+    assert Flashcard.objects.count() == before
