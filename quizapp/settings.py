@@ -185,10 +185,13 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Log-in brute force (django-axes): failures count per username and address together, so one learner
-# mistyping behind a classroom's shared address never locks out the others.
+# mistyping behind a classroom's shared address never locks out the others; the address as a whole is
+# paused after AXES_ADDRESS_FAILURE_LIMIT failures (password spraying), see accounts/lockouts.py.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=50)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "quizapp.accounts.lockouts.AddressLimitHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -196,6 +199,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # lock-outs stay per learner and address rather than per username at the proxy's address.
 PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "quizapp.accounts.client_ip.client_ip"
+
+# E-mail (password reset): printed to the console in development; in production sent by SMTP as EMAIL_URL
+# says, e.g. smtp+tls://USER:PASSWORD@mail.example.edu:587 (django-environ's e-mail URL; default: the
+# machine's own mail server, smtp://localhost:25).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+vars().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, ... as django-environ documents
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 
 CONTENT_DIR = BASE_DIR / "content"
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import include, path, register_converter
+from django.views.decorators.http import require_safe
 
 from quizapp.catalog import views as catalog_views
 from quizapp.whole_numbers import IdConverter
@@ -10,6 +11,7 @@ from quizapp.whole_numbers import IdConverter
 register_converter(IdConverter, "id")
 
 
+@require_safe
 def health(request):
     """Liveness for load balancers, and the bare-view baseline of the load benchmark: no database."""
     return HttpResponse("ok", content_type="text/plain")

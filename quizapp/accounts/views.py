@@ -3,6 +3,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
 
 from .forms import SignupForm
 
@@ -18,6 +19,7 @@ def _safe_next(request) -> str:
 
 
 @sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
 def signup(request):
     next_url = _safe_next(request)
     if request.user.is_authenticated:

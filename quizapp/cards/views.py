@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quizapp.catalog.models import Section
 from quizapp.whole_numbers import whole_number
@@ -276,6 +276,7 @@ def export_apkg(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def study_settings(request):
     current = queue.settings_for(request.user)
     if request.method == "POST":

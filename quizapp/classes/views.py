@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from quizapp import spreadsheet_cells
 from quizapp.accounts.decorators import teacher_required
@@ -37,6 +37,7 @@ def practise_url(leaves) -> str:
 
 
 @login_required
+@require_safe
 def class_list(request):
     joined = list(Classroom.objects.joined_by(request.user).select_related("teacher").with_sections())
     leaves = studied_leaves(joined)
@@ -56,6 +57,7 @@ def class_list(request):
 
 
 @teacher_required
+@require_http_methods(["GET", "POST"])
 def class_create(request):
     form = ClassroomForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -68,6 +70,7 @@ def class_create(request):
 
 
 @teacher_required
+@require_http_methods(["GET", "POST"])
 def class_settings(request, pk):
     classroom = _taught(request, pk)
     if request.method == "POST" and classroom.is_archived:  # a tab opened before archiving: say so, not a form
@@ -142,6 +145,7 @@ def class_remove_learner(request, pk, learner_id):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def class_join(request):
     form = JoinForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
@@ -180,6 +184,7 @@ def _sort_args(request):
 
 
 @teacher_required
+@require_safe
 def class_dashboard(request, pk):
     classroom = _taught(request, pk)
     sort, descending = _sort_args(request)
@@ -206,6 +211,7 @@ def _attempts_of(learner):
 
 
 @teacher_required
+@require_safe
 def class_learner(request, pk, learner_id):
     """The learner's own dashboard, as their teacher sees it: read-only."""
     classroom = _taught(request, pk)
@@ -237,6 +243,7 @@ def class_learner_attempt(request, pk, learner_id, attempt_id):
 
 
 @teacher_required
+@require_safe
 def class_items(request, pk):
     classroom = _taught(request, pk)
     everyone = request.GET.get("scope") == "all"
@@ -258,6 +265,7 @@ def _csv_response(filename: str, header: list, rows) -> HttpResponse:
 
 
 @teacher_required
+@require_safe
 def class_grid_csv(request, pk):
     classroom = _taught(request, pk)
     grid = class_grid(classroom, per_page=100_000)
@@ -272,6 +280,7 @@ def _three_places(index: float | None):
 
 
 @teacher_required
+@require_safe
 def class_items_csv(request, pk):
     classroom = _taught(request, pk)
     everyone = request.GET.get("scope") == "all"
