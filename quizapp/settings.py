@@ -1,9 +1,11 @@
 """quizapp settings: one module, driven by environment variables (django-environ).
 
-Development (`make run`) sets DEBUG=1 and gets a SQLite file in the repository root. Production sets
-DEBUG=0 (or leaves it unset), SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; see README.md, "Production".
+Development (`make run`, or any command in a checkout where `make install` wrote `.env`) has DEBUG=1 and a
+SQLite file in the repository root. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL;
+see README.md, "Production".
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +16,14 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+
+# `make install` writes `.env` (DEBUG=1, git-ignored) so the README's commands (`.venv/bin/python manage.py
+# content_report`) work as typed in a development checkout, not only under the Makefile. It is read only
+# when the environment does not set DEBUG itself: production (DEBUG=0), `make test` and CI never read it,
+# and variables already in the environment win over it.
+DEVELOPMENT_ENV_FILE = BASE_DIR / ".env"
+if "DEBUG" not in os.environ and DEVELOPMENT_ENV_FILE.is_file():
+    environ.Env.read_env(DEVELOPMENT_ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=False)
 

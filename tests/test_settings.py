@@ -30,3 +30,16 @@ def test_production_sends_e_mail_by_smtp_as_email_url_says():
 
 def test_development_prints_e_mail_to_the_console():
     assert settings_of({"DEBUG": "1"}, "EMAIL_BACKEND") == ["django.core.mail.backends.console.EmailBackend"]
+
+
+def test_the_development_env_file_is_read_only_when_debug_is_not_set():
+    import pytest
+
+    if not (ROOT / ".env").is_file():
+        pytest.skip("make install writes .env")
+    assert settings_of({}, "DEBUG") == ["True"]  # the README's `.venv/bin/python manage.py ...` as typed
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'quizapp.settings'; django.setup()"
+    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, "DEBUG": "0"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "SECRET_KEY is not set" in done.stderr  # production ignores .env
