@@ -12,8 +12,9 @@ def _safe_next(request) -> str:
     """Where to go after signing up: the `next` the log-in page carried (e.g. a class's join link), if it
     stays on this site; else ''."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    # A path on this site only: redirect() reads a bare word ("true") as a view name, a NoReverseMatch (500).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                                  require_https=request.is_secure()):
         return target
     return ""
 

@@ -252,8 +252,9 @@ def unsuspend(request, pk):
     unsuspend_card(card=card)
     messages.success(request, _("Card unsuspended."))
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    # A path on this site only: redirect() reads a bare word ("true") as a view name, a NoReverseMatch (500).
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         target = reverse("cards:decks")
     return redirect(target)
 
