@@ -8,7 +8,13 @@ export DEBUG ?= 1
 
 .PHONY: install run test test-e2e browser migrate content demo messages bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed .env
+
+# Development defaults for commands typed without the Makefile (README: `.venv/bin/python manage.py ...`).
+# Written once, never overwritten; settings.py reads it only when DEBUG is not set in the environment.
+.env:
+	printf '%s\n' '# Development only (written by make install, git-ignored): read when DEBUG is not set in the' \
+	  '# environment. Production sets DEBUG=0 and never reads this file.' 'DEBUG=1' > $@
 
 # Reinstalls only when the declared dependencies change.
 $(VENV)/.installed: pyproject.toml

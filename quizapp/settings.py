@@ -1,9 +1,11 @@
 """quizapp settings: one module, driven by environment variables (django-environ).
 
-Development (`make run`) sets DEBUG=1 and gets a SQLite file in the repository root. Production sets
-DEBUG=0 (or leaves it unset), SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; see README.md, "Production".
+Development (`make run`, or any command in a checkout where `make install` wrote `.env`) has DEBUG=1 and a
+SQLite file in the repository root. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL;
+see README.md, "Production".
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +16,14 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+
+# `make install` writes `.env` (DEBUG=1, git-ignored) so the README's commands (`.venv/bin/python manage.py
+# content_report`) work as typed in a development checkout, not only under the Makefile. It is read only
+# when the environment does not set DEBUG itself: production (DEBUG=0), `make test` and CI never read it,
+# and variables already in the environment win over it.
+DEVELOPMENT_ENV_FILE = BASE_DIR / ".env"
+if "DEBUG" not in os.environ and DEVELOPMENT_ENV_FILE.is_file():
+    environ.Env.read_env(DEVELOPMENT_ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -61,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "quizapp.control_characters.refuse_control_characters",
     "quizapp.accounts.middleware.idle_session_expiry",
     "axes.middleware.AxesMiddleware",
 ]
@@ -184,10 +195,13 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Log-in brute force (django-axes): failures count per username and address together, so one learner
-# mistyping behind a classroom's shared address never locks out the others.
+# mistyping behind a classroom's shared address never locks out the others; the address as a whole is
+# paused after AXES_ADDRESS_FAILURE_LIMIT failures (password spraying), see accounts/lockouts.py.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=50)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "quizapp.accounts.lockouts.AddressLimitHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -195,6 +209,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # lock-outs stay per learner and address rather than per username at the proxy's address.
 PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "quizapp.accounts.client_ip.client_ip"
+
+# E-mail (password reset): printed to the console in development; in production sent by SMTP as EMAIL_URL
+# says, e.g. smtp+tls://USER:PASSWORD@mail.example.edu:587 (django-environ's e-mail URL; default: the
+# machine's own mail server, smtp://localhost:25).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+vars().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, ... as django-environ documents
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 
 CONTENT_DIR = BASE_DIR / "content"
 

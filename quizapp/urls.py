@@ -1,14 +1,30 @@
 from django.contrib import admin
 from django.http import HttpResponse
-from django.urls import include, path
+from django.template.response import TemplateResponse
+from django.urls import include, path, register_converter
+from django.views.decorators.http import require_safe
 
 from quizapp.catalog import views as catalog_views
+from quizapp.whole_numbers import IdConverter
+
+# Before the apps' URL patterns are read (include() imports them): they name row ids `<id:...>`.
+register_converter(IdConverter, "id")
 
 
+@require_safe
 def health(request):
     """Liveness for load balancers, and the bare-view baseline of the load benchmark: no database."""
     return HttpResponse("ok", content_type="text/plain")
 
+
+def bad_request(request, exception):
+    """Django's 400 page; for an htmx request only its message, which the page swaps in like the app's own
+    refusals (a whole page inside the quiz would repeat the header and menu)."""
+    template = "400.html#problem" if getattr(request, "htmx", False) else "400.html"
+    return TemplateResponse(request, template, status=400).render()
+
+
+handler400 = bad_request
 
 urlpatterns = [
     path("", catalog_views.home, name="home"),

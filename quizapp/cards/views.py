@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quizapp.catalog.models import Section
 from quizapp.whole_numbers import whole_number
@@ -252,8 +252,9 @@ def unsuspend(request, pk):
     unsuspend_card(card=card)
     messages.success(request, _("Card unsuspended."))
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    # A path on this site only: redirect() reads a bare word ("true") as a view name, a NoReverseMatch (500).
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         target = reverse("cards:decks")
     return redirect(target)
 
@@ -276,6 +277,7 @@ def export_apkg(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def study_settings(request):
     current = queue.settings_for(request.user)
     if request.method == "POST":

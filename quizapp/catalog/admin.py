@@ -33,7 +33,7 @@ from django.utils.translation import ngettext_lazy
 
 from . import authoring, cues, rules
 from .answers import InvalidAnswer
-from .exchange import FORMATS, UnreadableFile, decode, guess_format
+from .exchange import UnreadableFile, decode, guess_format
 from .loading import question_content
 from .models import (
     AcceptedAnswer,
@@ -338,11 +338,21 @@ class MoveForm(forms.Form):
     )
 
 
+MAX_IMPORT_MB = 20
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_("YAML bank file (.yaml), Moodle GIFT (.gift, .txt) or flashcards as CSV (.csv), UTF-8."),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_MB * 1024 * 1024:
+            raise ValidationError(_("The file is larger than %(mb)d MB: split it into several files."),
+                                  params={"mb": MAX_IMPORT_MB})
+        return upload
     format = forms.ChoiceField(
         label=_("Format"),
         required=False,
@@ -373,12 +383,9 @@ class ImportForm(forms.Form):
 
 
 class ConfirmImportForm(forms.Form):
-    text = forms.CharField(widget=forms.HiddenInput, strip=False)
-    name = forms.CharField(widget=forms.HiddenInput, required=False)
-    format = forms.ChoiceField(widget=forms.HiddenInput, choices=[(f, f) for f in FORMATS])
-    section = forms.CharField(widget=forms.HiddenInput, required=False)
-    draft = forms.BooleanField(widget=forms.HiddenInput, required=False)
-    update = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    """Names the upload held on the server (`authoring.hold_import`): the file and its options stay there."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
 
 
 class ExportForm(forms.Form):
@@ -556,7 +563,7 @@ class AuthoredAdmin(MarkdownAdmin):
     def get_urls(self):
         name = f"catalog_{self.opts.model_name}"
         return [
-            path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name=f"{name}_preview"),
+            path("<id:pk>/preview/", self.admin_site.admin_view(self.preview_view), name=f"{name}_preview"),
         ] + super().get_urls()
 
     def preview_view(self, request, pk):
@@ -878,7 +885,12 @@ class QuestionAdmin(AuthoredAdmin):
             confirm = ConfirmImportForm(request.POST)
             if not confirm.is_valid():
                 raise PermissionDenied
-            return self._import_confirm(request, confirm.cleaned_data, context)
+            held = authoring.held_import(user=request.user, token=confirm.cleaned_data["token"])
+            if held is None:
+                self.message_user(request, gettext("That upload is no longer held (an hour has passed, or it "
+                                                   "was not yours): choose the file again."), messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:catalog_question_import"))
+            return self._import_confirm(request, held, context)
         form = ImportForm(
             request.POST or None, request.FILES or None, initial={"format": request.GET.get("format", "")}
         )
@@ -894,45 +906,45 @@ class QuestionAdmin(AuthoredAdmin):
                 except UnreadableFile as exc:
                     form.add_error("file", str(exc.problem))
                 else:
-                    options = {
-                        "text": text,
-                        "name": upload.name,
-                        "format": fmt,
-                        "section": section,
-                        "draft": form.cleaned_data["draft"],
-                        "update": form.cleaned_data["update"],
-                    }
                     parsed = authoring.read_import(
                         text, format=fmt, section=section or None, name=upload.name
                     )
-                    plan = authoring.plan_import(parsed, update=options["update"], draft=options["draft"])
-                    context.update(
-                        plan=plan,
-                        confirm=ConfirmImportForm(initial=options),
-                        options=options,
-                        title=gettext("Import: check before confirming"),
-                    )
-                    return TemplateResponse(request, "admin/catalog/import.html", context)
+                    draft, update = form.cleaned_data["draft"], form.cleaned_data["update"]
+                    plan = authoring.plan_import(parsed, update=update, draft=draft)
+                    # Held only when there is something to confirm: a file with problems is just reported.
+                    held = (authoring.hold_import(user=request.user, text=text, name=upload.name, format=fmt,
+                                                  section=section, draft=draft, update=update)
+                            if plan.ok and plan.writes else None)
+                    return self._import_preview(request, plan, held, context, name=upload.name, draft=draft)
         context["form"] = form
         return TemplateResponse(request, "admin/catalog/import.html", context)
 
-    def _import_confirm(self, request, options, context):
+    def _import_preview(self, request, plan, held, context, *, name, draft):
+        context.update(
+            plan=plan,
+            confirm=ConfirmImportForm(initial={"token": held.token}) if held else None,
+            options={"name": name, "draft": draft},
+            title=gettext("Import: check before confirming"),
+        )
+        return TemplateResponse(request, "admin/catalog/import.html", context)
+
+    def _import_confirm(self, request, held, context):
         parsed = authoring.read_import(
-            options["text"],
-            format=options["format"],
-            section=options["section"] or None,
-            name=options["name"],
+            held.text,
+            format=held.format,
+            section=held.section or None,
+            name=held.name,
         )
         try:
             plan = authoring.import_apply(
-                parsed=parsed, update=options["update"], draft=options["draft"], user=request.user
+                parsed=parsed, update=held.update, draft=held.draft, user=request.user
             )
         except authoring.ImportConflict as exc:
             self.message_user(request, str(exc), messages.ERROR)
-            plan = authoring.plan_import(parsed, update=options["update"], draft=options["draft"])
+            plan = authoring.plan_import(parsed, update=held.update, draft=held.draft)
         else:
             if plan.ok:
-                message = gettext("Imported from %(name)s.") % {"name": options["name"]}
+                message = gettext("Imported from %(name)s.") % {"name": held.name}
                 _log(request, plan.created_questions + plan.created_cards, ADDITION, message)
                 _log(request, plan.updated_questions + plan.updated_cards, CHANGE, message)
                 counts = plan.counts
@@ -955,15 +967,10 @@ class QuestionAdmin(AuthoredAdmin):
                         ),
                         messages.WARNING,
                     )
-                target = "flashcard" if options["format"] == "csv" else "question"
+                target = "flashcard" if held.format == "csv" else "question"
                 return HttpResponseRedirect(reverse(f"admin:catalog_{target}_changelist"))
-        context.update(
-            plan=plan,
-            confirm=ConfirmImportForm(initial=options),
-            options=options,
-            title=gettext("Import: check before confirming"),
-        )
-        return TemplateResponse(request, "admin/catalog/import.html", context)
+        return self._import_preview(request, plan, held if plan.ok and plan.writes else None, context,
+                                    name=held.name, draft=held.draft)
 
     def export_view(self, request):
         if not (self.has_view_permission(request) and request.user.has_perm("catalog.view_flashcard")):

@@ -8,6 +8,7 @@ render; they call these.
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
 
@@ -16,7 +17,7 @@ from .exchange.flashcards_csv import read_flashcards_csv, write_flashcards_csv
 from .exchange.gift import read_gift, write_gift
 from .exchange.yaml_format import read_yaml, write_section_map, write_yaml
 from .loading import question_content, write_answer_rows
-from .models import Flashcard, Origin, Question, Section, Status
+from .models import Flashcard, HeldImport, Origin, Question, Section, Status
 from .rendering import removed_by_sanitizing
 from .rules import message
 from .versions import question_revise, what_is_asked
@@ -40,6 +41,9 @@ def section_specs() -> dict:
 
 
 def read_import(text: str, *, format: str, section: str | None = None, name: str = "upload") -> ImportFile:
+    # An empty file is almost always the wrong file (or a failed save): say so instead of "0 created".
+    if not text.strip():
+        return ImportFile(problems=[Problem(1, gettext_lazy("the file is empty"))])
     sections = section_specs()
     if format == "yaml":
         parsed = read_yaml(text, sections=sections, name=name)
@@ -49,10 +53,32 @@ def read_import(text: str, *, format: str, section: str | None = None, name: str
             )
         return parsed
     if format == "gift":
-        return read_gift(text, sections=sections, section=section)
-    if format == "csv":
-        return read_flashcards_csv(text, sections=sections, section=section)
-    raise ValueError(f"unknown format {format!r}")
+        parsed = read_gift(text, sections=sections, section=section)
+    elif format == "csv":
+        parsed = read_flashcards_csv(text, sections=sections, section=section)
+    else:
+        raise ValueError(f"unknown format {format!r}")
+    if not (parsed.questions or parsed.flashcards or parsed.problems or parsed.skipped):
+        # Only comments, or a CSV header row: as empty as an empty file.
+        parsed.problems.append(Problem(1, gettext_lazy("the file holds no questions or flashcards")))
+    return parsed
+
+
+# --- Holding an upload between preview and confirmation -----------------------------------------
+
+def hold_import(*, user, text: str, name: str, format: str, section: str, draft: bool, update: bool) -> HeldImport:
+    """Keep an uploaded file for its uploader's confirmation; uploads whose time has lapsed go at the same time."""
+    with transaction.atomic():
+        HeldImport.objects.filter(created_at__lt=timezone.now() - HeldImport.HELD_FOR).delete()
+        return HeldImport.objects.create(user=user, text=text, name=name[:255], format=format,
+                                         section=section, draft=draft, update=update)
+
+
+def held_import(*, user, token) -> HeldImport | None:
+    """The upload `token` names, if `user` made it and it has not lapsed. It stays until it lapses, so
+    confirming twice (a double click, the back button) re-plans it and finds nothing more to do."""
+    return HeldImport.objects.filter(
+        token=token, user=user, created_at__gte=timezone.now() - HeldImport.HELD_FOR).first()
 
 
 # --- Planning and applying an import -------------------------------------------------------------
@@ -481,6 +507,8 @@ __all__ = [
     "export_gift",
     "export_yaml_all",
     "export_yaml_section",
+    "held_import",
+    "hold_import",
     "import_apply",
     "plan_import",
     "question_revise",

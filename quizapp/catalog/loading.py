@@ -98,10 +98,22 @@ def _parse(path: Path, problems: list):
         error = str(getattr(exc, "problem", None) or exc)
         problems.append(Problem(str(path), line, message(_("YAML syntax error: %(error)s"), error=error)))
         return None
+    # PyYAML builds nested values recursively and reads integers with int(): a file nested thousands of
+    # levels deep, or a number of thousands of digits (past Python's limit on int() of a string), would
+    # otherwise end the command with a traceback or the admin import with a 500. No bank needs either.
+    except RecursionError:
+        problems.append(Problem(str(path), 1, _("the YAML is nested too deeply to be a bank file")))
+        return None
+    except ValueError as exc:  # also an impossible date (2024-13-45); the advice after ';' is Python's own
+        error = str(exc).split(";")[0]
+        problems.append(Problem(str(path), 1, message(_("a number or date cannot be read: %(error)s"), error=error)))
+        return None
     finally:
         loader.dispose()
     for line, key in loader.duplicate_keys:
         problems.append(Problem(str(path), line, message(_("field '%(field)s' is given twice"), field=key)))
+    if data is None:  # no text, only comments, or a bare `~`: an empty file used to load as "nothing to do"
+        problems.append(Problem(str(path), 1, _("the file is empty")))
     return data
 
 

@@ -1,3 +1,6 @@
+import uuid
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -257,3 +260,23 @@ class Flashcard(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class HeldImport(models.Model):
+    """A file uploaded to the admin's import, held between its preview and the teacher's confirmation.
+
+    Sending the whole file back through the preview page's form made a file over Django's 2.5 MB form
+    limit fail at Confirm; the confirmation now names this row, which only its uploader can use and which
+    lapses after HELD_FOR. It lives in the database, like sessions, so any app server can confirm it."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255)
+    format = models.CharField(max_length=8)
+    section = models.CharField(max_length=80, blank=True)
+    draft = models.BooleanField(default=False)
+    update = models.BooleanField(default=False)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    HELD_FOR = timedelta(hours=1)

@@ -3,7 +3,7 @@
 from django.db.models import Count, Q
 
 from .cues import published_cues
-from .models import Flashcard, Question, Section, Status
+from .models import Question, Section, Status
 
 
 def content_report() -> dict:

@@ -1,6 +1,7 @@
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.views.decorators.http import require_safe
 
 from .models import Section, Status
 
@@ -32,10 +33,12 @@ def _reading_order() -> list[Section]:
     return order
 
 
+@require_safe
 def home(request):
     return TemplateResponse(request, "catalog/home.html", {"tops": section_tree()})
 
 
+@require_safe
 def section_detail(request, key):
     section = get_object_or_404(_sections_with_counts().select_related("parent"), key=key)
     reading = _reading_order()

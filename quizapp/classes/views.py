@@ -1,4 +1,4 @@
-import csv
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
+from quizapp import spreadsheet_cells
 from quizapp.accounts.decorators import teacher_required
 from quizapp.catalog.models import Section
 from quizapp.progress.views import dashboard_context
@@ -36,6 +37,7 @@ def practise_url(leaves) -> str:
 
 
 @login_required
+@require_safe
 def class_list(request):
     joined = list(Classroom.objects.joined_by(request.user).select_related("teacher").with_sections())
     leaves = studied_leaves(joined)
@@ -55,6 +57,7 @@ def class_list(request):
 
 
 @teacher_required
+@require_http_methods(["GET", "POST"])
 def class_create(request):
     form = ClassroomForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -67,6 +70,7 @@ def class_create(request):
 
 
 @teacher_required
+@require_http_methods(["GET", "POST"])
 def class_settings(request, pk):
     classroom = _taught(request, pk)
     if request.method == "POST" and classroom.is_archived:  # a tab opened before archiving: say so, not a form
@@ -141,6 +145,7 @@ def class_remove_learner(request, pk, learner_id):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def class_join(request):
     form = JoinForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
@@ -179,6 +184,7 @@ def _sort_args(request):
 
 
 @teacher_required
+@require_safe
 def class_dashboard(request, pk):
     classroom = _taught(request, pk)
     sort, descending = _sort_args(request)
@@ -205,6 +211,7 @@ def _attempts_of(learner):
 
 
 @teacher_required
+@require_safe
 def class_learner(request, pk, learner_id):
     """The learner's own dashboard, as their teacher sees it: read-only."""
     classroom = _taught(request, pk)
@@ -236,6 +243,7 @@ def class_learner_attempt(request, pk, learner_id, attempt_id):
 
 
 @teacher_required
+@require_safe
 def class_items(request, pk):
     classroom = _taught(request, pk)
     everyone = request.GET.get("scope") == "all"
@@ -245,17 +253,19 @@ def class_items(request, pk):
 
 
 def _csv_response(filename: str, header: list, rows) -> HttpResponse:
-    """UTF-8 with a byte-order mark, so Excel opens Chinese text correctly."""
+    """UTF-8 with a byte-order mark, so Excel opens Chinese text correctly. Learners' answers and names and
+    other teachers' titles reach these cells: they are written so no spreadsheet runs them as formulas."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = spreadsheet_cells.writer(response)
     writer.writerow(header)
     writer.writerows(rows)
     return response
 
 
 @teacher_required
+@require_safe
 def class_grid_csv(request, pk):
     classroom = _taught(request, pk)
     grid = class_grid(classroom, per_page=100_000)
@@ -270,7 +280,13 @@ def class_grid_csv(request, pk):
     return _csv_response(f"class-{classroom.pk}-mastery.csv", header, rows)
 
 
+def _three_places(index: float | None):
+    """A statistic as a number (a negative discrimination stays a number, not neutralised text)."""
+    return "" if index is None else Decimal(f"{index:.3f}")
+
+
 @teacher_required
+@require_safe
 def class_items_csv(request, pk):
     classroom = _taught(request, pk)
     everyone = request.GET.get("scope") == "all"
@@ -279,8 +295,7 @@ def class_items_csv(request, pk):
               _("Facility index"), _("Discrimination index"), _("Most chosen wrong answer"), _("Flags")]
     rows = (
         [r.question.key, r.question.section.title, r.question.get_type_display(), r.version, r.attempts,
-         r.first_answers, "" if r.facility is None else f"{r.facility:.3f}",
-         "" if r.discrimination is None else f"{r.discrimination:.3f}", r.common_wrong, "; ".join(r.flag_labels)]
+         r.first_answers, _three_places(r.facility), _three_places(r.discrimination), r.common_wrong, "; ".join(r.flag_labels)]
         for r in item_analysis(learner_ids)
     )
     # The two scopes are different reports: a download of each must not overwrite the other.

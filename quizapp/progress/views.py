@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.template.response import TemplateResponse
+from django.views.decorators.http import require_safe
 
 from . import charts
 from .dashboard import learner_dashboard
@@ -27,5 +28,6 @@ def dashboard_context(learner, *, viewer_is_learner: bool) -> dict:
 
 
 @login_required
+@require_safe
 def my_progress(request):
     return TemplateResponse(request, "progress/dashboard.html", dashboard_context(request.user, viewer_is_learner=True))

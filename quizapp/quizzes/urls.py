@@ -6,8 +6,8 @@ app_name = "quizzes"
 
 urlpatterns = [
     path("", views.start, name="start"),
-    path("<int:attempt>/", views.question, name="question"),
-    path("<int:attempt>/answer/", views.answer, name="answer"),
-    path("<int:attempt>/summary/", views.summary, name="summary"),
-    path("<int:attempt>/leave/", views.leave, name="leave"),
+    path("<id:attempt>/", views.question, name="question"),
+    path("<id:attempt>/answer/", views.answer, name="answer"),
+    path("<id:attempt>/summary/", views.summary, name="summary"),
+    path("<id:attempt>/leave/", views.leave, name="leave"),
 ]

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import reswap, retarget
 
 from quizapp.catalog.models import Section
@@ -92,6 +92,7 @@ def _just_answered(attempt, raw: str):
 
 
 @login_required
+@require_safe
 def question(request, attempt):
     """The question being asked (or, once it is answered, its feedback). ?answered=<position> is where an
     answer sent without JavaScript lands: the feedback of that answer, as the htmx swap shows it, until the
@@ -159,6 +160,7 @@ def _refused(request, attempt, item, exc):
 
 
 @login_required
+@require_safe
 def summary(request, attempt):
     attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
     responses = list(Response.objects.filter(attempt=attempt).select_related("item").order_by("item__position"))

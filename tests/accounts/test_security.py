@@ -95,3 +95,60 @@ def test_a_session_lasts_the_configured_idle_age(client, settings):
     user = UserFactory()
     log_in(client, user.username)
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+
+def test_one_address_spraying_passwords_over_many_usernames_is_paused(client, learner, settings):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 8  # 50 by default; each try hashes a password, so fewer here
+    spray = {"REMOTE_ADDR": "10.3.3.3"}
+    for n in range(7):  # never more than 5 per username: the per-learner lock-out never trips
+        assert log_in(client, f"guess-{n % 4}", "Winter2026!", **spray).status_code == 200
+    assert log_in(client, learner.username, **spray).status_code == 302  # 7 failures: honest mistakes
+    client.post(reverse("logout"))
+    log_in(client, "guess-5", "Winter2026!", **spray)
+    log_in(client, "guess-6", "Winter2026!", **spray)
+    response = log_in(client, learner.username, **spray)
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "这个网络的错误密码次数过多" in html and "其他学员不受影响" not in html
+    assert log_in(client, learner.username, REMOTE_ADDR="10.4.4.4").status_code == 302  # another address
+
+
+def test_the_address_limit_is_far_above_the_per_learner_limit():
+    from django.conf import settings
+
+    assert settings.AXES_ADDRESS_FAILURE_LIMIT == 50 and settings.AXES_FAILURE_LIMIT == 5
+
+
+def test_a_learner_locked_out_alone_reads_that_others_are_not_affected(client, learner):
+    for _ in range(5):
+        response = log_in(client, learner.username, "wrong-password", REMOTE_ADDR="10.5.5.5")
+    assert "其他学员不受影响" in response.content.decode()
+
+
+def test_password_reset_sends_the_e_mail_it_announces(client, learner, mailoutbox):
+    learner.email = "lin@example.edu"
+    learner.save()
+    response = client.post(reverse("password_reset"), {"email": "lin@example.edu"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["lin@example.edu"]
+    assert "/accounts/reset/" in mailoutbox[0].body
+
+
+@pytest.mark.parametrize("method,url", [
+    ("post", "/progress/"), ("delete", "/progress/"), ("post", "/"), ("put", "/sections/lora/"),
+    ("post", "/classes/"), ("delete", "/classes/join/"), ("put", "/cards/settings/"),
+    ("delete", "/accounts/signup/"), ("post", "/healthz"),
+])
+def test_read_only_pages_refuse_other_methods(client, learner, method, url):
+    client.force_login(learner)
+    assert getattr(client, method)(url).status_code == 405
+
+
+def test_a_quiz_page_refuses_delete_and_post(client, learner, starter_bank):
+    from quizapp.quizzes import services
+
+    attempt = services.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)
+    client.force_login(learner)
+    for url in (f"/quiz/{attempt.pk}/", f"/quiz/{attempt.pk}/summary/"):
+        assert client.delete(url).status_code == 405 and client.post(url).status_code == 405
+        assert client.get(url).status_code in (200, 302)

@@ -106,3 +106,10 @@ def test_a_failed_log_in_is_announced(client, learner):
     html = client.post(reverse("login"), {"username": learner.username, "password": "wrong"}).content.decode()
     assert 'role="alert" id="login-problem" tabindex="-1" data-focus-on-load>' in html
     assert html.count("errorlist nonfield") == 0  # said once, not again inside the form
+
+
+@pytest.mark.parametrize("target", ["true", "-0", "home", "cards:decks"])
+def test_a_next_that_is_not_a_path_goes_home_not_to_a_server_error(client, learner, target):
+    client.force_login(learner)
+    response = client.get(reverse("signup"), {"next": target})
+    assert response.status_code == 302 and response["Location"] == reverse("home")

@@ -229,6 +229,9 @@ def test_unsuspend_from_the_deck_page(client_in, starter_bank):
     assert response["Location"] == reverse("cards:decks")
     card.refresh_from_db()
     assert not card.suspended
+    for target in ("true", "cards:leeches"):  # not a path: the deck page, not a view name (a 500)
+        response = client_in.post(reverse("cards:unsuspend", args=[card.pk]), {"next": target})
+        assert response["Location"] == reverse("cards:decks")
 
 
 def test_leeches_are_listed_with_a_link_to_the_section_notes(client_in, learner, starter_bank):

@@ -1,3 +1,5 @@
+import csv
+import io
 import re
 
 import pytest
@@ -681,6 +683,19 @@ def test_flashcard_actions(teacher_client, starter_bank):
     assert "LoRA 训练什么?" in response.content.decode("utf-8-sig")
 
 
+def test_flashcard_csv_downloads_neutralise_formulas(teacher_client, starter_bank):
+    card = Flashcard.objects.get(key="lora-c01")
+    card.front, card.back = "=1+1", "+SUM(1,2)"
+    card.save()
+    url = reverse("admin:catalog_flashcard_changelist")
+    action = act(teacher_client, "export_csv", [card], url=url).content.decode("utf-8-sig")
+    page = teacher_client.get(reverse("admin:catalog_question_export"),
+                              {"format": "csv", "section": card.section_id}).content.decode("utf-8-sig")
+    for text in (action, page):
+        row = next(r for r in csv.reader(io.StringIO(text)) if r[-1] == "lora-c01")
+        assert row[:2] == ["'=1+1", "'+SUM(1,2)"]
+
+
 def test_export_page_downloads(teacher_client, starter_bank):
     url = reverse("admin:catalog_question_export")
     lora = Section.objects.get(key="lora")
@@ -806,8 +821,6 @@ def upload(client, text, name="bank.gift", **options):
 def confirm(client, response):
     form = response.context["confirm"]
     data = {name: form.initial.get(name, "") for name in form.fields}
-    data["draft"] = "True" if data["draft"] else ""
-    data["update"] = "True" if data["update"] else ""
     return client.post(reverse("admin:catalog_question_import"), {**data, "confirm": "1"})
 
 
@@ -815,7 +828,7 @@ def test_admin_import_previews_then_creates_on_confirm(teacher_client, teacher, 
     response = upload(teacher_client, GIFT_TEXT)
     html = response.content.decode()
     assert "将新建 2 项，更新 0 项，0 项不变，0 项不导入。" in html
-    assert 'data-testid="confirm-import"' in html
+    assert 'data-testid="confirm-import"' in html and '<h2 id="plan-heading">bank.gift</h2>' in html
     assert not Question.objects.filter(key__startswith="lora-admin").exists()
     response = confirm(teacher_client, response)
     assert response.status_code == 302
@@ -908,6 +921,77 @@ def test_admin_import_reports_existing_keys_without_update(teacher_client, start
     assert "新版本" in response.content.decode()
     confirm(teacher_client, response)
     assert Question.objects.get(key="lora-admin-1").version == 2
+
+
+def test_a_large_file_imports_the_file_stays_on_the_server_between_preview_and_confirm(teacher_client, starter_bank):
+    # Past Django's 2.5 MB limit on a form, which the file used to go back through at Confirm.
+    padding = "// 注释：为了让文件超过表单的大小限制而写的一行。\n" * 60_000
+    text = padding + GIFT_TEXT
+    assert len(text.encode()) > 3 * 1024 * 1024
+    preview = upload(teacher_client, text)
+    assert 'data-testid="confirm-import"' in preview.content.decode()
+    assert len(preview.content) < 100_000  # the page no longer carries the file
+    response = confirm(teacher_client, preview)
+    assert response.status_code == 302
+    assert Question.objects.filter(key__startswith="lora-admin").count() == 2
+
+
+def test_only_the_uploader_can_confirm_a_held_upload_and_not_after_it_lapses(teacher_client, starter_bank):
+    from datetime import timedelta
+
+    from quizapp.accounts.roles import make_teacher
+    from quizapp.catalog.models import HeldImport
+    from tests.factories import UserFactory
+
+    preview = upload(teacher_client, GIFT_TEXT)
+    other = Client()
+    colleague = UserFactory(username="teacher-li")
+    make_teacher(colleague)
+    other.force_login(colleague)
+    assert confirm(other, preview).status_code == 302
+    assert not Question.objects.filter(key__startswith="lora-admin").exists()
+    HeldImport.objects.update(created_at=HeldImport.objects.get().created_at - timedelta(hours=2))
+    response = confirm(teacher_client, preview)
+    assert response["Location"] == reverse("admin:catalog_question_import")
+    assert not Question.objects.filter(key__startswith="lora-admin").exists()
+    upload(teacher_client, GIFT_TEXT)  # a new upload clears lapsed ones
+    assert HeldImport.objects.count() == 1
+
+
+def test_a_file_over_20_mb_is_refused_at_upload(teacher_client, starter_bank):
+    html = upload(teacher_client, "// x\n" * (4 * 1024 * 1024 + 1)).content.decode()
+    assert "20 MB" in html and 'data-testid="confirm-import"' not in html
+
+
+@pytest.mark.parametrize("name,text,line", [
+    ("bank.gift", "::a::好?{=对 ~错}\n\n::b::坏\x00?{=对 ~错}\n", 3),
+    ("cards.csv", "front,back\n正面,背面\n正\x00面,背面\n", 3),
+])
+def test_a_nul_in_an_uploaded_file_is_reported_with_its_line(teacher_client, starter_bank, name, text, line):
+    html = upload(teacher_client, text, name=name).content.decode()
+    assert f"第 {line} 行" in html and 'data-testid="confirm-import"' not in html
+    assert not Flashcard.objects.filter(front__startswith="正").exists()
+
+
+@pytest.mark.parametrize("name,text", [("bank.gift", ""), ("cards.csv", "\n"), ("bank.yaml", "# nothing\n"),
+                                       ("cards.csv", "front,back\n"), ("bank.gift", "// only a comment\n")])
+def test_an_empty_upload_says_so(teacher_client, starter_bank, name, text):
+    response = upload(teacher_client, text, name=name)
+    html = response.content.decode()
+    # A zero-byte upload is refused by Django's own file field, in its words ("the submitted file is empty").
+    said = ("文件是空的", "文件中没有题目或闪卡", "所提交的是空文件")
+    assert any(words in html for words in said) and 'data-testid="confirm-import"' not in html
+
+
+@pytest.mark.parametrize("text,said", [
+    ("section: tuning\nsections: " + "[" * 20_000 + "]" * 20_000 + "\n", "YAML 嵌套层级过深"),
+    ("section: tuning\nsections:\n  - key: " + "9" * 5000 + "\n", "无法读取其中的数字或日期"),
+])
+def test_an_impossible_yaml_upload_is_a_problem_on_the_page_not_a_server_error(teacher_client, starter_bank,
+                                                                              text, said):
+    response = teacher_client.post(
+        reverse("admin:catalog_question_import"), {"file": SimpleUploadedFile("bank.yaml", text.encode())})
+    assert response.status_code == 200 and f"第 1 行：{said}" in response.content.decode()
 
 
 def test_admin_import_of_flashcards_csv(teacher_client, starter_bank):

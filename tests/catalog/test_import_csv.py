@@ -82,3 +82,46 @@ def test_csv_export_reimports_in_place(starter_bank, tmp_path):
     call_command("export_questions", str(path), "--format", "csv", "--section", "tuning", stdout=StringIO())
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert "flashcards:  0 created, 0 updated, 2 unchanged" in run_import(path)
+
+
+def test_cells_a_spreadsheet_would_run_export_neutralised_and_import_back_unchanged(starter_bank, tmp_path):
+    texts = ["=1+1", "+SUM(1,2)", "-2+3", "@cmd", "'=already quoted"]
+    Flashcard.objects.filter(section__key="lora").delete()
+    from quizapp.catalog.models import Section
+    from tests.factories import FlashcardFactory
+
+    lora = Section.objects.get(key="lora")
+    for i, text in enumerate(texts):
+        FlashcardFactory(section=lora, key=f"formula-{i}", front=text, back=text, hint=text)
+    path = tmp_path / "out.csv"
+    call_command("export_questions", str(path), "--format", "csv", "--section", "lora", stdout=StringIO())
+    written = path.read_text("utf-8-sig")
+    assert "'=1+1" in written and "'+SUM(1,2)" in written and "'-2+3" in written and "''=already" in written
+    Flashcard.objects.filter(section__key="lora").delete()
+    assert "5 created" in run_import(path)
+    for i, text in enumerate(texts):
+        card = Flashcard.objects.get(key=f"formula-{i}")
+        assert (card.front, card.back, card.hint) == (text, text, text)
+
+
+def test_a_file_authored_with_formulas_imports_them_as_typed(starter_bank, tmp_path):
+    path = tmp_path / "cards.csv"
+    path.write_text("front,back,section\n=1+1,@two,lora\n", "utf-8")
+    assert "1 created" in run_import(path)
+    assert Flashcard.objects.filter(front="=1+1", back="@two").exists()
+
+
+@pytest.mark.parametrize("text,said", [
+    ("", "line 1: the file is empty"),
+    ("front,back,hint,section\n", "line 1: the file holds no questions or flashcards"),
+    ("front,back,section\n正面,背面,lora\n正\x00面,背面,lora\n", "line 3: control character U+0000"),
+])
+def test_an_empty_csv_or_a_nul_is_a_problem_and_nothing_is_written(starter_bank, tmp_path, text, said):
+    path = tmp_path / "cards.csv"
+    path.write_text(text, encoding="utf-8")
+    before = Flashcard.objects.count()
+    err = StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_questions", str(path), stdout=StringIO(), stderr=err)
+    assert said in err.getvalue()
+    assert Flashcard.objects.count() == before

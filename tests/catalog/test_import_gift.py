@@ -329,3 +329,20 @@ def test_a_title_that_differs_is_not_blamed_on_the_status(starter_bank, tmp_path
     Question.objects.filter(key="lora-mine").update(title="改过的标题")
     out = run_import(path, "--section", "lora")
     assert "a question with this key exists and differs" in out and "status" not in out
+
+
+@pytest.mark.parametrize("text,said", [
+    ("", "line 1: the file is empty"),
+    ("// only comments\n\n", "line 1: the file holds no questions or flashcards"),
+    ("::a::好?{=对 ~错}\n\n::b::坏\x00?{=对 ~错}\n", "line 3: control character U+0000"),
+    ("::a::好\x1b?{=对 ~错}\n", "line 1: control character U+001B"),
+])
+def test_an_empty_file_or_a_control_character_is_a_problem_and_nothing_is_written(starter_bank, tmp_path,
+                                                                                  text, said):
+    path = tmp_path / "bank.gift"
+    path.write_text(text, encoding="utf-8")
+    before = Question.objects.count()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_questions", str(path), "--section", "lora", stdout=StringIO(), stderr=(err := StringIO()))
+    assert said in err.getvalue()
+    assert Question.objects.count() == before

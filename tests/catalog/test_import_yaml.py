@@ -126,3 +126,21 @@ def test_an_import_says_what_sanitizing_will_leave_out(starter_bank, tmp_path):
     run("import_questions", path)
     question = Question.objects.get(explanation__contains="<script>")  # kept as written; cleaned when shown
     assert any(question.key in line and "<script>" in line for line in out.splitlines()), out
+
+
+@pytest.mark.parametrize("text,said", [
+    ("section: tuning\nsections: " + "[" * 20_000 + "]" * 20_000 + "\n", "the YAML is nested too deeply"),
+    ("section: tuning\nsections:\n  - key: lora\n    questions:\n      - key: lora-big\n        difficulty: "
+     + "9" * 5000 + "\n", "a number or date cannot be read"),
+    ("", "the file is empty"),
+    ("\n# nothing\n", "the file is empty"),
+])
+def test_a_yaml_file_no_bank_can_be_fails_with_a_clear_problem(starter_bank, tmp_path, text, said):
+    path = tmp_path / "bank.yaml"
+    path.write_text(text, encoding="utf-8")
+    before = Question.objects.count()
+    err = StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_questions", str(path), stdout=StringIO(), stderr=err)
+    assert f"{path}: line 1: {said}" in err.getvalue()
+    assert Question.objects.count() == before

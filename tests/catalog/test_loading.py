@@ -140,6 +140,20 @@ def test_bad_yaml_is_reported_with_its_line(bank):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("text,said", [
+    ("section: " + "[" * 20_000 + "]" * 20_000 + "\n", "the YAML is nested too deeply"),
+    ("section: history\nsections:\n  - key: " + "9" * 5000 + "\n", "a number or date cannot be read"),
+    ("", "the file is empty"),
+    ("# only a comment\n", "the file is empty"),
+])
+def test_a_file_no_bank_can_be_is_a_clear_problem_not_a_traceback(bank, text, said):
+    (bank / "history.yaml").write_text(text, encoding="utf-8")
+    err = load_fails(bank)
+    assert f"{bank / 'history.yaml'}:1: {said}" in err
+    assert_nothing_written()
+
+
+@pytest.mark.django_db
 def test_an_unknown_section_is_reported_with_its_line(bank):
     edit(bank / "tuning.yaml", "  - key: parallel\n", "  - key: paralel\n")
     err = load_fails(bank)

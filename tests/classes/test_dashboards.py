@@ -342,3 +342,38 @@ def test_the_mastery_csv_has_the_estimate_and_the_evidence(client, teacher, clas
     evidence = [values[f"{lora.title} {name}"] for name in ("answers", "right", "state")]
     assert evidence == ["9", "6", "learning"]
     assert all(values[f"{t} state"] == "not_started" for t in titles if t != lora.title)
+
+
+def _csv_rows(response):
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_class_csvs_never_hand_a_spreadsheet_a_formula(client, teacher, classroom):
+    """A learner's typed answer, a username, another teacher's section title and choice text all reach
+    the teacher's downloads as text that Excel shows, not formulas it runs."""
+    from quizapp.quizzes import services as quizzes
+
+    section = SectionFactory(title="=1+1")
+    fill = QuestionFactory(section=section, key="fill-q", type="fill", prompt="____ 是什么?")
+    single = QuestionFactory(section=section, key="single-q")
+    single.choices.filter(is_correct=False).update(text="+SUM(1,2)")
+    hyperlink = '=HYPERLINK("http://evil.example/","x")'
+    for i in range(2):
+        learner = UserFactory(username=f"-2+3{i}")
+        join(classroom, learner)
+        attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[section.pk], length=5)
+        for position in (1, 2):
+            item = attempt.items.get(position=position)
+            wrong_choice = single.choices.filter(is_correct=False).first().pk
+            given = hyperlink if item.question_id == fill.pk else wrong_choice
+            quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=position,
+                                  question_id=item.question_id, given=given)
+    client.force_login(teacher)
+    grid = _csv_rows(client.get(reverse("classes:grid_csv", args=[classroom.pk])))
+    assert "'=1+1" in grid[0]
+    assert {row[0] for row in grid[1:]} == {"'-2+30", "'-2+31"}
+    items = {row[0]: row for row in _csv_rows(client.get(reverse("classes:items_csv", args=[classroom.pk])))}
+    assert items["fill-q"][1] == "'=1+1"
+    assert items["fill-q"][-2] == "'" + hyperlink.lower()  # the most chosen wrong answer, as normalised
+    assert items["single-q"][-2] == "'+SUM(1,2)"
+    assert not any(cell.startswith(tuple("=+-@\t\r")) for row in items.values() for cell in row)

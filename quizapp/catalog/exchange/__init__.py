@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from quizapp.catalog.loading import SectionSpec
+from quizapp.control_characters import CONTROL as _CONTROL
 from quizapp.catalog.rules import KEY_PATTERN, KEY_LENGTH, message
 
 FORMATS = ("yaml", "gift", "csv")
@@ -69,7 +70,16 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise UnreadableFile(Problem(line, _("the file is not UTF-8 text (save it as UTF-8)"))) from exc
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # No text the site stores may hold NUL or another control character (PostgreSQL refuses NUL), the same
+    # rule as for what browsers send; say where, rather than fail when the import is confirmed.
+    found = _CONTROL.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise UnreadableFile(Problem(line, message(
+            _("control character U+%(code)04X in the text (not allowed in prompts, answers or cards)"),
+            code=ord(found.group()))))
+    return text
 
 
 def guess_format(filename: str) -> str | None:

@@ -6,6 +6,7 @@ import io
 
 from django.utils.translation import gettext_lazy as _
 
+from quizapp import spreadsheet_cells
 from quizapp.catalog import rules
 from quizapp.catalog.loading import FlashcardSpec
 from quizapp.catalog.models import Status
@@ -54,7 +55,8 @@ def read_flashcards_csv(text: str, *, sections: dict, section: str | None = None
                     )
                 )
                 continue
-            values = dict(zip(columns, (cell.strip() for cell in row)))
+            # A cell our export neutralised (`'=1+1`) reads back as written (`=1+1`).
+            values = dict(zip(columns, (spreadsheet_cells.restored(cell).strip() for cell in row)))
             _card(result, values, line, sections, section)
     except csv.Error as exc:
         result.problems.append(
@@ -106,7 +108,7 @@ def _card(result, values, line, sections, default):
 def write_flashcards_csv(cards) -> str:
     """`cards`: Flashcard rows with their section. A BOM so spreadsheet programs read it as UTF-8."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = spreadsheet_cells.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     for card in cards:
         writer.writerow([card.front, card.back, card.hint, card.section.key, card.key])

@@ -1,0 +1,45 @@
+"""Settings read from the environment, checked in a fresh interpreter as a deployment would start."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_of(env: dict, *names) -> list[str]:
+    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'quizapp.settings'; django.setup(); "
+            "from django.conf import settings; "
+            f"print('|'.join(str(getattr(settings, n)) for n in {names!r}))")
+    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "EMAIL_URL")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().split("|")
+
+
+def test_production_sends_e_mail_by_smtp_as_email_url_says():
+    env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "EMAIL_URL": "smtp+tls://quiz:pw@mail.example.edu:587",
+           "DEFAULT_FROM_EMAIL": "quiz@example.edu"}
+    assert settings_of(env, "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_HOST_USER",
+                       "DEFAULT_FROM_EMAIL") == [
+        "django.core.mail.backends.smtp.EmailBackend", "mail.example.edu", "587", "True", "quiz",
+        "quiz@example.edu"]
+
+
+def test_development_prints_e_mail_to_the_console():
+    assert settings_of({"DEBUG": "1"}, "EMAIL_BACKEND") == ["django.core.mail.backends.console.EmailBackend"]
+
+
+def test_the_development_env_file_is_read_only_when_debug_is_not_set():
+    import pytest
+
+    if not (ROOT / ".env").is_file():
+        pytest.skip("make install writes .env")
+    assert settings_of({}, "DEBUG") == ["True"]  # the README's `.venv/bin/python manage.py ...` as typed
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'quizapp.settings'; django.setup()"
+    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, "DEBUG": "0"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "SECRET_KEY is not set" in done.stderr  # production ignores .env
