@@ -3,12 +3,13 @@ models, ask the pure engine (`adaptive`), and save the result."""
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Max, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +21,8 @@ from . import adaptive, calibration
 from .models import (SKILL_FIELDS, Attempt, AttemptItem, EngineCalibration, LearnerSkill, QuestionStats, Response,
                      take_belief)
 from .signals import answer_recorded, skills_recalibrated
+
+logger = logging.getLogger(__name__)
 
 WEAK_SECTIONS = 3
 # Which policy serves questions: "adaptive", or "random" (the same quiz rules, a random askable question) as
@@ -348,14 +351,21 @@ def abandon_attempt(*, learner, attempt_id: int) -> Attempt:
 
 
 def recalibrate_if_due() -> bool:
-    """Recalibrate when the schedule above says so (run after an answer commits)."""
-    answers = Response.objects.aggregate(n=Max("pk"))["n"] or 0
-    if answers > CALIBRATE_MAX or answers < CALIBRATE_FIRST:
-        return False
+    """Recalibrate when the schedule above says so (run after an answer commits). A refit that fails (a
+    deadlock with answers being recorded, on PostgreSQL) is logged and left for the next answer: the
+    answer that triggered it is recorded already."""
+    newest = Response.objects.aggregate(n=Max("pk"))["n"] or 0  # at least the count, and cheap
     last = EngineCalibration.objects.order_by("-pk").values_list("answers", flat=True).first()
-    if last is not None and answers < last * CALIBRATE_GROWTH:
+    if newest < CALIBRATE_FIRST or (last is not None and newest < last * CALIBRATE_GROWTH):
         return False
-    recalibrate()
+    answers = Response.objects.count()
+    if answers > CALIBRATE_MAX or answers < CALIBRATE_FIRST or (last is not None and answers < last * CALIBRATE_GROWTH):
+        return False
+    try:
+        recalibrate()
+    except DatabaseError:
+        logger.warning("recalibration failed; it is tried again after the next answer", exc_info=True)
+        return False
     return True
 
 
@@ -394,7 +404,7 @@ def recalibrate(models: EngineModels = EngineModels()) -> calibration.Fit:
     of the replayed belief, under the new calibration."""
     m = models
     with transaction.atomic():
-        list(m.LearnerSkill.objects.select_for_update().values_list("pk", flat=True))
+        list(m.LearnerSkill.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
         answers = _all_answers(m)
         items = section_bank(m.Question.objects.all()).items
         fit = calibration.fit(items, answers)
