@@ -40,7 +40,7 @@ from django.db.models import prefetch_related_objects
 
 from quizapp.catalog.models import Question, Section
 
-from . import adaptive, services
+from . import adaptive, calibration, services
 from .models import AttemptItem, LearnerSkill
 
 MIN_ANSWERS = 3
@@ -123,7 +123,7 @@ class Truth:
     def __init__(self, world: World, questions: list[Question], rng: random.Random):
         self.world = world
         self.section_of = {q.pk: q.section_id for q in questions}
-        self.b = {q.pk: adaptive_seed(q.difficulty) + rng.gauss(0.0, 0.5) for q in questions}
+        self.b = {q.pk: calibration.seed_offset(q.difficulty) + rng.gauss(0.0, 0.5) for q in questions}
         by_section: dict[int, list[float]] = {}
         for q in questions:
             by_section.setdefault(q.section_id, []).append(self.b[q.pk])
@@ -169,10 +169,6 @@ class Truth:
             learner.known[section] = True
         else:
             learner.theta[section] = self.b_mean[section] + self.margin + 0.5
-
-
-def adaptive_seed(authored: int) -> float:
-    return (min(5, max(1, int(authored))) - 3) * 0.75
 
 
 class Answers:
