@@ -60,7 +60,7 @@ def _blank(model) -> dict:
     return row
 
 
-def expected_rollups() -> dict:
+def expected_rollups(replayed: dict) -> dict:
     """{model: {key tuple: {field: value}}} recomputed from the history."""
     learners = {u.pk: u for u in User.objects.only("pk", "time_zone")}
     out = {model: defaultdict(lambda m=model: _blank(m)) for model in FIELDS}
@@ -120,15 +120,15 @@ def expected_rollups() -> dict:
                 if value is not None and value > row["mastery_peak"]:
                     row["mastery_peak"] = value
 
-    for (learner_id, section_id), r in replayed_skills().items():
+    for (learner_id, section_id), r in replayed.items():
         progress[(learner_id, section_id)].update(mastery=r.mastery.estimate, state=r.mastery.state)
     return out
 
 
-def _check_skills(report: RebuildReport, fix: bool) -> None:
+def _check_skills(report: RebuildReport, fix: bool, replayed: dict) -> None:
     """The engine's beliefs (LearnerSkill) against a replay of every recorded answer under the calibration
     in force: answers, right answers, estimate and call."""
-    wanted = replayed_skills()
+    wanted = dict(replayed)
     for skill in LearnerSkill.objects.all().iterator(BATCH):
         key = (skill.learner_id, skill.section_id)
         r = wanted.pop(key, None)
@@ -168,8 +168,9 @@ def same(a, b) -> bool:
 @transaction.atomic
 def rebuild_progress(*, fix: bool = True) -> RebuildReport:
     report = RebuildReport()
-    _check_skills(report, fix)
-    expected = expected_rollups()
+    replayed = replayed_skills()  # every learner's answers replayed once, for both checks
+    _check_skills(report, fix, replayed)
+    expected = expected_rollups(replayed)
     for model in FIELDS:
         stored = _stored(model)
         wanted = expected[model]

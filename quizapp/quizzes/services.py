@@ -31,8 +31,8 @@ SELECTION = "adaptive"
 # The engine recalibrates itself (calibration.fit, then every learner's answers replayed) after the first
 # CALIBRATE_FIRST answers, then each time the answers have grown by CALIBRATE_GROWTH since the last fit, while
 # the site has at most CALIBRATE_MAX answers; past that, schedule `manage.py calibrate_engine` instead.
-CALIBRATE_FIRST = 200
-CALIBRATE_GROWTH = 1.25
+CALIBRATE_FIRST = calibration.REFIT_FIRST
+CALIBRATE_GROWTH = calibration.REFIT_GROWTH
 CALIBRATE_MAX = 100_000
 HISTORY_LIMIT = 400  # earlier answers that spacing looks at (the latest ones)
 MAX_SECONDS = 3600

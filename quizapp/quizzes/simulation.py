@@ -37,8 +37,6 @@ from dataclasses import dataclass, field
 
 from . import adaptive, calibration
 
-CALIBRATE_FIRST = 200  # the services' schedule (services.CALIBRATE_FIRST, CALIBRATE_GROWTH)
-CALIBRATE_GROWTH = 1.25
 
 QUIZ_LENGTH = 10
 SECTIONS_PER_LEARNER = 6
@@ -79,7 +77,7 @@ class Calibration:
     def record(self, answer: calibration.Answer) -> None:
         self.answers.append(answer)
         n = len(self.answers)
-        if n >= CALIBRATE_FIRST and n >= self.fitted_at * CALIBRATE_GROWTH:
+        if n >= calibration.REFIT_FIRST and n >= self.fitted_at * calibration.REFIT_GROWTH:
             self.fit = calibration.fit(self.items, self.answers)
             self.fitted_at = n
             self.version += 1
