@@ -117,7 +117,9 @@ def test_recalibrating_recomputes_every_learners_mastery_and_the_rollups_agree(a
 
 def test_rebuild_progress_finds_a_belief_that_differs_from_the_answers_and_mends_it(answered_site):
     skill = LearnerSkill.objects.filter(right__gt=0).first()
-    LearnerSkill.objects.filter(pk=skill.pk).update(state=adaptive.MASTERED, mastery=0.99, right=0)
+    wrong_state = adaptive.LEARNING if skill.state == adaptive.MASTERED else adaptive.MASTERED
+    LearnerSkill.objects.filter(pk=skill.pk).update(state=wrong_state, mastery=0.99 if skill.mastery < 0.5 else 0.01,
+                                                    right=0)
     report = rebuild_progress(fix=False)
     assert {d.field for d in report.differences if d.model == "LearnerSkill"} >= {"state", "mastery", "right"}
     rebuild_progress(fix=True)
