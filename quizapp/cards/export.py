@@ -52,7 +52,7 @@ def deck_id(key: str) -> int:
 def flashcards_for(section: Section | None):
     cards = Flashcard.objects.published().select_related("section__parent").order_by("section__order", "key")
     if section is not None:
-        cards = cards.filter(section__in=[section, *section.children.all()])
+        cards = cards.filter(section__in=Section.objects.leaves_under(section))
     return cards
 
 

@@ -79,7 +79,7 @@ class Scope:
 def scope_for(section: Section | None) -> Scope:
     if section is None:
         return Scope()
-    ids = [section.pk, *Section.objects.filter(parent=section).values_list("pk", flat=True)]
+    ids = list(Section.objects.leaves_under(section).values_list("pk", flat=True))
     return Scope(section=section, section_ids=tuple(ids))
 
 
@@ -241,7 +241,7 @@ def decks(learner, now: datetime | None = None) -> list[Deck]:
     settings = settings_for(learner)
     done = done_today(learner, day)
     sections = list(Section.objects.order_by("order"))
-    top_of = {s.pk: (s.parent_id or s.pk) for s in sections}
+    top_of = {s.pk: s.top_id for s in sections}
     tops = [s for s in sections if s.parent_id is None]
 
     totals: dict[int, int] = {}

@@ -11,12 +11,57 @@ from django.utils.translation import gettext_lazy as _
 from . import answers
 
 
+def _section_ids(sections) -> list[int]:
+    """Primary keys of a Section, a key, a pk, or an iterable (or queryset) of any of them."""
+    if isinstance(sections, (Section, str, int)):
+        sections = [sections]
+    if isinstance(sections, models.QuerySet):
+        return list(sections.values_list("pk", flat=True))
+    items = list(sections)
+    keys = [s for s in items if isinstance(s, str)]
+    ids = [s.pk if isinstance(s, Section) else s for s in items if not isinstance(s, str)]
+    if keys:
+        ids += Section.objects.filter(key__in=keys).values_list("pk", flat=True)
+    return ids
+
+
 class SectionQuerySet(models.QuerySet):
+    """The section tree, as the document has it: top-level sections ("parts"), each either a leaf itself or
+    the parent of leaf sections. Nothing deeper: the section map (content/sections.yaml) and the admin's
+    SectionForm allow one level of children, so every walk below is a fixed number of queries."""
+
     def leaves(self):
         return self.filter(children__isnull=True)
 
     def top_level(self):
         return self.filter(parent__isnull=True)
+
+    def leaves_under(self, sections):
+        """The leaf sections a learner studies under `sections` (a Section, a key, a pk, or an iterable or
+        queryset of them): a part's leaves, or the section itself when it is a leaf. One query, lazy."""
+        if isinstance(sections, str):  # a key: no extra query to look it up
+            return self.leaves().filter(Q(key=sections) | Q(parent__key=sections))
+        ids = _section_ids(sections)
+        return self.leaves().filter(Q(pk__in=ids) | Q(parent__in=ids))
+
+    def outline(self) -> list["Section"]:
+        """The top-level sections of this queryset in its order, each with `.subsections` (its children here,
+        possibly none) and `.leaves` (its children, or itself when it has none), from one query; the rows
+        keep whatever this queryset annotated."""
+        rows = list(self)
+        tops = [s for s in rows if s.parent_id is None]
+        children: dict = {}
+        for s in rows:
+            if s.parent_id is not None:
+                children.setdefault(s.parent_id, []).append(s)
+        for top in tops:
+            top.subsections = children.get(top.pk, [])
+            top.leaves = top.subsections or [top]
+        return tops
+
+    def reading_order(self) -> list["Section"]:
+        """Every section page in course order: a part, then its leaves (a part without leaves once)."""
+        return [s for top in self.outline() for s in [top, *top.subsections]]
 
 
 class Section(models.Model):
@@ -43,6 +88,17 @@ class Section(models.Model):
 
     def get_absolute_url(self):
         return reverse("catalog:section", kwargs={"key": self.key})
+
+    @property
+    def top(self) -> "Section":
+        """The top-level section (part) this one belongs to: its parent, or itself (select_related
+        "parent" to read it without a query)."""
+        return self.parent if self.parent_id else self
+
+    @property
+    def top_id(self) -> int:
+        """The pk of `top`, without a query."""
+        return self.parent_id or self.pk
 
 
 class Status(models.TextChoices):

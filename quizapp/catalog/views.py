@@ -15,22 +15,12 @@ def _sections_with_counts():
 
 def section_tree():
     """Top-level sections, each with `.leaves`: the sections a learner studies (one query)."""
-    sections = list(_sections_with_counts())
-    tops = [s for s in sections if s.parent_id is None]
-    for top in tops:
-        top.leaves = [s for s in sections if s.parent_id == top.pk] or [top]
-    return tops
+    return _sections_with_counts().outline()
 
 
 def _reading_order() -> list[Section]:
-    """Every section page in course order, so next and previous cross from part to part: a part's page,
-    then its leaves (a part with no leaves is its own page once). One light query."""
-    rows = list(Section.objects.only("key", "title", "parent_id", "order").order_by("order", "pk"))
-    order = []
-    for top in (s for s in rows if s.parent_id is None):
-        order.append(top)
-        order.extend(s for s in rows if s.parent_id == top.pk)
-    return order
+    """Every section page in course order, so next and previous cross from part to part. One light query."""
+    return Section.objects.only("key", "title", "parent_id", "order").order_by("order", "pk").reading_order()
 
 
 @require_safe

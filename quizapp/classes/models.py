@@ -67,11 +67,9 @@ class Classroom(models.Model):
     def studied_sections(self):
         """The leaf sections the class studies: the chosen ones (and the leaves under chosen parents), or all."""
         chosen = list(self.sections.all())
-        leaves = Section.objects.leaves().order_by("order")
         if not chosen:
-            return leaves
-        keys = {s.pk for s in chosen}
-        return leaves.filter(models.Q(pk__in=keys) | models.Q(parent__in=keys))
+            return Section.objects.leaves().order_by("order")
+        return Section.objects.leaves_under(chosen).order_by("order")
 
 
 def studied_leaves(classrooms) -> dict:
@@ -82,9 +80,8 @@ def studied_leaves(classrooms) -> dict:
     wanted = set().union(*chosen.values())
     if not wanted:
         return {pk: [] for pk in chosen}
-    leaves = list(Section.objects.leaves().filter(models.Q(pk__in=wanted) | models.Q(parent__in=wanted))
-                  .order_by("order", "pk"))
-    return {pk: [s for s in leaves if s.pk in ids or s.parent_id in ids] for pk, ids in chosen.items()}
+    leaves = list(Section.objects.leaves_under(wanted).order_by("order", "pk"))
+    return {pk: [s for s in leaves if s.pk in ids or s.top_id in ids] for pk, ids in chosen.items()}
 
 
 class Membership(models.Model):

@@ -129,7 +129,7 @@ def section_rows(learner) -> list[SectionRow]:
 def group_parts(rows: list[SectionRow]) -> list[Part]:
     parts: dict = {}
     for row in rows:
-        top = row.section.parent or row.section
+        top = row.section.top
         parts.setdefault(top.pk, Part(section=top, rows=[])).rows.append(row)
     return list(parts.values())
 

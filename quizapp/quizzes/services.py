@@ -76,12 +76,7 @@ def section_bank(questions) -> Bank:
 
 
 def _leaf_ids(section_ids) -> list[int]:
-    sections = list(Section.objects.filter(pk__in=section_ids).prefetch_related("children"))
-    leaves = []
-    for s in sections:
-        children = [c.pk for c in s.children.all()]
-        leaves.extend(children or [s.pk])
-    return sorted(set(leaves))
+    return sorted(Section.objects.leaves_under(section_ids).values_list("pk", flat=True))
 
 
 def _weak_pool(learner) -> tuple[list[int], list[int]]:
