@@ -227,6 +227,8 @@ class QuestionVersionInline(admin.TabularInline):
     @admin.display(description=_("What was asked"))
     def asked(self, version):
         content = version.content
+        if content.get("reconstructed"):  # catalog migration 0005: a version whose content was never kept
+            return gettext("Not recorded: this version was replaced before earlier versions were kept.")
         right = (
             [t for t, ok in content.get("choices", []) if ok]
             or content.get("answers")
@@ -764,9 +766,7 @@ class QuestionAdmin(AuthoredAdmin):
         before = getattr(question, "_asked_before", None)
         if before is None:
             return
-        after = question_content(authoring.with_answer_rows(Question.objects.filter(pk=question.pk)).get())
-        if authoring.what_is_asked(before) != authoring.what_is_asked(after):
-            authoring.question_revise(question=question, before=before, user=request.user)
+        if authoring.question_revised(question=question, before=before, user=request.user):
             self.message_user(
                 request,
                 gettext(
@@ -789,7 +789,7 @@ class QuestionAdmin(AuthoredAdmin):
     @admin.action(description=_("Export selected as YAML (content/ format)"), permissions=["view"])
     def export_yaml(self, request, queryset):
         tops = {
-            _top_key(s)
+            s.top.key
             for s in Section.objects.filter(pk__in=queryset.values("section")).select_related("parent")
         }
         if len(tops) != 1:
@@ -1009,10 +1009,6 @@ class QuestionAdmin(AuthoredAdmin):
             "title": gettext("Export"),
         }
         return TemplateResponse(request, "admin/catalog/export.html", context)
-
-
-def _top_key(section: Section) -> str:
-    return section.parent.key if section.parent_id else section.key
 
 
 def _download(text: str, filename: str, content_type: str) -> HttpResponse:

@@ -1,32 +1,29 @@
-"""Teachers' write use cases on the question bank: imports (planned, then applied all-or-nothing),
-revisions that keep learners' history meaningful, publishing, duplicating and moving, and exports.
+"""Teachers' write use cases on the question bank: imports (planned, then applied all-or-nothing by the
+bank's one write path, `pipeline`), publishing, duplicating and moving, and exports.
 
 Each write is one function in one transaction with keyword-only arguments. Views and commands parse and
 render; they call these.
 """
 
-from dataclasses import dataclass, field
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
 
+from .pipeline import (
+    BankPlan,
+    bank_plan,
+    plan_apply,
+    question_revise,
+    question_revised,
+    what_is_asked,
+    with_answer_rows,
+)
 from .exchange import ImportFile, Problem, SectionSpec
 from .exchange.flashcards_csv import read_flashcards_csv, write_flashcards_csv
 from .exchange.gift import read_gift, write_gift
 from .exchange.yaml_format import read_yaml, write_section_map, write_yaml
-from .loading import question_content, write_answer_rows
+from .loading import QuestionSpec, question_content
 from .models import Flashcard, HeldImport, Origin, Question, Section, Status
-from .rendering import removed_by_sanitizing
-from .rules import message
-from .versions import question_revise, what_is_asked
-
-ANSWER_ROWS = ("choices", "accepted_answers", "order_items", "match_pairs")
-
-
-def with_answer_rows(questions):
-    return questions.select_related("section").prefetch_related(*ANSWER_ROWS)
 
 
 def section_specs() -> dict:
@@ -81,192 +78,29 @@ def held_import(*, user, token) -> HeldImport | None:
         token=token, user=user, created_at__gte=timezone.now() - HeldImport.HELD_FOR).first()
 
 
-# --- Planning and applying an import -------------------------------------------------------------
-
-CREATE, UPDATE, UNCHANGED, REJECT = "create", "update", "unchanged", "reject"
-
-
-@dataclass
-class PlanRow:
-    kind: str  # question | flashcard | notes
-    key: str
-    section: str
-    action: str
-    summary: str
-    line: int
-    reason: str = ""  # lazy: translated when shown
-    new_version: bool = False
-    section_title: str = ""  # what teachers call the section (`section` is its key)
-
-    @property
-    def kind_label(self):
-        return KIND_LABELS.get(self.kind, self.kind)
-
-
-KIND_LABELS = {"question": gettext_lazy("question"), "flashcard": gettext_lazy("flashcard"), "notes": gettext_lazy("study notes")}
-
-
-@dataclass
-class ImportPlan:
-    rows: list = field(default_factory=list)
-    problems: list = field(default_factory=list)
-    skipped: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-    # Filled in by import_apply: the rows written, for the admin log.
-    created_questions: list = field(default_factory=list)
-    updated_questions: list = field(default_factory=list)
-    created_cards: list = field(default_factory=list)
-    updated_cards: list = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
-
-    @property
-    def counts(self) -> dict:
-        return {a: self.count(a) for a in (CREATE, UPDATE, UNCHANGED, REJECT)}
-
-    @property
-    def writes(self) -> int:
-        return self.count(CREATE) + self.count(UPDATE)
-
+# --- Planning and applying an import: the bank's pipeline (pipeline.py) with an upload's options -------
 
 class ImportConflict(Exception):
     """Someone else wrote the same keys while this import ran; nothing was written."""
 
 
-def _summary(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 80 else text[:79] + "…"
-
-
-def _wanted_question(spec, *, draft: bool) -> dict:
-    content = spec.content()
-    content["status"] = Status.DRAFT if draft else spec.status
-    content["choices"] = [tuple(c) for c in content["choices"]]
-    content["pairs"] = [tuple(p) for p in content["pairs"]]
-    return content
-
-
-def _wanted_card(spec, *, draft: bool) -> dict:
-    content = spec.content()
-    content["status"] = Status.DRAFT if draft else spec.status
-    return content
-
-
-def _card_content(card) -> dict:
-    return {
-        "section": card.section.key,
-        "front": card.front,
-        "back": card.back,
-        "hint": card.hint,
-        "status": card.status,
-    }
-
-
-def _differs(kind: str, have: dict, wanted: dict):
-    """Why an existing question or flashcard is not overwritten without "update": when only its status
-    differs (a file imported once as draft, now without), say so, rather than "differs"."""
-    if {**have, "status": None} == {**wanted, "status": None}:
-        message = (gettext_lazy("a question with this key has the same content but its status is {status}; import "
-                                "with update to change it") if kind == "question" else
-                   gettext_lazy("a flashcard with this key has the same content but its status is {status}; import "
-                                "with update to change it"))
-        return format_lazy(message, status=Status(have["status"]).label)
-    if kind == "question":
-        return gettext_lazy("a question with this key exists and differs; import with update")
-    return gettext_lazy("a flashcard with this key exists and differs; import with update")
-
-
-def _sanitizing_warnings(parsed: ImportFile) -> list:
-    """What sanitizing will leave out of the file's Markdown wherever it is shown, as the admin warns on
-    save: the file imports, and the teacher knows what learners will not see."""
-    fields = [("question", spec, name, Question)
-              for spec in parsed.questions for name in ("prompt", "explanation")]
-    fields += [("flashcard", spec, name, Flashcard)
-               for spec in parsed.flashcards for name in ("front", "back")]
-    warnings = []
-    for kind, spec, name, model in fields:
-        removed = removed_by_sanitizing(getattr(spec, name) or "")
-        if removed:
-            warnings.append(Problem(parsed.lines.get((kind, spec.key), 1), message(
-                gettext_lazy("%(key)s: its %(field)s has content that is not allowed and is left out wherever "
-                             "it is shown: %(removed)s"),
-                key=spec.key, field=model._meta.get_field(name).verbose_name, removed=", ".join(removed))))
-    return warnings
-
-
-def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> ImportPlan:
+def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> BankPlan:
     """What applying `parsed` would do, row by row, against the database as it is now."""
-    plan = ImportPlan(
-        problems=list(parsed.problems), skipped=list(parsed.skipped), warnings=list(parsed.warnings)
+    return bank_plan(
+        questions=parsed.questions, flashcards=parsed.flashcards, notes=parsed.notes, titles=parsed.titles,
+        lines=parsed.lines, update=update, draft=draft, origin=Origin.AUTHORED,
+        problems=parsed.problems, skipped=parsed.skipped, warnings=parsed.warnings,
     )
-    if parsed.problems:
-        return plan
-    plan.warnings += _sanitizing_warnings(parsed)
-    keys = [s.key for s in parsed.questions]
-    existing = {q.key: q for q in with_answer_rows(Question.objects.filter(key__in=keys))}
-    for spec in parsed.questions:
-        line = parsed.lines.get(("question", spec.key), 1)
-        row = PlanRow("question", spec.key, spec.section, CREATE, _summary(spec.prompt), line)
-        question = existing.get(spec.key)
-        if question is not None:
-            have, wanted = question_content(question), _wanted_question(spec, draft=draft)
-            title = parsed.titles.get(spec.key, question.title)
-            # The title is compared with the content (the messages below speak of both together).
-            have, wanted = {**have, "title": question.title}, {**wanted, "title": title}
-            if have == wanted:
-                row.action = UNCHANGED
-            elif update:
-                row.action = UPDATE
-                row.new_version = what_is_asked(have) != what_is_asked(wanted)
-            else:
-                row.action, row.reason = REJECT, _differs("question", have, wanted)
-        plan.rows.append(row)
-    keys = [s.key for s in parsed.flashcards]
-    cards = {c.key: c for c in Flashcard.objects.filter(key__in=keys).select_related("section")}
-    for spec in parsed.flashcards:
-        line = parsed.lines.get(("flashcard", spec.key), 1)
-        row = PlanRow("flashcard", spec.key, spec.section, CREATE, _summary(spec.front), line)
-        card = cards.get(spec.key)
-        if card is not None:
-            have, wanted = _card_content(card), _wanted_card(spec, draft=draft)
-            if have == wanted:
-                row.action = UNCHANGED
-            elif update:
-                row.action = UPDATE
-            else:
-                row.action, row.reason = REJECT, _differs("flashcard", have, wanted)
-        plan.rows.append(row)
-    notes = dict(Section.objects.filter(key__in=list(parsed.notes)).values_list("key", "notes"))
-    for leaf, text in parsed.notes.items():
-        row = PlanRow("notes", leaf, leaf, UPDATE, _summary(text), parsed.lines.get(("section", leaf), 1))
-        if notes.get(leaf, "") == text:
-            row.action = UNCHANGED
-        elif notes.get(leaf) and not update:
-            row.action, row.reason = (
-                REJECT,
-                gettext_lazy("the section already has other notes; import with update"),
-            )
-        plan.rows.append(row)
-    titles = dict(Section.objects.filter(key__in={r.section for r in plan.rows}).values_list("key", "title"))
-    for row in plan.rows:
-        row.section_title = titles.get(row.section, "")
-    return plan
 
 
-def import_apply(*, parsed: ImportFile, update: bool = False, draft: bool = False, user=None) -> ImportPlan:
+def import_apply(*, parsed: ImportFile, update: bool = False, draft: bool = False, user=None) -> BankPlan:
     """Apply a checked file: every row or none. The plan is made again inside the transaction, so a
     second submission of the same file finds everything unchanged and writes nothing."""
     if parsed.problems:
         return plan_import(parsed, update=update, draft=draft)
     try:
         with transaction.atomic():
-            plan = plan_import(parsed, update=update, draft=draft)
-            _apply(plan, parsed, draft=draft, user=user)
+            plan = plan_apply(plan_import(parsed, update=update, draft=draft), user=user)
     except IntegrityError as exc:
         raise ImportConflict(
             gettext(
@@ -274,76 +108,6 @@ def import_apply(*, parsed: ImportFile, update: bool = False, draft: bool = Fals
             )
         ) from exc
     return plan
-
-
-def _apply(plan: ImportPlan, parsed: ImportFile, *, draft: bool, user):
-    sections = {s.key: s for s in Section.objects.all()}
-    actions = {(r.kind, r.key): r.action for r in plan.rows}
-    questions = {
-        q.key: q
-        for q in with_answer_rows(
-            Question.objects.filter(
-                key__in=[k for (kind, k), a in actions.items() if kind == "question" and a == UPDATE]
-            )
-        )
-    }
-    for spec in parsed.questions:
-        action = actions[("question", spec.key)]
-        if action not in (CREATE, UPDATE):
-            continue
-        wanted = _wanted_question(spec, draft=draft)
-        fields = dict(
-            section=sections[spec.section],
-            type=spec.type,
-            prompt=spec.prompt,
-            explanation=spec.explanation,
-            difficulty=spec.difficulty,
-            tags=spec.tags,
-            status=wanted["status"],
-        )
-        if spec.key in parsed.titles:
-            fields["title"] = parsed.titles[spec.key]
-        if action == CREATE:
-            question = Question.objects.create(key=spec.key, origin=Origin.AUTHORED, **fields)
-            plan.created_questions.append(question)
-            rows_changed = True
-        else:
-            question = questions[spec.key]
-            before = question_content(question)
-            rows_changed = what_is_asked(before) != what_is_asked(wanted)
-            for name, value in fields.items():
-                setattr(question, name, value)
-            question.save()
-            if rows_changed:
-                question_revise(question=question, before=before, user=user)
-            plan.updated_questions.append(question)
-        if rows_changed:
-            write_answer_rows(
-                question, choices=spec.choices, answers=spec.answers, items=spec.items, pairs=spec.pairs
-            )
-    cards = {c.key: c for c in Flashcard.objects.filter(key__in=[s.key for s in parsed.flashcards])}
-    for spec in parsed.flashcards:
-        action = actions[("flashcard", spec.key)]
-        fields = dict(
-            section=sections[spec.section],
-            front=spec.front,
-            back=spec.back,
-            hint=spec.hint,
-            status=Status.DRAFT if draft else spec.status,
-        )
-        if action == CREATE:
-            plan.created_cards.append(
-                Flashcard.objects.create(key=spec.key, origin=Origin.AUTHORED, **fields)
-            )
-        elif action == UPDATE:
-            card = cards[spec.key]
-            for name, value in fields.items():
-                setattr(card, name, value)
-            card.save()
-            plan.updated_cards.append(card)
-    for leaf, text in parsed.notes.items():
-        if actions[("notes", leaf)] == UPDATE:
-            Section.objects.filter(key=leaf).update(notes=text)
 
 
 # --- Admin actions -------------------------------------------------------------------------------
@@ -357,9 +121,9 @@ def items_set_status(*, items, status: str) -> list:
     return changed
 
 
-def _copy_key(model, key: str) -> str:
+def _copy_key(model, key: str, also_taken=()) -> str:
     base = f"{key[:70]}-copy"
-    taken = set(model.objects.filter(key__startswith=base).values_list("key", flat=True))
+    taken = set(model.objects.filter(key__startswith=base).values_list("key", flat=True)) | set(also_taken)
     n, candidate = 1, base
     while candidate in taken:
         n += 1
@@ -368,32 +132,17 @@ def _copy_key(model, key: str) -> str:
 
 
 def questions_duplicate(*, questions) -> list:
-    """A draft copy of each question, with its answer rows, as version 1 under a new key."""
-    copies = []
+    """A draft copy of each question, with its answer rows, as version 1 under a new key, written as any
+    new question is (pipeline.py)."""
     with transaction.atomic():
-        for question in with_answer_rows(questions):
-            content = question_content(question)
-            copy = Question.objects.create(
-                key=_copy_key(Question, question.key),
-                section=question.section,
-                title=question.title,
-                type=question.type,
-                prompt=question.prompt,
-                explanation=question.explanation,
-                difficulty=question.difficulty,
-                tags=list(question.tags),
-                status=Status.DRAFT,
-                origin=Origin.AUTHORED,
-            )
-            write_answer_rows(
-                copy,
-                choices=content["choices"],
-                answers=content["answers"],
-                items=content["items"],
-                pairs=content["pairs"],
-            )
-            copies.append(copy)
-    return copies
+        originals = list(with_answer_rows(questions))
+        specs, titles = [], {}
+        for question in originals:
+            key = _copy_key(Question, question.key, also_taken=titles)  # copies not yet written count
+            specs.append(QuestionSpec(key=key, **question_content(question)))
+            titles[key] = question.title
+        plan = plan_apply(bank_plan(questions=specs, titles=titles, update=False, draft=True))
+    return plan.created_questions
 
 
 def flashcards_duplicate(*, flashcards) -> list:
@@ -425,22 +174,11 @@ def items_move(*, items, section: Section) -> list:
 # --- Exports -------------------------------------------------------------------------------------
 
 
-def _leaves_under(section: Section) -> list:
-    children = list(section.children.order_by("order", "pk"))
-    return children or [section]
-
-
-def _top(section: Section) -> Section:
-    while section.parent_id:
-        section = section.parent
-    return section
-
-
 def export_yaml_section(section: Section, questions=None) -> str:
     """One bank file in the content/ format for a top-level section (all its leaves) or one leaf.
     `questions` narrows the questions to a selection (then flashcards are left out)."""
-    leaves = _leaves_under(section)
-    top = _top(section)
+    leaves = list(Section.objects.leaves_under(section).order_by("order", "pk"))
+    top = section.top
     qs = with_answer_rows(questions if questions is not None else Question.objects.all())
     qs = qs.filter(section__in=leaves).order_by("key")
     by_leaf = {leaf.pk: [] for leaf in leaves}
@@ -460,17 +198,10 @@ def export_yaml_section(section: Section, questions=None) -> str:
 
 def export_yaml_all() -> dict:
     """The whole bank as content/ files: {file name: text}, `sections.yaml` included."""
-    tops = list(Section.objects.top_level().prefetch_related("children").order_by("order", "pk"))
+    tops = Section.objects.order_by("order", "pk").outline()
     files = {
         "sections.yaml": write_section_map(
-            [
-                (
-                    t.key,
-                    t.title,
-                    [(c.key, c.title) for c in sorted(t.children.all(), key=lambda c: (c.order, c.pk))],
-                )
-                for t in tops
-            ]
+            [(t.key, t.title, [(c.key, c.title) for c in t.subsections]) for t in tops]
         )
     }
     for top in tops:
@@ -491,18 +222,18 @@ def questions_in(section: Section | None):
     """Questions of a section and everything under it, or of the whole bank."""
     if section is None:
         return Question.objects.all()
-    return Question.objects.filter(section__in=_leaves_under(section))
+    return Question.objects.filter(section__in=Section.objects.leaves_under(section))
 
 
 def flashcards_in(section: Section | None):
     if section is None:
         return Flashcard.objects.all()
-    return Flashcard.objects.filter(section__in=_leaves_under(section))
+    return Flashcard.objects.filter(section__in=Section.objects.leaves_under(section))
 
 
 __all__ = [
+    "BankPlan",
     "ImportConflict",
-    "ImportPlan",
     "export_flashcards_csv",
     "export_gift",
     "export_yaml_all",
@@ -512,6 +243,8 @@ __all__ = [
     "import_apply",
     "plan_import",
     "question_revise",
+    "question_revised",
     "read_import",
     "what_is_asked",
+    "with_answer_rows",
 ]

@@ -1,9 +1,10 @@
 """Loading the question banks in content/ (format: content/README.md).
 
 Two phases, so a bad file never half-loads: `read_bank` parses and checks every file and collects every
-problem as `file:line: message`; only a bank with no problem reaches `apply_bank`, which upserts by key in
-one transaction. What a question must be is `rules`' (the same rules as the admin's and every importer's);
-this module checks the file's structure around them. Messages are lazy (`rules.message`): the admin's YAML
+problem as `file:line: message`; only a bank with no problem reaches `pipeline.bank_load`, the bank's one
+write path (plan, then apply in one transaction, as imports and the admin write). What a question must be
+is `rules`' (the same rules as the admin's and every importer's); this module checks the file's structure
+around them. Messages are lazy (`rules.message`): the admin's YAML
 import shows them in the teacher's language.
 """
 
@@ -12,13 +13,11 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
-from .models import AcceptedAnswer, Choice, Flashcard, MatchPair, OrderItem, Origin, Question, Section, Status
-from .rules import KEY_PATTERN, message
-from .versions import question_revise, what_is_asked
+from .models import AcceptedAnswer, Choice, MatchPair, OrderItem, Question, Section, Status
+from .rules import KEY_PATTERN, Problem, message
 
 SECTION_MAP = "sections.yaml"
 SECTION_KEY_LENGTH = Section._meta.get_field("key").max_length
@@ -71,16 +70,6 @@ def _construct_mapping(loader, node):
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self):
-        return f"{self.path}:{self.line}: {self.message}"
-
-
 class BankError(Exception):
     def __init__(self, problems):
         self.problems = problems
@@ -96,24 +85,27 @@ def _parse(path: Path, problems: list):
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
         error = str(getattr(exc, "problem", None) or exc)
-        problems.append(Problem(str(path), line, message(_("YAML syntax error: %(error)s"), error=error)))
+        problems.append(Problem(line, message(_("YAML syntax error: %(error)s"), error=error),
+                                path=str(path)))
         return None
     # PyYAML builds nested values recursively and reads integers with int(): a file nested thousands of
     # levels deep, or a number of thousands of digits (past Python's limit on int() of a string), would
     # otherwise end the command with a traceback or the admin import with a 500. No bank needs either.
     except RecursionError:
-        problems.append(Problem(str(path), 1, _("the YAML is nested too deeply to be a bank file")))
+        problems.append(Problem(1, _("the YAML is nested too deeply to be a bank file"), path=str(path)))
         return None
     except ValueError as exc:  # also an impossible date (2024-13-45); the advice after ';' is Python's own
         error = str(exc).split(";")[0]
-        problems.append(Problem(str(path), 1, message(_("a number or date cannot be read: %(error)s"), error=error)))
+        problems.append(Problem(1, message(_("a number or date cannot be read: %(error)s"), error=error),
+                                path=str(path)))
         return None
     finally:
         loader.dispose()
     for line, key in loader.duplicate_keys:
-        problems.append(Problem(str(path), line, message(_("field '%(field)s' is given twice"), field=key)))
+        problems.append(Problem(line, message(_("field '%(field)s' is given twice"), field=key),
+                                path=str(path)))
     if data is None:  # no text, only comments, or a bare `~`: an empty file used to load as "nothing to do"
-        problems.append(Problem(str(path), 1, _("the file is empty")))
+        problems.append(Problem(1, _("the file is empty"), path=str(path)))
     return data
 
 
@@ -183,7 +175,7 @@ class _Checker:
         self.problems = problems
 
     def problem(self, line, message):
-        self.problems.append(Problem(self.path, line or 1, message))
+        self.problems.append(Problem(line or 1, message, path=self.path))
 
     def text(self, mapping, name, line, required=True):
         value = mapping.get(name)
@@ -261,13 +253,18 @@ def read_section_map(path: Path, problems: list) -> dict:
     return sections
 
 
-def _leaves(sections: dict) -> set:
+# A section map read from a file is not in the database yet: these two answer, for its SectionSpecs, what
+# `Section.objects.leaves_under` and `Section.top` answer for rows (the same one-level tree).
+
+def section_leaves(sections: dict) -> set:
+    """The keys of the map's leaf sections (key -> SectionSpec): those no section names as its parent."""
     parents = {s.parent for s in sections.values()}
     return {k for k in sections if k not in parents}
 
 
-def _top_of(sections: dict, key: str) -> str:
-    while sections[key].parent:
+def section_top(sections: dict, key: str) -> str:
+    """The key of the top-level section `key` belongs to (itself when it is one)."""
+    while sections[key].parent:  # a map file may nest deeper than the site allows; walk it all
         key = sections[key].parent
     return key
 
@@ -292,7 +289,7 @@ def read_bank_file(path: Path, sections: dict, problems: list, seen: dict) -> tu
             top.key_lines.get("section", 1), message(_("'%(key)s' is not a top-level section"), key=top_key)
         )
         top_key = ""
-    leaves = _leaves(sections)
+    leaves = section_leaves(sections)
     entries, line = check.sequence(top, "sections", _("a bank file"))
     if "sections" not in top:
         check.problem(top.line, message(_("'%(field)s' is missing"), field="sections"))
@@ -311,7 +308,7 @@ def read_bank_file(path: Path, sections: dict, problems: list, seen: dict) -> tu
             check.problem(entry.line, message(
                 _("section '%(key)s' has subsections; questions belong to its leaves"), key=leaf))
             continue
-        if top_key and _top_of(sections, leaf) != top_key:
+        if top_key and section_top(sections, leaf) != top_key:
             check.problem(
                 entry.line, message(_("section '%(key)s' is not under '%(top)s'"), key=leaf, top=top_key)
             )
@@ -521,7 +518,7 @@ def read_bank(paths=None) -> Bank:
     problems: list = []
     missing = [p for p in [section_map, *files] if not p.is_file()]
     if missing:
-        raise BankError([Problem(str(p), 1, _("no such file")) for p in missing])
+        raise BankError([Problem(1, _("no such file"), path=str(p)) for p in missing])
     sections = read_section_map(section_map, problems)
     questions, flashcards, covered, seen = [], [], set(), {}
     for path in files:
@@ -535,26 +532,9 @@ def read_bank(paths=None) -> Bank:
                 covered_leaves=covered, complete=complete)
 
 
-# --- Writing -------------------------------------------------------------------------------------
-
-@dataclass
-class Counts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    withdrawn: int = 0
-
-    def __str__(self):
-        return (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{self.withdrawn} withdrawn")
-
-
-@dataclass
-class LoadReport:
-    sections: Counts
-    questions: Counts
-    flashcards: Counts
-
+# --- Rows as the database holds them ----------------------------------------------------------------
+# The pipeline that writes a bank (plan, then apply) is `pipeline`; these two convert between a question's
+# rows and the spec shape, for it and for the exports.
 
 def question_content(question: Question) -> dict:
     """The same shape as QuestionSpec.content(), read from the database (prefetched rows)."""
@@ -570,7 +550,7 @@ def question_content(question: Question) -> dict:
 
 
 def write_answer_rows(question: Question, *, choices, answers, items, pairs) -> None:
-    """Replace a question's answer rows (when they change, the caller first calls `question_revise`)."""
+    """Replace a question's answer rows (when they change, `pipeline` first keeps the old version)."""
     for related in (question.choices, question.accepted_answers, question.order_items, question.match_pairs):
         related.all().delete()
     Choice.objects.bulk_create(
@@ -581,91 +561,3 @@ def write_answer_rows(question: Question, *, choices, answers, items, pairs) -> 
     MatchPair.objects.bulk_create(
         MatchPair(question=question, left=l, right=r, order=i) for i, (l, r) in enumerate(pairs)
     )
-
-
-@transaction.atomic
-def apply_bank(bank: Bank) -> LoadReport:
-    report = LoadReport(Counts(), Counts(), Counts())
-    by_key = _apply_sections(bank, report.sections)
-
-    existing = {
-        q.key: q for q in Question.objects.select_related("section")
-        .prefetch_related("choices", "accepted_answers", "order_items", "match_pairs")
-    }
-    for spec in bank.questions:
-        wanted = spec.content()
-        question = existing.get(spec.key)
-        fields = dict(section=by_key[spec.section], type=spec.type, prompt=spec.prompt,
-                      explanation=spec.explanation, difficulty=spec.difficulty, tags=spec.tags,
-                      status=spec.status, origin=Origin.CONTENT)
-        if question is None:
-            question = Question.objects.create(key=spec.key, **fields)
-            report.questions.created += 1
-        else:
-            have = question_content(question)
-            if have == wanted and question.origin == Origin.CONTENT:
-                report.questions.unchanged += 1
-                continue
-            for name, value in fields.items():
-                setattr(question, name, value)
-            question.save()
-            report.questions.updated += 1
-            if what_is_asked(have) == what_is_asked(wanted):
-                continue
-            # As an import or an admin edit does: the old version is kept for the answers given to it.
-            question_revise(question=question, before=have)
-        write_answer_rows(question, choices=spec.choices, answers=spec.answers, items=spec.items,
-                          pairs=spec.pairs)
-
-    cards = {c.key: c for c in Flashcard.objects.select_related("section")}
-    for spec in bank.flashcards:
-        card = cards.get(spec.key)
-        fields = dict(section=by_key[spec.section], front=spec.front, back=spec.back, hint=spec.hint,
-                      status=spec.status, origin=Origin.CONTENT)
-        if card is None:
-            Flashcard.objects.create(key=spec.key, **fields)
-            report.flashcards.created += 1
-        elif all(getattr(card, n) == v for n, v in fields.items()):
-            report.flashcards.unchanged += 1
-        else:
-            for name, value in fields.items():
-                setattr(card, name, value)
-            card.save()
-            report.flashcards.updated += 1
-
-    # Items whose key left the files are unpublished, never deleted: learners' history points at them.
-    scope = {} if bank.complete else {"section__key__in": bank.covered_leaves}
-    for model, specs, counts in ((Question, bank.questions, report.questions),
-                                 (Flashcard, bank.flashcards, report.flashcards)):
-        counts.withdrawn = (
-            model.objects.filter(origin=Origin.CONTENT, status=Status.PUBLISHED, **scope)
-            .exclude(key__in=[s.key for s in specs])
-            .update(status=Status.DRAFT)
-        )
-    return report
-
-
-def _apply_sections(bank: Bank, counts: Counts) -> dict:
-    rows = {s.key: s for s in Section.objects.all()}
-    for spec in bank.sections.values():  # the map lists parents before their children
-        section = rows.get(spec.key)
-        parent = rows[spec.parent] if spec.parent else None
-        notes = spec.notes if spec.notes is not None else (section.notes if section else "")
-        if section is None:
-            rows[spec.key] = Section.objects.create(
-                key=spec.key, title=spec.title, parent=parent, order=spec.order, notes=notes
-            )
-            counts.created += 1
-        elif (section.title, section.parent_id, section.order, section.notes) == (
-            spec.title, parent.pk if parent else None, spec.order, notes
-        ):
-            counts.unchanged += 1
-        else:
-            section.title, section.parent, section.order, section.notes = spec.title, parent, spec.order, notes
-            section.save()
-            counts.updated += 1
-    return rows
-
-
-def load_content(paths=None) -> LoadReport:
-    return apply_bank(read_bank(paths))

@@ -11,8 +11,10 @@ only when shown, so a teacher reads them in the admin's language and a command p
 """
 
 import re
+from dataclasses import dataclass
 
 from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .answers import plain_form
@@ -30,6 +32,23 @@ def message(template, /, **values):
     """`template % values` when shown (str(), a template, a form error), in the language active then.
     (`gettext_lazy(...) % values` would translate at once, in whatever language is active while reading.)"""
     return _lazy_fill(template, values)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with a bank file or an upload, and where: the one shape every reader (content/ files,
+    YAML, GIFT and CSV imports) reports in and every writer (`load_content`, `import_questions`, the admin's
+    import) shows. `path` is set for content/ files, which are named in the message (`file:line: ...`);
+    an upload is one file, so its problems say `line N: ...`."""
+
+    line: int
+    message: str  # lazy: translated when shown
+    path: str = ""
+
+    def __str__(self):
+        if self.path:
+            return f"{self.path}:{self.line}: {self.message}"
+        return gettext("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
 
 
 MIN_ITEMS, MAX_ITEMS = 3, 6  # ordering items and matching pairs

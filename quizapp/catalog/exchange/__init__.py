@@ -9,24 +9,14 @@ Messages are lazy (`rules.message`): they come out in the language active when t
 import hashlib
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from quizapp.catalog.loading import SectionSpec
+from quizapp.catalog.loading import SectionSpec, section_leaves
 from quizapp.control_characters import CONTROL as _CONTROL
-from quizapp.catalog.rules import KEY_PATTERN, KEY_LENGTH, message
+from quizapp.catalog.rules import KEY_LENGTH, KEY_PATTERN, Problem, message
 
 FORMATS = ("yaml", "gift", "csv")
 EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".gift": "gift", ".txt": "gift", ".csv": "csv"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    message: str  # lazy: translated when shown
-
-    def __str__(self):
-        return gettext("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
 
 
 GIVEN_TWICE = {
@@ -87,11 +77,6 @@ def guess_format(filename: str) -> str | None:
     return next((fmt for ext, fmt in EXTENSIONS.items() if name.endswith(ext)), None)
 
 
-def leaves(sections: dict) -> set:
-    parents = {s.parent for s in sections.values()}
-    return {k for k in sections if k not in parents}
-
-
 def find_section(sections: dict, name: str) -> str | None:
     """A section named by its key or, failing that, by its title (case-insensitive)."""
     name = name.strip()
@@ -110,7 +95,7 @@ def chosen_section_problem(sections: dict, key: str | None) -> Problem | None:
 def leaf_problem(sections: dict, key: str):
     if key not in sections:
         return message(_("unknown section '%(key)s'"), key=key)
-    if key not in leaves(sections):
+    if key not in section_leaves(sections):
         return message(
             _("section '%(key)s' has subsections; questions and cards belong to its leaves"), key=key
         )
@@ -137,5 +122,4 @@ __all__ = [
     "guess_format",
     "item_key",
     "leaf_problem",
-    "leaves",
 ]

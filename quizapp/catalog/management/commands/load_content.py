@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
-from quizapp.catalog.loading import BankError, apply_bank, read_bank
+from quizapp.catalog.pipeline import bank_load
+from quizapp.catalog.loading import BankError, read_bank
 
 
 class Command(BaseCommand):
@@ -18,6 +19,6 @@ class Command(BaseCommand):
             for problem in exc.problems:
                 self.stderr.write(str(problem))
             raise CommandError(f"{len(exc.problems)} problem(s) found; nothing was written.")
-        report = apply_bank(bank)
+        report = bank_load(bank)
         for name in ("sections", "questions", "flashcards"):
             self.stdout.write(f"{name + ':':12} {getattr(report, name)}")
