@@ -25,12 +25,11 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from .loading import Bank, question_content, write_answer_rows
-from .models import Flashcard, Origin, Question, QuestionVersion, Section, Status
+from .models import ANSWER_ROWS, Flashcard, Origin, Question, QuestionVersion, Section, Status
 from .rendering import removed_by_sanitizing
 from .rules import Problem, message
 
 CREATE, UPDATE, UNCHANGED, REJECT, WITHDRAW = "create", "update", "unchanged", "reject", "withdraw"
-ANSWER_ROWS = ("choices", "accepted_answers", "order_items", "match_pairs")
 
 # What is asked and what counts as right: a change here makes a new version of the question.
 ASKED = ("type", "prompt", "choices", "answers", "items", "pairs")
@@ -41,7 +40,8 @@ def what_is_asked(content: dict) -> dict:
 
 
 def with_answer_rows(questions):
-    return questions.select_related("section").prefetch_related(*ANSWER_ROWS)
+    """Questions with every kind of answer row prefetched (a selection may mix types)."""
+    return questions.select_related("section").prefetch_related(*sorted(set(ANSWER_ROWS.values())))
 
 
 # --- Versions --------------------------------------------------------------------------------------

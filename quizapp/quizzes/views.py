@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -62,8 +62,7 @@ def start(request):
                 initial = {"kind": Attempt.Kind.MIXED, "sections": known}
         form = StartForm(initial=initial)
         status = 200
-    tops = list(Section.objects.top_level().prefetch_related(
-        Prefetch("children", queryset=Section.objects.order_by("order"))).order_by("order"))
+    tops = Section.objects.order_by("order").outline()
     context = {
         "form": form,
         "tops": tops,
