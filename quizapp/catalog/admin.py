@@ -3,13 +3,16 @@ with preview, import, export and the actions teachers know from Moodle's questio
 
 Teachers (the `Teachers` group, accounts.roles) see exactly these; every change, action and import is in
 the admin log.
+
+Catalog imports no app to its right (the layers contract in pyproject.toml). What the question admin shows
+from learners' work comes from the apps that own it, each re-registering Question with a subclass:
+quizzes/admin.py adds the preview (the quiz's own page) and what counts as history; classes/admin.py adds
+the item-statistics columns (progress's rollup) and the "flagged by item analysis" filter.
 """
 
 import io
-import random
 import re
 import zipfile
-from types import SimpleNamespace
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,8 +21,6 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import ExpressionWrapper, F, FloatField, OrderBy, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -32,7 +33,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from . import authoring, cues, rules
-from .answers import InvalidAnswer
 from .exchange import UnreadableFile, decode, guess_format
 from .loading import question_content
 from .models import (
@@ -560,14 +560,17 @@ class AuthoredAdmin(MarkdownAdmin):
     def preview_link(self, obj):
         return format_html('<a href="{}">{}</a>', self.preview_url(obj), gettext("Preview"))
 
+    # The item as a learner sees it: a view(request, pk) set by the app that shows it to learners (a
+    # flashcard's here; a question's is the quiz's own page, so quizzes/admin.py adds it).
+    preview_view = None
+
     def get_urls(self):
+        if self.preview_view is None:
+            return super().get_urls()
         name = f"catalog_{self.opts.model_name}"
         return [
             path("<id:pk>/preview/", self.admin_site.admin_view(self.preview_view), name=f"{name}_preview"),
         ] + super().get_urls()
-
-    def preview_view(self, request, pk):
-        raise NotImplementedError
 
 
 # --- Sections ------------------------------------------------------------------------------------
@@ -599,48 +602,6 @@ class SectionAdmin(MarkdownAdmin):
 # --- Questions -----------------------------------------------------------------------------------
 
 
-# Item statistics live in apps to the right of catalog: progress keeps the rollup (ItemStats), classes the
-# item analysis; and a question's preview is the quiz's own page (quizzes). Apps import only leftwards, and
-# catalog's models, loaders and import/export never need them. This admin is a presentation layer over all
-# of it, so it imports them inside the methods that use them (at request time, once every app is loaded)
-# instead of at module level: catalog stays importable on its own and the data still flows one way,
-# history -> rollups -> pages.
-
-
-class FlaggedFilter(admin.SimpleListFilter):
-    """Questions whose current version the item analysis over all learners flags for review: facility (mean
-    first-answer score) above 0.95 or below 0.2, or discrimination below 0.1, once at least 5 learners
-    answered it for the first time (classes.items has the rules; the class "Question statistics" page shows
-    the figures)."""
-
-    title = _("flagged by item analysis")
-    parameter_name = "flagged"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Flagged for review")), ("no", _("Not flagged"))]
-
-    def queryset(self, request, queryset):
-        if self.value() not in ("yes", "no"):
-            return None
-        from quizapp.classes.items import flagged_questions  # why here: see the note above FlaggedFilter
-
-        flagged = flagged_questions()
-        return queryset.filter(pk__in=flagged) if self.value() == "yes" else queryset.exclude(pk__in=flagged)
-
-
-class EmptyLast(OrderBy):
-    """Sorts rows without a value last whichever way the column is sorted (the admin reverses an ordering
-    with `reverse_ordering`, which would also move them first): questions nobody answered yet are neither
-    the easiest nor the hardest."""
-
-    def __init__(self, expression, descending=False, **kwargs):
-        super().__init__(expression, descending=descending, nulls_last=True)
-
-    def reverse_ordering(self):
-        self.descending = not self.descending
-        return self
-
-
 @admin.register(Question)
 class QuestionAdmin(AuthoredAdmin):
     form = QuestionForm
@@ -652,9 +613,6 @@ class QuestionAdmin(AuthoredAdmin):
         "difficulty",
         "status",
         "version",
-        "attempts",
-        "facility",
-        "preview_link",
     ]
     list_display_links = ["key", "asked"]
     list_filter = [
@@ -662,7 +620,6 @@ class QuestionAdmin(AuthoredAdmin):
         "type",
         "status",
         "difficulty",
-        FlaggedFilter,
     ]
     search_fields = ["key", "title", "prompt", "explanation"]
     readonly_fields = ["version", "origin"]
@@ -698,45 +655,12 @@ class QuestionAdmin(AuthoredAdmin):
     )
 
     def in_history(self, queryset):
-        """Questions served to learners: answered, or waiting in an open quiz (an answer will point here)."""
-        from quizapp.quizzes.models import AttemptItem  # why here: see the note above FlaggedFilter
-
-        served = AttemptItem.objects.filter(question__in=queryset.values("pk")).order_by()
-        return set(served.values_list("question_id", flat=True).distinct())
+        """Catalog holds no learner's work; quizzes/admin.py adds the questions learners were served."""
+        return set()
 
     @admin.display(description=_("prompt"))
     def asked(self, question):
         return plain_text(question.prompt, 70)
-
-    def get_queryset(self, request):
-        """Questions with their current version's statistics from the progress rollup (one row per question
-        and version), as correlated subqueries, so the list's queries do not grow with the history."""
-        from quizapp.progress.models import ItemStats  # why here: see the note above FlaggedFilter
-
-        stats = ItemStats.objects.filter(question=OuterRef("pk"), version=OuterRef("version"))
-        facility = stats.filter(first_attempts__gt=0).annotate(
-            share=ExpressionWrapper(F("first_score") / F("first_attempts"), output_field=FloatField())
-        ).values("share")
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                stats_attempts=Coalesce(Subquery(stats.values("attempts")[:1]), 0),
-                stats_facility=Subquery(facility[:1], output_field=FloatField()),
-            )
-        )
-
-    @admin.display(description=_("attempts"), ordering="stats_attempts")
-    def attempts(self, question):
-        """Answers to the current version (statistics restart when what is asked changes)."""
-        return question.stats_attempts
-
-    @admin.display(description=_("facility"), ordering=EmptyLast(F("stats_facility")))
-    def facility(self, question):
-        """Moodle's facility index of the current version: the mean score of learners' first answers, partial
-        credit included, as a share of full marks (classes.items); empty before any."""
-        share = question.stats_facility
-        return None if share is None else f"{share:.2f}"
 
     def duplicate_rows(self, queryset):
         return authoring.questions_duplicate(questions=queryset)
@@ -832,49 +756,6 @@ class QuestionAdmin(AuthoredAdmin):
             "bounds": cues.bounds(report["cues"]),
         }
         return TemplateResponse(request, "admin/catalog/overview.html", context)
-
-    # Preview: the question as a learner sees it, answerable; nothing is recorded. The quiz's own code makes
-    # the page: its context for the inputs and for the feedback, its answer parsing, its partial.
-    def preview_view(self, request, pk):
-        from quizapp.quizzes.forms import parse_answer  # why here: see the note above FlaggedFilter
-        from quizapp.quizzes.presenting import feedback_context, question_context
-        from quizapp.quizzes.services import QuizError, as_recorded, right_answer
-
-        question = get_object_or_404(authoring.with_answer_rows(Question.objects.all()), pk=pk)
-        if not self.has_view_permission(request, question):
-            raise PermissionDenied
-        shown = _learner_copy(question)
-        served = SimpleNamespace(shown=shown, position=1, question_id=question.pk)
-        quiz = SimpleNamespace(length=1, is_open=False)
-        answered = request.method == "POST"
-        context = question_context(served, quiz, values=request.POST if answered else None)
-        if answered:
-            try:
-                given = parse_answer(shown, request.POST)
-                outcome = question.check_answer(given)
-            except QuizError as exc:
-                context["problem"] = exc.message
-            except InvalidAnswer:
-                context["problem"] = gettext(
-                    "That answer is not one this question offers; nothing was recorded.")
-            else:
-                response = SimpleNamespace(
-                    asked={**shown, "explanation": question.explanation, "right": right_answer(question)},
-                    given=as_recorded(given),
-                    correct=outcome.correct,
-                    score=outcome.score,
-                    item=served,
-                )
-                context.update(feedback_context(response, quiz))
-        context.update(
-            question=question,
-            opts=self.opts,
-            change_url=reverse("admin:catalog_question_change", args=[question.pk]),
-        )
-        template = "admin/catalog/question/preview.html"
-        if request.htmx:
-            template += "#result"
-        return TemplateResponse(request, template, context)
 
     # Import: upload, see what would happen, confirm.
     def import_view(self, request):
@@ -1019,17 +900,6 @@ def _download(text: str, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(text.encode("utf-8"), content_type=f"{content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-# --- Preview helpers: the question as a quiz serves it, and an answer as a quiz records it ---------------
-
-
-def _learner_copy(question) -> dict:
-    """The frozen copy a quiz serves, in the same order on every visit of one version, so a teacher can
-    compare answers."""
-    from quizapp.quizzes.services import frozen_copy  # why here: see the note above FlaggedFilter
-
-    return frozen_copy(question, random.Random(question.pk * 7919 + question.version))
 
 
 # --- Flashcards ----------------------------------------------------------------------------------
