@@ -9,8 +9,9 @@ from typing import NamedTuple
 from django.db.models import Count
 from django.utils import timezone
 
+from quizapp.accounts.study_days import study_day
 from quizapp.cards.models import CardState, Phase
-from quizapp.cards.queue import counts_today, scope_for, study_day
+from quizapp.cards.queue import counts_today, scope_for
 from quizapp.catalog.models import Flashcard, Section, Status
 from quizapp.quizzes.mastery import Call
 from quizapp.quizzes.models import Attempt, MasteryState
