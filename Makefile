@@ -43,7 +43,10 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# lint-imports first: an app importing from an app to its right (pyproject.toml's layers contract) fails
+# the run, and so CI (.ci/run calls make test), before any test starts.
 test: install browser
+	$(VENV)/bin/lint-imports
 	DEBUG=0 $(PY) -m pytest
 
 # Collect UI strings into locale/*/django.po after editing templates or code; compile after translating.

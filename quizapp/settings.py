@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "quizapp.cards",
     "quizapp.progress",
     "quizapp.classes",
+    "quizapp.apps.ProjectConfig",  # last: connects the apps' receivers (quizapp/receivers.py)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,49 +1,26 @@
-"""Today's study queue for a learner: what is due, what is new, in which order (reads only).
+"""Today's study queue for a learner: what is due, what is new, in which order. It only reads: showing a
+card writes nothing here (cards.services writes, and imports this module, never the other way round).
 
-The study day rolls over at 04:00 in the learner's time zone, as in Anki: a review card due at any time
-before the next rollover is due today. Learning cards (minute steps) come up when due, or up to
+The study day (accounts.study_days) rolls over at 04:00 in the learner's time zone, as in Anki: a review
+card due at any time before the next rollover is due today. Learning cards (minute steps) come up when due, or up to
 LEARN_AHEAD early when nothing else is left.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from quizapp.accounts.study_days import StudyDay, study_day
 from quizapp.catalog.models import Flashcard, Section, Status
 
 from .models import CardState, Phase, Review, StudySettings
 
-ROLLOVER = time(4, 0)
 LEARN_AHEAD = timedelta(minutes=20)
 LEARNING_PHASES = (Phase.LEARNING, Phase.RELEARNING)
-
-
-@dataclass(frozen=True)
-class StudyDay:
-    start: datetime  # UTC
-    end: datetime  # UTC: the next rollover
-    date: object  # the learner-local date the day is named after
-
-
-def study_day(learner, now: datetime | None = None) -> StudyDay:
-    now = now or timezone.now()
-    zone = learner.zone
-    local = now.astimezone(zone)
-    day = local.date() if local.time() >= ROLLOVER else local.date() - timedelta(days=1)
-    start = datetime.combine(day, ROLLOVER, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), ROLLOVER, tzinfo=zone)
-    return StudyDay(start=start.astimezone(UTC), end=end.astimezone(UTC), date=day)
-
-
-def study_days_between(learner, earlier: datetime | None, later: datetime) -> int | None:
-    """Whole study days from `earlier` to `later` (what FSRS calls elapsed days), or None."""
-    if earlier is None:
-        return None
-    return (study_day(learner, later).date - study_day(learner, earlier).date).days
 
 
 def settings_for(learner) -> StudySettings:
@@ -177,7 +154,9 @@ def _first_new(learner, scope, now):
 
 
 def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: Counts | None = None):
-    """The card to show next, as a CardState (created for a new card), or None when done for today.
+    """The card to show next, as a CardState, or None when done for today. A card the learner never saw
+    comes back unsaved (`pk` None): `services.start_card` or grading it (`services.record_review`) makes
+    the row.
 
     Order: learning cards now due, then reviews due today, then new cards, then learning cards due within
     LEARN_AHEAD.
@@ -192,9 +171,7 @@ def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: Cou
     if card is None and counts.new:
         flashcard = _first_new(learner, scope, now)
         if flashcard is not None:
-            from .services import start_card
-
-            card = start_card(learner=learner, flashcard=flashcard)
+            card = CardState(learner=learner, flashcard=flashcard)
     if card is None:
         ahead = states.filter(state__in=LEARNING_PHASES, due__lte=now + LEARN_AHEAD)
         card = ahead.order_by("due", "pk").first()

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from quizapp.accounts.study_days import study_day, study_days_between
 from quizapp.catalog.models import Flashcard, Status
 
 from . import queue, scheduling, signals
@@ -35,7 +36,8 @@ def fuzz_seed(card: CardState) -> int:
 
 
 def start_card(*, learner, flashcard: Flashcard) -> CardState:
-    """The learner's card for a flashcard, created as NEW the first time it is shown."""
+    """The learner's card for a flashcard, created as NEW the first time it is shown (the queue only
+    reads, and offers a card never seen unsaved)."""
     try:
         with transaction.atomic():
             card, _created = CardState.objects.get_or_create(learner=learner, flashcard=flashcard)
@@ -56,6 +58,8 @@ def record_review(*, card: CardState, rating: int, expected_reps: int, duration_
     if rating not in (1, 2, 3, 4):
         raise ReviewRefused(_("Choose Again, Hard, Good or Easy (1 to 4)."))
     now = now or timezone.now()
+    if card.pk is None:  # a new card offered by the queue, graded before anything saved it
+        card = start_card(learner=card.learner, flashcard=card.flashcard)
     with transaction.atomic():
         card = _locked(card)
         learner = card.learner
@@ -67,7 +71,7 @@ def record_review(*, card: CardState, rating: int, expected_reps: int, duration_
             raise ReviewRefused(_("This card is suspended; unsuspend it from the deck page first."))
         if card.buried_until and card.buried_until > now:
             raise ReviewRefused(_("This card is buried until tomorrow."))
-        day = queue.study_day(learner, now)
+        day = study_day(learner, now)
         settings = queue.settings_for(learner)
         done = queue.done_today(learner, day)
         if not queue.is_due_now(card, learner, now, day=day, settings=settings, done=done):
@@ -76,7 +80,7 @@ def record_review(*, card: CardState, rating: int, expected_reps: int, duration_
         before = card.snapshot()
         state_before = card.state
         memory = scheduling.review(card.memory(), rating, now, settings.as_scheduling(), seed=fuzz_seed(card),
-                                   elapsed_days=queue.study_days_between(learner, card.last_review, now))
+                                   elapsed_days=study_days_between(learner, card.last_review, now))
         card.apply_memory(memory)
         card.priority_since = None
         card.buried_until = None
@@ -131,7 +135,7 @@ def unsuspend_card(*, card: CardState) -> CardState:
 
 def bury_card(*, card: CardState, now: datetime | None = None) -> CardState:
     """Hide the card until the learner's next study day (04:00 local)."""
-    return _set(card, buried_until=queue.study_day(card.learner, now or timezone.now()).end)
+    return _set(card, buried_until=study_day(card.learner, now or timezone.now()).end)
 
 
 def unbury_card(*, card: CardState) -> CardState:

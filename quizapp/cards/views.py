@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from quizapp.accounts.study_days import study_day, study_days_between
 from quizapp.catalog.models import Section
 from quizapp.whole_numbers import whole_number
 
 from . import export, queue, scheduling
 from .forms import RateForm, StudySettingsForm, UndoForm
 from .models import CardState, RatingChoices, Review
-from .services import (ReviewRefused, bury_card, fuzz_seed, record_review, suspend_card,
+from .services import (ReviewRefused, bury_card, fuzz_seed, record_review, start_card, suspend_card,
                        unbury_card, undo_review, unsuspend_card, update_study_settings)
 
 TEMPLATE = "cards/review.html"
@@ -78,7 +79,7 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
     puts it back instead of undoing the last answer (Anki's undo takes back the latest action)."""
     learner = request.user
     now = timezone.now()
-    day = queue.study_day(learner, now)
+    day = study_day(learner, now)
     settings = queue.settings_for(learner)
     done = queue.done_today(learner, day)
     counts = queue.counts_today(learner, scope, now, day=day, settings=settings, done=done)
@@ -86,6 +87,10 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
     if card is None or not _reviewable(card, now):
         card = queue.next_card(learner, scope, now, counts=counts)
         revealed = False  # a different card than the one asked for starts from its front
+        if card is not None and card.pk is None:
+            # The page's links and forms (reveal, rate, bury, suspend) address the learner's card by its
+            # id, so a card shown for the first time gets its row here, explicitly, through the service.
+            card = start_card(learner=learner, flashcard=card.flashcard)
     context = {
         "scope": scope,
         "section": scope.section,
@@ -104,7 +109,7 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
         if revealed:
             intervals = scheduling.preview(
                 card.memory(), now, settings.as_scheduling(), seed=fuzz_seed(card),
-                elapsed_days=queue.study_days_between(learner, card.last_review, now))
+                elapsed_days=study_days_between(learner, card.last_review, now))
             context["answers"] = [
                 {"rating": r.value, "label": r.label, "interval": intervals[r.value]} for r in RatingChoices
             ]

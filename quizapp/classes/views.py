@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from quizapp import spreadsheet_cells
 from quizapp.accounts.decorators import teacher_required
 from quizapp.catalog.models import Section
-from quizapp.progress.views import dashboard_context
+from quizapp.progress.dashboard import dashboard_context
 from quizapp.quizzes.models import Attempt, Response
 from quizapp.quizzes.presenting import feedback_context
 

@@ -9,12 +9,14 @@ from typing import NamedTuple
 from django.db.models import Count
 from django.utils import timezone
 
+from quizapp.accounts.study_days import study_day
 from quizapp.cards.models import CardState, Phase
-from quizapp.cards.queue import counts_today, scope_for, study_day
+from quizapp.cards.queue import counts_today, scope_for
 from quizapp.catalog.models import Flashcard, Section, Status
 from quizapp.quizzes.mastery import Call
 from quizapp.quizzes.models import Attempt, MasteryState
 
+from . import charts
 from .models import DailyActivity, SectionDay, SectionProgress
 
 HEATMAP_DAYS = 365
@@ -257,3 +259,26 @@ def section_history(learner, section, now=None, weeks: int = 12) -> list[Week]:
         w.answers += answers
         w.correct += correct
     return result
+
+
+def dashboard_context(learner, *, viewer_is_learner: bool) -> dict:
+    """A learner's dashboard page as its template shows it, charts drawn: for the learner's own page
+    (progress) and for their teacher's view of it (classes), which show the same."""
+    board = learner_dashboard(learner)
+    return {
+        "learner": learner,
+        "board": board,
+        "viewer_is_learner": viewer_is_learner,
+        "heatmap": charts.heatmap(board.days),
+        "forecast_chart": charts.bars([n for _, n in board.forecast],
+                                      [f"{d.isoformat()}: {n}" for d, n in board.forecast]),
+        "accuracy_chart": charts.bars(
+            [w.accuracy for w in board.weeks],
+            [f"{w.start.isoformat()}: {'' if w.accuracy is None else round(w.accuracy * 100)}%" for w in board.weeks],
+            maximum=1.0, show_zero=True,
+        ),
+        "forecast_rows": charts.table_rows((d.isoformat(), n) for d, n in board.forecast if n),
+        "day_rows": charts.table_rows((d.date.isoformat(), d.count) for d in board.days if d.count),
+        "week_rows": charts.table_rows((w.start.isoformat(), w.answers, f"{round(w.accuracy * 100)}%")
+                                       for w in board.weeks if w.answers),
+    }

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from quizapp.accounts.models import User
 from quizapp.cards.models import Review
-from quizapp.cards.queue import study_day
+from quizapp.accounts.study_days import study_day
 from quizapp.quizzes import adaptive
 from quizapp.quizzes.models import SKILL_FIELDS, Attempt, LearnerSkill, Response, take_belief
 from quizapp.quizzes.services import replayed_skills

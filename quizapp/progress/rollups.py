@@ -10,7 +10,7 @@ from django.db.models import F, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from quizapp.cards.models import CardState, Phase, RatingChoices, Review
-from quizapp.cards.queue import study_day
+from quizapp.accounts.study_days import study_day
 from quizapp.quizzes.models import LearnerSkill, MasteryState, Response
 
 from .models import DailyActivity, ItemStats, SectionDay, SectionProgress

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
-from quizapp.cards.queue import study_day
+from quizapp.accounts.study_days import study_day
 from quizapp.catalog.models import Section
 from quizapp.progress import charts
 from quizapp.progress.models import DailyActivity, SectionDay, SectionProgress

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.db import migrations, models
 
-from quizapp.cards.queue import study_day
+from quizapp.accounts.study_days import study_day
 
 BATCH = 5000
 
