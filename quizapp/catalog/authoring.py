@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
 
+from . import question_types
 from .exchange import ImportFile, Problem, SectionSpec
 from .exchange.flashcards_csv import read_flashcards_csv, write_flashcards_csv
 from .exchange.gift import read_gift, write_gift
@@ -22,11 +23,9 @@ from .rendering import removed_by_sanitizing
 from .rules import message
 from .versions import question_revise, what_is_asked
 
-ANSWER_ROWS = ("choices", "accepted_answers", "order_items", "match_pairs")
-
-
 def with_answer_rows(questions):
-    return questions.select_related("section").prefetch_related(*ANSWER_ROWS)
+    return questions.select_related("section").prefetch_related(
+        *(kind.relation for kind in question_types.row_kinds()))
 
 
 def section_specs() -> dict:
@@ -146,8 +145,8 @@ def _summary(text: str) -> str:
 def _wanted_question(spec, *, draft: bool) -> dict:
     content = spec.content()
     content["status"] = Status.DRAFT if draft else spec.status
-    content["choices"] = [tuple(c) for c in content["choices"]]
-    content["pairs"] = [tuple(p) for p in content["pairs"]]
+    for kind in question_types.row_kinds():  # as question_content reads them: tuples, not lists
+        content[kind.field] = kind.normalised(content[kind.field])
     return content
 
 
@@ -318,9 +317,7 @@ def _apply(plan: ImportPlan, parsed: ImportFile, *, draft: bool, user):
                 question_revise(question=question, before=before, user=user)
             plan.updated_questions.append(question)
         if rows_changed:
-            write_answer_rows(
-                question, choices=spec.choices, answers=spec.answers, items=spec.items, pairs=spec.pairs
-            )
+            write_answer_rows(question, **spec.rows())
     cards = {c.key: c for c in Flashcard.objects.filter(key__in=[s.key for s in parsed.flashcards])}
     for spec in parsed.flashcards:
         action = actions[("flashcard", spec.key)]
@@ -385,13 +382,7 @@ def questions_duplicate(*, questions) -> list:
                 status=Status.DRAFT,
                 origin=Origin.AUTHORED,
             )
-            write_answer_rows(
-                copy,
-                choices=content["choices"],
-                answers=content["answers"],
-                items=content["items"],
-                pairs=content["pairs"],
-            )
+            write_answer_rows(copy, **{field: content[field] for field in question_types.row_fields()})
             copies.append(copy)
     return copies
 

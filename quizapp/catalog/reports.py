@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q
 
-from .cues import published_cues
+from .question_types.cues import published_cues
 from .models import Question, Section, Status
 
 

@@ -5,14 +5,14 @@ loader, imports, the admin) revises through `question_revise`."""
 from django.db import transaction
 from django.db.models import F
 
+from . import question_types
 from .models import Question, QuestionVersion
-
-# What is asked and what counts as right: a change here makes a new version of the question.
-ASKED = ("type", "prompt", "choices", "answers", "items", "pairs")
 
 
 def what_is_asked(content: dict) -> dict:
-    return {name: content[name] for name in ASKED}
+    """What is asked and what counts as right (the type, the prompt, every kind of answer row): a change here
+    makes a new version of the question."""
+    return {name: content.get(name, []) for name in ("type", "prompt", *question_types.row_fields())}
 
 
 def question_revise(*, question: Question, before: dict, user=None) -> Question:

@@ -1,4 +1,5 @@
-"""Cues: what the shape of a choice question gives away to a learner who has not read the notes.
+"""Cues: what the shape of a choice question gives away to a learner who has not read the notes (this
+analysis of the choice types lives with them).
 
 A test-wise learner picks the longest option, answers "true", ticks three of five, or picks the option that
 carries a gloss; a bank in which these pay off measures test-taking skill, and inflates every mastery
@@ -14,8 +15,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
-
-from .models import Question
 
 # The bounds a bank should keep (issue 17). Chance for "the right one is the longest" is 1/n for n options;
 # 0.35 leaves room for the three- and four-option questions.
@@ -161,6 +160,7 @@ def cues(questions) -> dict:
 
 def published_cues() -> dict:
     """`cues` of the published choice and true/false questions (two queries)."""
+    from ..models import Question  # the models import this package for Question.type's choices
     rows = Question.objects.published().filter(type__in=["single", "multiple", "truefalse"]).order_by("key")
     return cues(
         ChoiceQuestion(key=q.key, type=q.type, choices=tuple((c.text, c.is_correct) for c in q.choices.all()))
