@@ -126,6 +126,7 @@ class AnswerRowsInline(admin.TabularInline):
 def answer_rows_inline(rows) -> type:
     """The inline of one kind of answer row, built from the kind (question_types.Rows)."""
     attrs = {
+        "__module__": __name__,
         "model": rows.model(Question),
         "formset": type(f"{type(rows).__name__}FormSet", (AnswerRowsFormSet,), {"rows": rows}),
         "fields": rows.admin_fields,
