@@ -220,6 +220,29 @@ class MatchPair(models.Model):
         return f"{self.left} → {self.right}"
 
 
+class NumericalAnswer(models.Model):
+    """One answer of a numerical question: a value with a tolerance (right within value ± tolerance) and the
+    credit it earns (1 full marks, 0.5 half), as in Moodle's numerical question."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="numerical_answers")
+    value = models.FloatField(_("value"))
+    tolerance = models.FloatField(_("tolerance"), default=0)
+    fraction = models.FloatField(_("credit"), default=1, help_text=_("1 is full marks, 0.5 half."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("numerical answer")
+        verbose_name_plural = _("numerical answers")
+        constraints = [
+            models.CheckConstraint(condition=Q(tolerance__gte=0), name="numericalanswer_tolerance_not_negative"),
+            models.CheckConstraint(condition=Q(fraction__gt=0, fraction__lte=1), name="numericalanswer_fraction_0_1"),
+        ]
+
+    def __str__(self):
+        return f"{self.value} ± {self.tolerance}"
+
+
 class Flashcard(models.Model):
     key = models.SlugField(_("key"), max_length=80, unique=True)
     section = models.ForeignKey(

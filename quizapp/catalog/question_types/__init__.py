@@ -12,6 +12,7 @@ its YAML fields in content/README.md. Nothing else names a type.
 from .base import AnswerRefused, Flow, FlowMap, Rows, Type
 from .choice import MultipleChoice, SingleChoice, TrueFalse
 from .fill import FillIn
+from .numerical import Numerical
 from .ordering import Matching, Ordering
 
 
@@ -19,7 +20,8 @@ class UnknownType(KeyError):
     pass
 
 
-_TYPES = {t.name: t for t in (SingleChoice(), MultipleChoice(), TrueFalse(), FillIn(), Ordering(), Matching())}
+_TYPES = {t.name: t for t in (SingleChoice(), MultipleChoice(), TrueFalse(), FillIn(), Ordering(), Matching(),
+                                    Numerical())}
 
 
 def get(name) -> Type:

@@ -1,8 +1,6 @@
 """Fill in the blank: the learner types a term; it is right when it folds to an accepted answer
 (answers.fold: width, case, spaces and trailing punctuation do not count)."""
 
-from decimal import Decimal, InvalidOperation
-
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +9,6 @@ from ..rules import ANSWER_LENGTH, BLANK, message
 from .base import AnswerRefused, Flow, Rows, Type, report, texts_of, too_long
 
 MAX_TEXT = 200  # the longest answer a learner may type (the input's maxlength)
-MAX_ENUMERATED = 21  # GIFT integer ranges up to this many values become accepted answers
-NOT_A_NUMBER = _("'%(number)s' is not a number")
 
 
 class AcceptedAnswerRows(Rows):
@@ -75,9 +71,9 @@ class FillIn(Type):
 
     # --- GIFT -------------------------------------------------------------------------------------
     def gift_read(self, block):
-        """`{=answer =other form}` (short answer), and `{#...}` numerical answers as their accepted forms."""
+        """`{=answer =other form}` (short answer)."""
         if block.numeric:
-            return self._gift_numerical(block)
+            return None
         listed = block.listed()
         if listed is None:
             return False
@@ -92,31 +88,6 @@ class FillIn(Type):
                     _("'%(answer)s' earns partial credit in GIFT; a fill-in answer is right or wrong, so it is "
                       "dropped"),
                     answer=text))
-        return True
-
-    def _gift_numerical(self, block):
-        block.spec.type = self.name
-        m, start, end = block.marked, block.first + 1, block.end
-        if m.find("=", start, end) >= 0:
-            listed = block.split(start, markers="=")
-            if listed is None:
-                return False
-            full = [(text, fb) for _, weight, text, fb in listed if weight is None or weight == 100]
-        else:
-            hash_at = m.find("#", start, end)
-            text = m.text(start, hash_at if hash_at >= 0 else end).strip()
-            full = [(text, m.text(hash_at + 1, end).strip() if hash_at >= 0 else "")]
-        for text, fb in full:
-            if fb:
-                block.feedback.append(f"{text}: {fb}")
-            try:
-                forms, warning = numeric_forms(text)
-            except ValueError as exc:
-                block.problem(exc.args[0])  # the lazy message, not str(): translated when shown
-                return False
-            if warning:
-                block.warning(warning)
-            block.spec.answers += [f for f in forms if f not in block.spec.answers]
         return True
 
     def gift_adjust(self, spec):
@@ -168,44 +139,3 @@ class FillIn(Type):
     def describe_answer(self, asked, given):
         return answers.plain_form(str(given)) or "—"
 
-
-def _number(text: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ValueError(message(NOT_A_NUMBER, number=text.strip())) from None
-    if not value.is_finite():
-        raise ValueError(message(NOT_A_NUMBER, number=text.strip()))
-    return value
-
-
-def _integers(low: Decimal, high: Decimal):
-    if low == low.to_integral_value() and high == high.to_integral_value() and high - low < MAX_ENUMERATED:
-        return [str(int(v)) for v in range(int(low), int(high) + 1)]
-    return None
-
-
-def numeric_forms(text: str) -> tuple[list[str], str | None]:
-    """The accepted fill-in answers for a GIFT numerical answer `value`, `value:tolerance` or `low..high`,
-    and a warning when the tolerance cannot be kept (a fill-in answer matches text, not a range)."""
-    if ".." in text:
-        low, high = (_number(t) for t in text.split("..", 1))
-        forms = _integers(min(low, high), max(low, high))
-        if forms is None:
-            raise ValueError(
-                message(_("the range %(range)s cannot become fill-in answers: give the exact value"),
-                        range=text.strip()))
-        return forms, None
-    if ":" in text:
-        value_text, tolerance_text = text.split(":", 1)
-        value, tolerance = _number(value_text), abs(_number(tolerance_text))
-        if tolerance == 0:
-            return [value_text.strip()], None
-        forms = _integers(value - tolerance, value + tolerance)
-        if forms is not None:
-            return forms, None
-        return [value_text.strip()], message(
-            _("the tolerance ±%(tolerance)s cannot be kept: only %(value)s is accepted"),
-            tolerance=tolerance_text.strip(), value=value_text.strip())
-    _number(text)
-    return [text.strip()], None
