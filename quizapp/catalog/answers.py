@@ -1,12 +1,12 @@
-"""Answer checking: one function per question type, shared by every caller (quizzes, admin preview,
-imports). Pure Python: plain data in, an `Outcome` out.
+"""Answer checking: the pure checking functions the question types call (question_types: each type's
+`check`), shared by every caller (quizzes, admin preview, imports). Plain data in, an `Outcome` out.
 
-The shape of a given answer, by type:
-  single, truefalse  the chosen choice id (int)
-  multiple           the set of chosen choice ids
-  fill               the typed text (str)
-  ordering           the ordering-item ids in the order the learner put them
-  matching           {left pair id: pair id whose right item the learner chose}
+The shape of a given answer is its type's (`Type.parse_answer`):
+  one choice         the chosen choice id (int)
+  several choices    the set of chosen choice ids
+  typed text         the typed text (str)
+  an order           the ordering-item ids in the order the learner put them
+  pairs              {left pair id: pair id whose right item the learner chose}
 
 An answer that names ids outside the question (tampering, a stale form) raises `InvalidAnswer`:
 callers refuse it rather than mark it wrong.
@@ -236,17 +236,3 @@ def check_matching(key: AnswerKey, given) -> Outcome:
         raise InvalidAnswer("every left item needs one right item of this question")
     right = sum(1 for left, chosen in given.items() if left == chosen)
     return Outcome(right == len(pairs), right / len(pairs))
-
-
-CHECKERS = {
-    "single": check_single,
-    "truefalse": check_single,
-    "multiple": check_multiple,
-    "fill": check_fill,
-    "ordering": check_ordering,
-    "matching": check_matching,
-}
-
-
-def check(key: AnswerKey, given) -> Outcome:
-    return CHECKERS[key.type](key, given)

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class CatalogConfig(AppConfig):
     name = "quizapp.catalog"
     verbose_name = _("Question bank")
+
+    def ready(self):
+        from quizapp.accounts.roles import TEACHER_MODELS
+
+        from . import question_types
+        from .models import Question
+
+        # Teachers edit every kind of answer row in the question admin's inlines.
+        rows = [kind.model(Question)._meta.model_name for kind in question_types.row_kinds()]
+        TEACHER_MODELS["catalog"] += [name for name in rows if name not in TEACHER_MODELS["catalog"]]

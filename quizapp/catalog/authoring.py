@@ -139,7 +139,7 @@ def questions_duplicate(*, questions) -> list:
         specs, titles = [], {}
         for question in originals:
             key = _copy_key(Question, question.key, also_taken=titles)  # copies not yet written count
-            specs.append(QuestionSpec(key=key, **question_content(question)))
+            specs.append(QuestionSpec.build(key=key, **question_content(question)))
             titles[key] = question.title
         plan = plan_apply(bank_plan(questions=specs, titles=titles, update=False, draft=True))
     return plan.created_questions

@@ -15,22 +15,14 @@ import yaml
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from . import rules
-from .models import AcceptedAnswer, Choice, MatchPair, OrderItem, Question, Section, Status
+from . import question_types, rules
+from .models import Question, Section, Status
 from .rules import KEY_PATTERN, Problem, message
 
 SECTION_MAP = "sections.yaml"
 SECTION_KEY_LENGTH = Section._meta.get_field("key").max_length
 
 QUESTION_COMMON = {"key", "type", "difficulty", "prompt", "explanation", "tags", "status"}
-QUESTION_TYPE_FIELDS = {
-    "single": {"choices"},
-    "multiple": {"choices"},
-    "truefalse": {"answer"},
-    "fill": {"answers"},
-    "ordering": {"items"},
-    "matching": {"pairs"},
-}
 FLASHCARD_FIELDS = {"key", "front", "back", "hint", "status"}
 NOT_IN_MAP = _("unknown section '%(key)s' (not in %(map)s)")
 DUPLICATE_KEY = {
@@ -122,6 +114,10 @@ class SectionSpec:
 
 @dataclass
 class QuestionSpec:
+    """A question as a file describes it. Its answer rows are attributes named by their kind's field
+    (`choices` [(text, correct)], `answers`, `items`, `pairs` [(left, right)], ...: question_types.row_fields()),
+    each an empty list until the question's type reads it."""
+
     key: str
     section: str
     type: str
@@ -130,17 +126,31 @@ class QuestionSpec:
     difficulty: int
     tags: list
     status: str
-    choices: list = field(default_factory=list)  # [(text, correct)]
-    answers: list = field(default_factory=list)
-    items: list = field(default_factory=list)
-    pairs: list = field(default_factory=list)  # [(left, right)]
+
+    def __getattr__(self, name):
+        if name in question_types.row_fields():
+            rows = []
+            setattr(self, name, rows)
+            return rows
+        raise AttributeError(name)
+
+    @classmethod
+    def build(cls, **fields) -> "QuestionSpec":
+        """A spec from a question's content (`question_content`): the common fields and its answer rows."""
+        rows = {name: fields.pop(name) for name in question_types.row_fields() if name in fields}
+        spec = cls(**fields)
+        for name, value in rows.items():
+            setattr(spec, name, list(value))
+        return spec
+
+    def rows(self) -> dict:
+        return {field: getattr(self, field) for field in question_types.row_fields()}
 
     def content(self) -> dict:
         return {
             "section": self.section, "type": self.type, "prompt": self.prompt,
             "explanation": self.explanation, "difficulty": self.difficulty, "tags": self.tags,
-            "status": self.status, "choices": self.choices, "answers": self.answers,
-            "items": self.items, "pairs": self.pairs,
+            "status": self.status, **self.rows(),
         }
 
 
@@ -367,17 +377,18 @@ def _read_question(check, q, leaf, seen):
     key = _read_key(check, q, "question", seen)
     qtype = q.get("type")
     line = q.line
-    if qtype not in QUESTION_TYPE_FIELDS:
+    if not question_types.exists(qtype):
         check.problem(q.key_lines.get("type", line),
                       message(_("type must be one of %(types)s (got %(type)s)"),
-                              types=", ".join(QUESTION_TYPE_FIELDS), type=repr(qtype)))
+                              types=", ".join(question_types.names()), type=repr(qtype)))
         return None
-    allowed = QUESTION_COMMON | QUESTION_TYPE_FIELDS[qtype]
+    qtype = question_types.get(qtype)
+    allowed = QUESTION_COMMON | qtype.yaml_fields
     for name in q:
         if name not in allowed:
-            other = [t for t, fields in QUESTION_TYPE_FIELDS.items() if name in fields]
+            other = [t for t in question_types.all() if name in t.yaml_fields]
             problem = (
-                message(_("field '%(field)s' does not belong to a %(type)s question"), field=name, type=qtype)
+                message(_("field '%(field)s' does not belong to a %(type)s question"), field=name, type=qtype.name)
                 if other
                 else message(_("unknown field '%(field)s' in %(what)s"), field=name, what=_("a question"))
             )
@@ -394,92 +405,16 @@ def _read_question(check, q, leaf, seen):
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         check.problem(q.key_lines.get("tags", line), _("tags must be a list of words"))
         tags = []
-    spec = QuestionSpec(key=key, section=leaf, type=qtype, prompt=prompt, explanation=explanation,
+    spec = QuestionSpec(key=key, section=leaf, type=qtype.name, prompt=prompt, explanation=explanation,
                         difficulty=difficulty, tags=tags, status=_read_status(check, q))
     before = len(check.problems)
-    getattr(_TypeFields, qtype)(check, q, spec)
-    for problem in rules.prompt_problems(qtype, prompt):
+    # The type reads its answer fields: their structure, and what makes them answerable (on the field's line).
+    qtype.read_yaml(check, q, spec)
+    for problem in qtype.prompt_problems(prompt):
         check.problem(q.key_lines.get("prompt", line), problem)
     if key and prompt and difficulty and len(check.problems) == before:
         return spec
     return None
-
-
-class _TypeFields:
-    """Read the answer fields of each question type into the spec: their structure here, what makes them
-    answerable in `rules` (reported on the field's line)."""
-
-    @staticmethod
-    def _rules(check, line, problems):
-        for problem in problems:
-            check.problem(line, problem)
-
-    @staticmethod
-    def _choices(check, q, spec):
-        raw, line = check.sequence(q, "choices", _("a question"))
-        if "choices" not in q:
-            check.problem(q.line, message(_("a %(type)s question needs 'choices'"), type=spec.type))
-            return
-        for item in raw:
-            if isinstance(item, LineDict):
-                check.unknown_fields(item, {"text", "correct"}, _("a choice"))
-                text = check.text(item, "text", item.line)
-                correct = item.get("correct", False)
-                if not isinstance(correct, bool):
-                    check.problem(item.line, _("'correct' must be true or false"))
-                    correct = False
-            elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
-                text, correct = str(item).strip(), False
-            else:
-                check.problem(line, _("a choice must be text or a mapping with 'text' and 'correct'"))
-                continue
-            if text:
-                spec.choices.append((text, correct))
-        _TypeFields._rules(check, line, rules.choice_problems(spec.type, spec.choices))
-
-    single = multiple = _choices
-
-    @staticmethod
-    def truefalse(check, q, spec):
-        answer = q.get("answer")
-        if not isinstance(answer, bool):
-            check.problem(q.key_lines.get("answer", q.line),
-                          _("a truefalse question needs 'answer: true' or 'answer: false'"))
-            return
-        spec.choices = [("true", answer), ("false", not answer)]
-
-    @staticmethod
-    def fill(check, q, spec):
-        raw, line = check.sequence(q, "answers", _("a question"))
-        answers = [str(a).strip() for a in raw if isinstance(a, (str, int, float)) and not isinstance(a, bool)]
-        if len(answers) != len(raw) or not all(answers):
-            check.problem(line, _("every accepted answer must be non-empty text"))
-        answers = [a for a in answers if a]
-        _TypeFields._rules(check, line, rules.accepted_answer_problems(answers))
-        spec.answers = answers
-
-    @staticmethod
-    def ordering(check, q, spec):
-        raw, line = check.sequence(q, "items", _("a question"))
-        items = [str(i).strip() for i in raw if isinstance(i, (str, int, float)) and not isinstance(i, bool)]
-        if len(items) != len(raw) or not all(items):
-            check.problem(line, _("every item must be non-empty text"))
-        items = [i for i in items if i]
-        _TypeFields._rules(check, line, rules.ordering_problems(items))
-        spec.items = items
-
-    @staticmethod
-    def matching(check, q, spec):
-        raw, line = check.sequence(q, "pairs", _("a question"))
-        for item in raw:
-            pair = check.mapping(item, line, _("a pair"))
-            if pair is None:
-                continue
-            check.unknown_fields(pair, {"left", "right"}, _("a pair"))
-            left, right = check.text(pair, "left", pair.line), check.text(pair, "right", pair.line)
-            if left and right:
-                spec.pairs.append((left, right))
-        _TypeFields._rules(check, line, rules.matching_problems(spec.pairs))
 
 
 def _read_flashcard(check, c, leaf, seen):
@@ -538,26 +473,16 @@ def read_bank(paths=None) -> Bank:
 
 def question_content(question: Question) -> dict:
     """The same shape as QuestionSpec.content(), read from the database (prefetched rows)."""
-    choices = [(c.text, c.is_correct) for c in question.choices.all()]
     return {
         "section": question.section.key, "type": question.type, "prompt": question.prompt,
         "explanation": question.explanation, "difficulty": question.difficulty, "tags": question.tags,
-        "status": question.status, "choices": choices,
-        "answers": [a.text for a in question.accepted_answers.all()],
-        "items": [i.text for i in question.order_items.all()],
-        "pairs": [(p.left, p.right) for p in question.match_pairs.all()],
+        "status": question.status, **{kind.field: kind.read(question) for kind in question_types.row_kinds()},
     }
 
 
-def write_answer_rows(question: Question, *, choices, answers, items, pairs) -> None:
-    """Replace a question's answer rows (when they change, `pipeline` first keeps the old version)."""
-    for related in (question.choices, question.accepted_answers, question.order_items, question.match_pairs):
-        related.all().delete()
-    Choice.objects.bulk_create(
-        Choice(question=question, text=t, is_correct=c, order=i) for i, (t, c) in enumerate(choices)
-    )
-    AcceptedAnswer.objects.bulk_create(AcceptedAnswer(question=question, text=a) for a in answers)
-    OrderItem.objects.bulk_create(OrderItem(question=question, text=t, position=i) for i, t in enumerate(items))
-    MatchPair.objects.bulk_create(
-        MatchPair(question=question, left=l, right=r, order=i) for i, (l, r) in enumerate(pairs)
-    )
+def write_answer_rows(question: Question, **rows) -> None:
+    """Replace a question's answer rows (when they change, `pipeline` first keeps the old version).
+    `rows` maps each row kind's field to its value (QuestionSpec.rows(), a question_content's)."""
+    for kind in question_types.row_kinds():
+        getattr(question, kind.relation).all().delete()
+        kind.write(question, rows.get(kind.field, ()))

@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import answers
+from . import answers, question_types
+from .rules import ANSWER_LENGTH, ITEM_LENGTH, KEY_LENGTH, PAIR_LENGTH
 
 
 def _section_ids(sections) -> list[int]:
@@ -117,30 +118,16 @@ class PublishedQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
 
-class QuestionType(models.TextChoices):
-    SINGLE = "single", _("Single choice")
-    MULTIPLE = "multiple", _("Multiple choice")
-    TRUEFALSE = "truefalse", _("True or false")
-    FILL = "fill", _("Fill in the blank")
-    ORDERING = "ordering", _("Ordering")
-    MATCHING = "matching", _("Matching")
-
-
-# Which related rows hold each question type's options and answers.
-ANSWER_ROWS = {
-    QuestionType.SINGLE: "choices",
-    QuestionType.MULTIPLE: "choices",
-    QuestionType.TRUEFALSE: "choices",
-    QuestionType.FILL: "accepted_answers",
-    QuestionType.ORDERING: "order_items",
-    QuestionType.MATCHING: "match_pairs",
-}
+# The stored names and labels of the question types come from their registry (question_types), the one place
+# that lists them; `Question.Type.SINGLE`... still reads as before.
+QuestionType = models.TextChoices(
+    "QuestionType", [(name.upper(), (name, label)) for name, label in question_types.choices()])
 
 
 class Question(models.Model):
     Type = QuestionType
 
-    key = models.SlugField(_("key"), max_length=80, unique=True)
+    key = models.SlugField(_("key"), max_length=KEY_LENGTH, unique=True)
     section = models.ForeignKey(
         Section, on_delete=models.PROTECT, related_name="questions", verbose_name=_("section")
     )
@@ -179,27 +166,22 @@ class Question(models.Model):
             raise ValidationError({"difficulty": _("Difficulty must be a whole number from 1 to 5.")})
 
     @property
+    def question_type(self) -> question_types.Type:
+        return question_types.get(self.type)
+
+    @property
     def answer_rows(self) -> str:
         """The related rows that say what this question's type asks and accepts: prefetch only these."""
-        return ANSWER_ROWS[self.type]
+        return self.question_type.rows.relation
 
-    def answer_key(self) -> answers.AnswerKey:
+    def answer_key(self):
         """What counts as right, as plain data (uses prefetched answer rows when present). Reads only
         the rows of this question's type, so one prefetch (`answer_rows`) is all a caller needs."""
-        rows = self.answer_rows
-        choices = list(self.choices.all()) if rows == "choices" else []
-        return answers.AnswerKey(
-            type=self.type,
-            correct_choices=frozenset(c.pk for c in choices if c.is_correct),
-            choices=tuple(c.pk for c in choices),
-            accepted=tuple(a.text for a in self.accepted_answers.all()) if rows == "accepted_answers" else (),
-            order=tuple(i.pk for i in self.order_items.all()) if rows == "order_items" else (),
-            pairs=tuple(p.pk for p in self.match_pairs.all()) if rows == "match_pairs" else (),
-        )
+        return self.question_type.answer_key(self)
 
     def check_answer(self, given) -> answers.Outcome:
-        """Mark an answer given in the shape `answers.py` documents for this question's type."""
-        return answers.check(self.answer_key(), given)
+        """Mark an answer given in the shape the question's type parses (`Type.parse_answer`)."""
+        return self.question_type.check(self.answer_key(), given)
 
 
 class QuestionVersion(models.Model):
@@ -250,7 +232,7 @@ class AcceptedAnswer(models.Model):
     """One accepted form of a fill-in answer."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="accepted_answers")
-    text = models.CharField(_("text"), max_length=200)
+    text = models.CharField(_("text"), max_length=ANSWER_LENGTH)
 
     class Meta:
         ordering = ["pk"]
@@ -265,7 +247,7 @@ class OrderItem(models.Model):
     """An item of an ordering question; `position` is its place in the right order."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="order_items")
-    text = models.CharField(_("text"), max_length=300)
+    text = models.CharField(_("text"), max_length=ITEM_LENGTH)
     position = models.PositiveSmallIntegerField(_("position"))
 
     class Meta:
@@ -281,8 +263,8 @@ class MatchPair(models.Model):
     """A left item and the right item it belongs with, in a matching question."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="match_pairs")
-    left = models.CharField(_("left"), max_length=300)
-    right = models.CharField(_("right"), max_length=300)
+    left = models.CharField(_("left"), max_length=PAIR_LENGTH)
+    right = models.CharField(_("right"), max_length=PAIR_LENGTH)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -292,6 +274,29 @@ class MatchPair(models.Model):
 
     def __str__(self):
         return f"{self.left} → {self.right}"
+
+
+class NumericalAnswer(models.Model):
+    """One answer of a numerical question: a value with a tolerance (right within value ± tolerance) and the
+    credit it earns (1 full marks, 0.5 half), as in Moodle's numerical question."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="numerical_answers")
+    value = models.FloatField(_("value"))
+    tolerance = models.FloatField(_("tolerance"), default=0)
+    fraction = models.FloatField(_("credit"), default=1, help_text=_("1 is full marks, 0.5 half."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("numerical answer")
+        verbose_name_plural = _("numerical answers")
+        constraints = [
+            models.CheckConstraint(condition=Q(tolerance__gte=0), name="numericalanswer_tolerance_not_negative"),
+            models.CheckConstraint(condition=Q(fraction__gt=0, fraction__lte=1), name="numericalanswer_fraction_0_1"),
+        ]
+
+    def __str__(self):
+        return f"{self.value} ± {self.tolerance}"
 
 
 class Flashcard(models.Model):

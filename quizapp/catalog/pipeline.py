@@ -24,24 +24,24 @@ from django.db.models import F
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
+from . import question_types
 from .loading import Bank, question_content, write_answer_rows
-from .models import ANSWER_ROWS, Flashcard, Origin, Question, QuestionVersion, Section, Status
+from .models import Flashcard, Origin, Question, QuestionVersion, Section, Status
 from .rendering import removed_by_sanitizing
 from .rules import Problem, message
 
 CREATE, UPDATE, UNCHANGED, REJECT, WITHDRAW = "create", "update", "unchanged", "reject", "withdraw"
 
-# What is asked and what counts as right: a change here makes a new version of the question.
-ASKED = ("type", "prompt", "choices", "answers", "items", "pairs")
-
-
 def what_is_asked(content: dict) -> dict:
-    return {name: content[name] for name in ASKED}
+    """What is asked and what counts as right (the type, the prompt, every kind of answer row): a change here
+    makes a new version of the question."""
+    return {name: content.get(name, []) for name in ("type", "prompt", *question_types.row_fields())}
 
 
 def with_answer_rows(questions):
     """Questions with every kind of answer row prefetched (a selection may mix types)."""
-    return questions.select_related("section").prefetch_related(*sorted(set(ANSWER_ROWS.values())))
+    return questions.select_related("section").prefetch_related(
+        *(kind.relation for kind in question_types.row_kinds()))
 
 
 # --- Versions --------------------------------------------------------------------------------------
@@ -271,9 +271,9 @@ def bank_plan(*, questions=(), flashcards=(), notes=None, sections=None, titles=
 def _wanted(spec, draft: bool) -> dict:
     content = spec.content()
     content["status"] = Status.DRAFT if draft else spec.status
-    for name in ("choices", "pairs"):  # a spec may hold lists where the database gives tuples
-        if name in content:
-            content[name] = [tuple(item) for item in content[name]]
+    for kind in question_types.row_kinds():  # as question_content reads them: tuples, not lists
+        if kind.field in content:  # a question's rows; a flashcard has none
+            content[kind.field] = kind.normalised(content[kind.field])
     return content
 
 
@@ -359,8 +359,7 @@ def _apply(plan: BankPlan, user) -> None:
                 continue
             # The old version is kept for the answers given to it, before its rows are replaced.
             question_revise(question=question, before=before, user=user)
-        write_answer_rows(question, choices=spec.choices, answers=spec.answers, items=spec.items,
-                          pairs=spec.pairs)
+        write_answer_rows(question, **spec.rows())
 
     updating = [r.key for r in plan.rows if r.kind == "flashcard" and r.action == UPDATE]
     cards = {c.key: c for c in Flashcard.objects.filter(key__in=updating)}

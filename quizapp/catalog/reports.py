@@ -2,8 +2,8 @@
 
 from django.db.models import Count, Q
 
-from .cues import published_cues
 from .models import Question, Section, Status
+from .question_types.cues import CUED_TYPES, ChoiceQuestion, cues
 
 
 def content_report() -> dict:
@@ -41,3 +41,12 @@ def content_report() -> dict:
         },
         "cues": published_cues(),
     }
+
+
+def published_cues() -> dict:
+    """`cues` of the published choice and true/false questions (two queries)."""
+    rows = Question.objects.published().filter(type__in=CUED_TYPES).order_by("key")
+    return cues(
+        ChoiceQuestion(key=q.key, type=q.type, choices=tuple((c.text, c.is_correct) for c in q.choices.all()))
+        for q in rows.prefetch_related("choices")
+    )

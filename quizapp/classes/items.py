@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Sum
 from django.utils.translation import gettext_lazy
 
-from quizapp.catalog.answers import plain_form
+from quizapp.catalog import question_types
 from quizapp.catalog.models import Question
 from quizapp.catalog.rendering import plain_text
 from quizapp.quizzes.models import Response
-from quizapp.quizzes.presenting import choice_label
 
 MIN_ANSWERS_TO_FLAG = 5
 EASY, HARD, WEAK = 0.95, 0.2, 0.1
@@ -114,22 +113,10 @@ def discrimination_index(first_scores, totals) -> float | None:
 
 
 def describe_answer(asked: dict, given) -> str:
-    """A wrong answer in words, from the frozen copy of what was asked."""
+    """A wrong answer in words, from the frozen copy of what was asked (each type says it its way)."""
     kind = asked.get("type")
-    if kind in ("single", "truefalse", "multiple"):
-        texts = {c["id"]: choice_label(c, kind) for c in asked.get("choices", [])}
-        ids = given if isinstance(given, list) else [given]
-        return " + ".join(texts.get(i, "?") for i in ids) or "—"
-    if kind == "fill":
-        return plain_form(str(given)) or "—"
-    if kind == "ordering":
-        texts = {i["id"]: i["text"] for i in asked.get("items", [])}
-        return " → ".join(texts.get(i, "?") for i in given)
-    if kind == "matching":
-        lefts = {p["id"]: p["text"] for p in asked.get("lefts", [])}
-        rights = {p["id"]: p["text"] for p in asked.get("rights", [])}
-        wrong = [f"{lefts.get(int(k), '?')} ↔ {rights.get(v, '?')}" for k, v in given.items() if int(k) != v]
-        return "; ".join(wrong) or "—"
+    if question_types.exists(kind):
+        return question_types.get(kind).describe_answer(asked, given)
     return json.dumps(given, ensure_ascii=False)
 
 

@@ -196,44 +196,20 @@ def _serve_next(attempt: Attempt, *, position: int, cal: adaptive.Calibration | 
 
 
 def frozen_copy(question: Question, rng: random.Random) -> dict:
-    """What a quiz serves of a question (AttemptItem.shown): choices shuffled (true/false keeps its order),
-    ordering items shuffled and never in the right order, matching right items shuffled. The admin's
-    preview serves the same."""
+    """What a quiz serves of a question (AttemptItem.shown): the prompt and section, and the type's part
+    (question_types: choices shuffled except true/false's, ordering items never in the right order, matching
+    right items shuffled...). The admin's preview serves the same."""
     shown = {
         "key": question.key, "type": question.type, "prompt": question.prompt,
         "section": {"id": question.section_id, "key": question.section.key, "title": question.section.title},
     }
-    if question.type in ("single", "multiple", "truefalse"):
-        choices = [{"id": c.pk, "text": c.text} for c in question.choices.all()]
-        if question.type != "truefalse":  # "true, false" keeps its order; other choices are shuffled, as
-            rng.shuffle(choices)          # Moodle does by default: the right one is not always in one place
-        shown["choices"] = choices
-    elif question.type == "ordering":
-        items = [{"id": i.pk, "text": i.text} for i in question.order_items.all()]
-        right = [i["id"] for i in items]
-        for _attempt in range(10):  # never show the items already in the right order
-            rng.shuffle(items)
-            if [i["id"] for i in items] != right or len(items) < 2:
-                break
-        shown["items"] = items
-    elif question.type == "matching":
-        pairs = list(question.match_pairs.all())
-        rights = [{"id": p.pk, "text": p.right} for p in pairs]
-        rng.shuffle(rights)
-        shown["lefts"] = [{"id": p.pk, "text": p.left} for p in pairs]
-        shown["rights"] = rights
+    shown.update(question.question_type.frozen_copy(question, rng))
     return shown
 
 
 def right_answer(question: Question) -> dict:
-    """What counts as right, as display data frozen into the response."""
-    if question.type in ("single", "multiple", "truefalse"):
-        return {"choices": [c.pk for c in question.choices.all() if c.is_correct]}
-    if question.type == "fill":
-        return {"accepted": [a.text for a in question.accepted_answers.all()]}
-    if question.type == "ordering":
-        return {"order": [i.text for i in question.order_items.all()]}
-    return {"pairs": [[p.left, p.right] for p in question.match_pairs.all()]}
+    """What counts as right, as display data frozen into the response (the type's)."""
+    return question.question_type.right_answer(question)
 
 
 @dataclass(frozen=True)

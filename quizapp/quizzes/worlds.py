@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import prefetch_related_objects
 
+from quizapp.catalog import question_types
 from quizapp.catalog.models import Question, Section
 
 from . import adaptive, calibration, services
@@ -183,18 +184,7 @@ class Answers:
             question = Question.objects.get(pk=question_id)
             prefetch_related_objects([question], question.answer_rows)
             key = self.keys[question_id] = question.answer_key()
-        if key.type in ("single", "truefalse"):
-            pool = sorted(key.correct_choices) if right else [c for c in key.choices if c not in key.correct_choices]
-            return pool[0]
-        if key.type == "multiple":
-            return set(key.correct_choices) if right else set(key.choices) - set(key.correct_choices)
-        if key.type == "fill":
-            return key.accepted[0] if right else "不知道"
-        if key.type == "ordering":
-            order = list(key.order)
-            return order if right else order[1:] + order[:1]
-        pairs = list(key.pairs)
-        return {p: p for p in pairs} if right else dict(zip(pairs, pairs[1:] + pairs[:1]))
+        return question_types.get(key.type).sample_answer(key, right)
 
 
 @dataclass

@@ -2,12 +2,17 @@
 (function () {
   "use strict";
 
-  // The question form shows only the answer rows its type uses (the others are dropped on save).
-  var GROUPS = {
-    single: "choices", multiple: "choices", truefalse: "choices",
-    fill: "accepted_answers", ordering: "order_items", matching: "match_pairs"
-  };
-  var ALL = ["choices", "accepted_answers", "order_items", "match_pairs"];
+  // The question form shows only the answer rows its type uses (the others are dropped on save). Which rows
+  // each type uses comes from the server (question_types.rows_map), rendered into #type-rows.
+  var GROUPS = {};
+  var ALL = [];
+
+  function readGroups() {
+    var source = document.getElementById("type-rows");
+    GROUPS = source ? JSON.parse(source.dataset.typeRows || "{}") : {};
+    ALL = Object.keys(GROUPS).map(function (type) { return GROUPS[type]; })
+      .filter(function (prefix, i, all) { return all.indexOf(prefix) === i; });
+  }
 
   function showRowsFor(type) {
     ALL.forEach(function (prefix) {
@@ -20,6 +25,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var type = document.getElementById("id_type");
+    readGroups();
     if (type) {
       showRowsFor(type.value);
       type.addEventListener("change", function () { showRowsFor(type.value); });

@@ -23,6 +23,7 @@ INLINES = {
     "accepted_answers": ["text"],
     "order_items": ["text", "position"],
     "match_pairs": ["left", "right", "order"],
+    "numerical_answers": ["value", "tolerance", "fraction", "order"],
 }
 
 
@@ -72,6 +73,7 @@ def question_data(
         "accepted_answers": [{"text": a} for a in answers],
         "order_items": [{"text": t, "position": i} for i, t in enumerate(items)],
         "match_pairs": [{"left": left, "right": right, "order": i} for i, (left, right) in enumerate(pairs)],
+        "numerical_answers": [],  # the numerical type's rows: tests/catalog/test_question_types.py
     }
     for prefix, forms in rows.items():
         existing = list(getattr(question, prefix).all()) if question else []

@@ -1,6 +1,7 @@
 import pytest
 
-from quizapp.catalog.answers import AnswerKey, InvalidAnswer, check, near_miss, normalize
+from quizapp.catalog.answers import AnswerKey, InvalidAnswer, near_miss, normalize
+from quizapp.catalog.question_types import check
 
 
 @pytest.mark.parametrize(

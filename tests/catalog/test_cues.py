@@ -2,7 +2,7 @@
 
 import pytest
 
-from quizapp.catalog.cues import (
+from quizapp.catalog.question_types.cues import (
     ChoiceQuestion,
     bounds,
     cues,

@@ -47,8 +47,8 @@ def test_every_construct_is_imported_as_the_matching_type(constructs):
         "假": "truefalse",
         "简答": "fill",
         "配对": "matching",
-        "数值": "fill",
-        "容差": "fill",
+        "数值": "numerical",
+        "容差": "numerical",
         "转义": "single",
         "张量": "fill",
     }
@@ -101,7 +101,7 @@ def test_a_short_answer_gets_its_blank_where_its_block_was_at_the_end(constructs
     """Moodle shows a short answer's box after the text; our fill-in prompts mark the blank, so the blank goes
     there (with a note), and the question then exports as a YAML file that imports again."""
     assert by_title("简答").prompt == "在 4-bit 量化模型上做 LoRA 的方法叫什么? ____"
-    assert by_title("数值").prompt == "LoRA 论文发表于哪一年? ____"
+    assert by_title("数值").prompt == "LoRA 论文发表于哪一年?"  # a numerical question has no blank
     assert "a fill-in question marks its blank with ____: added at the end of the question" in constructs
     path = tmp_path / "tuning.yaml"
     call_command("export_questions", str(path), "--section", "tuning", stdout=StringIO())
@@ -135,17 +135,19 @@ def test_matching_pairs(constructs):
 
 
 @pytest.mark.parametrize(
-    "title, accepted",
+    "title, numbers",
     [
-        ("数值", ["2021"]),
-        ("容差", ["174", "175", "176"]),
-        ("区间", ["7"]),
-        ("多个数值", ["3.14"]),
-        ("小数容差", ["2.718"]),
+        ("数值", [(2021.0, 0.0, 1.0)]),
+        ("容差", [(175.0, 1.0, 1.0)]),
+        ("区间", [(7.0, 0.0, 1.0)]),
+        ("多个数值", [(3.14, 0.0, 1.0), (3.1, 0.0, 0.5)]),
+        ("小数容差", [(2.718, 0.001, 1.0)]),
     ],
 )
-def test_numerical_becomes_fill_in_with_the_accepted_forms(constructs, title, accepted):
-    assert [a.text for a in by_title(title).accepted_answers.all()] == accepted
+def test_numerical_keeps_its_values_tolerances_and_credits(constructs, title, numbers):
+    question = Question.objects.get(title=title)
+    assert question.type == "numerical"
+    assert [(a.value, a.tolerance, a.fraction) for a in question.numerical_answers.all()] == numbers
 
 
 def test_escapes_become_the_literal_characters(constructs):
@@ -303,21 +305,21 @@ def test_problems_are_translated_when_shown_in_the_language_active_then():
         "tuning": SectionSpec(key="tuning", title="微调", parent=None, order=1),
         "lora": SectionSpec(key="lora", title="LoRA", parent="tuning", order=2),
     }
-    text = "配对?{=甲 -> 1 =乙 -> 2}\n\n范围?{#1..100}\n\n坏?{=对 ~错\n"
+    text = "配对?{=甲 -> 1 =乙 -> 2}\n\n范围?{#1..x}\n\n坏?{=对 ~错\n"
     with translation.override("en"):
         parsed = read_gift(text, sections=sections, section="tuning")
     assert shown_in("en", parsed.problems) == [
         "line 1: the chosen section: section 'tuning' has subsections; questions and cards belong to its leaves",
         "line 1: a matching question needs 3 to 6 pairs (has 2)",
         "line 1: no section: choose one for the import (--section) or add a $CATEGORY line",
-        "line 3: the range 1..100 cannot become fill-in answers: give the exact value",
+        "line 3: 'x' is not a number",
         "line 5: the answer block opened with '{' is never closed with '}'",
     ]
     assert shown_in("zh-hans", parsed.problems) == [
         "第 1 行：所选章节：章节“tuning”有子章节；题目和卡片应放在它最下一级的章节中",
         "第 1 行：匹配题需要 3 到 6 组配对（现有 2 组）",
         "第 1 行：没有章节：请为本次导入选择一个章节（--section），或添加一行 $CATEGORY",
-        "第 3 行：范围 1..100 无法转换为填空题答案：请给出确切的值",
+        "第 3 行：“x”不是数字",
         "第 5 行：以“{”开始的答案块没有用“}”结束",
     ]
 

@@ -44,7 +44,9 @@ def test_a_valid_bank_loads_every_type_with_its_answers(bank):
     out = load(bank)
     assert "questions:   8 created" in out
     assert Section.objects.count() == 4
-    assert set(Question.objects.values_list("type", flat=True)) == set(Question.Type.values)
+    # Every type but numerical, which came later: its loading is tested in test_question_types.py, so the
+    # bank every other test relies on keeps its eight questions.
+    assert set(Question.objects.values_list("type", flat=True)) == set(Question.Type.values) - {"numerical"}
     fill = Question.objects.get(key="parallel-q01")
     assert list(fill.accepted_answers.values_list("text", flat=True)) == [
         "张量并行", "Tensor Parallel", "Tensor Parallelism", "TP"]

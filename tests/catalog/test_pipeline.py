@@ -43,7 +43,7 @@ def edit(path, old, new):
 def spec(key, section, **changes):
     fields = dict(key=key, section=section, type="fill", prompt="把一层切到多卡上叫 ____。",
                   explanation="层内切分。", difficulty=2, tags=[], status=Status.PUBLISHED, answers=["张量并行"])
-    return QuestionSpec(**{**fields, **changes})
+    return QuestionSpec.build(**{**fields, **changes})
 
 
 @pytest.mark.django_db

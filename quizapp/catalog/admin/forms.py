@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .. import rules
+from .. import question_types, rules
 from ..models import Question, Section
 
 TEXT_FIELDS = ("prompt", "explanation", "notes", "front", "back", "hint", "text", "left", "right")
@@ -67,8 +67,8 @@ class QuestionForm(KeyedForm):
 
     def clean(self):
         cleaned = _unix_newlines(super().clean())
-        if cleaned.get("type") and cleaned.get("prompt"):
-            for problem in rules.prompt_problems(cleaned["type"], cleaned["prompt"]):
+        if question_types.exists(cleaned.get("type")) and cleaned.get("prompt"):
+            for problem in question_types.get(cleaned["type"]).prompt_problems(cleaned["prompt"]):
                 self.add_error("prompt", capfirst(problem))
         return cleaned
 

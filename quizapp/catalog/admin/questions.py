@@ -1,6 +1,8 @@
 """The question admin: one admin that adapts to the type (static/js/catalog_admin.js), with
 versioning, the bank overview, import and export."""
 
+import json
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -9,22 +11,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from .. import authoring, cues, rules
+from .. import authoring, question_types
 from ..loading import question_content
 from ..models import Question
+from ..question_types import cues
 from ..rendering import plain_text
 from ..reports import content_report
 from .actions import AuthoredAdmin
 from .exports import QuestionExportViews
 from .forms import QuestionForm
 from .imports import QuestionImportViews
-from .inlines import (
-    AcceptedAnswerInline,
-    ChoiceInline,
-    MatchPairInline,
-    OrderItemInline,
-    QuestionVersionInline,
-)
+from .inlines import ANSWER_ROW_INLINES, QuestionVersionInline
 
 
 # --- Questions -----------------------------------------------------------------------------------
@@ -67,7 +64,7 @@ class QuestionAdmin(QuestionImportViews, QuestionExportViews, AuthoredAdmin):
             },
         ),
     ]
-    inlines = [ChoiceInline, AcceptedAnswerInline, OrderItemInline, MatchPairInline, QuestionVersionInline]
+    inlines = [*ANSWER_ROW_INLINES, QuestionVersionInline]
     actions = ["publish", "unpublish", "duplicate", "move", "export_gift", "export_yaml", "delete_selected"]
     markdown_fields = ["prompt", "explanation"]
     undeletable_message = _(
@@ -93,6 +90,11 @@ class QuestionAdmin(QuestionImportViews, QuestionExportViews, AuthoredAdmin):
     def duplicate_rows(self, queryset):
         return authoring.questions_duplicate(questions=queryset)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Which answer rows each type keeps, for the script that shows only those (static/js/catalog_admin.js).
+        context["type_rows"] = json.dumps(question_types.rows_map())
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     # Versioning: remember what was asked before the edit, compare once the inlines are saved.
     def save_model(self, request, obj, form, change):
         if change:
@@ -104,15 +106,10 @@ class QuestionAdmin(QuestionImportViews, QuestionExportViews, AuthoredAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         question = form.instance
-        keep = rules.TYPE_ROWS[question.type]
-        for kind, related in (
-            ("choices", "choices"),
-            ("answers", "accepted_answers"),
-            ("items", "order_items"),
-            ("pairs", "match_pairs"),
-        ):
-            if kind != keep:
-                getattr(question, related).all().delete()
+        keep = question.question_type.rows
+        for kind in question_types.row_kinds():
+            if kind is not keep:
+                getattr(question, kind.relation).all().delete()
         before = getattr(question, "_asked_before", None)
         if before is None:
             return

@@ -10,20 +10,21 @@ and one `{...}` answer block per question, with `\\~ \\= \\# \\{ \\} \\: \\\\` a
   {T} {TRUE} {F} {FALSE}            true/false
   {=answer =other form}             short answer: becomes fill-in with the accepted forms
   {=left -> right ...}              matching
-  {#3.14} {#1945:2} {#1..3} {#=1 =2} numerical: becomes fill-in with the accepted forms
+  {#3.14} {#1945:2} {#1..3} {#=1 =2} numerical
   text {...} more text              the answer block in the middle is the blank (`____`)
   text {=answer}                    a short answer's block at the end is its blank too (`text ____`, noted)
   #feedback after an answer, ####general feedback at the end of the block: they become the explanation
 
-Essays (`{}`) and descriptions (no answer block) are skipped, with their line.
+Essays (`{}`) and descriptions (no answer block) are skipped, with their line. Which question type a block
+becomes, and how its answers are read, is the types' (`Type.gift_read`, `Type.gift_body` in question_types).
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from quizapp.catalog import rules
+from quizapp.catalog import question_types
 from quizapp.catalog.loading import QuestionSpec
 from quizapp.catalog.models import Question, Status
 from quizapp.catalog.rules import BLANK, message
@@ -33,15 +34,12 @@ from . import ImportFile, Problem, chosen_section_problem, find_section, item_ke
 SPECIAL = set("~=#{}:\\")
 FORMAT_TAGS = {"markdown", "html", "plain", "moodle"}
 WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
-TRUE_FALSE = {"t": True, "true": True, "f": False, "false": False}
 CATEGORY_ROOTS = {"$course$", "$system$", "$module$", "$coursecategory$", "top"}
-MAX_ENUMERATED = 21  # integer ranges up to this many values become accepted answers
 TITLE_LENGTH = Question._meta.get_field("title").max_length
 STARTS = {
     "=~": _("each answer starts with '=' or '~' (found '%(found)s')"),
     "=": _("each answer starts with '=' (found '%(found)s')"),
 }
-NOT_A_NUMBER = _("'%(number)s' is not a number")
 
 
 class _Marked:
@@ -220,15 +218,11 @@ class _Reader:
         spec = self.answers(m, opening + 1, close, start, prompt)
         if spec is None:
             return
-        if spec.type == "fill" and BLANK not in spec.prompt:
-            # Moodle puts the answer box where the block is; our fill-in prompts mark that place with ____.
-            spec.prompt = f"{spec.prompt} {BLANK}"
-            self.result.warnings.append(Problem(start, message(
-                _("a fill-in question marks its blank with %(blank)s: added at the end of the question"),
-                blank=BLANK)))
-        problems = rules.prompt_problems(spec.type, spec.prompt) + rules.answer_problems(
-            spec.type, choices=spec.choices, answers=spec.answers, items=spec.items, pairs=spec.pairs
-        )
+        qtype = question_types.get(spec.type)
+        adjusted = qtype.gift_adjust(spec)
+        if adjusted:
+            self.result.warnings.append(Problem(start, adjusted))
+        problems = qtype.problems(spec)
         if len(title) > TITLE_LENGTH:
             problems.append(message(_("the title may be at most %(max)d characters long (has %(n)d)"),
                                     max=TITLE_LENGTH, n=len(title)))
@@ -265,43 +259,28 @@ class _Reader:
             tags=[],
             status=Status.PUBLISHED,
         )
-        feedback = []
         if not body:
             self.result.skipped.append(
                 Problem(line, _("an essay question (empty answer block) is not supported; skipped"))
             )
             return None
-        first = m.skip_space(start, end)
-        if m.chars[first] == "#" and not m.escaped[first]:
-            if not self.numerical(m, first + 1, end, line, spec, feedback):
+        block = _Block(self, m, start, end, line, spec)
+        # Each type that reads GIFT looks at the block in turn; the first that claims it reads it.
+        for qtype in question_types.gift_readers():
+            claimed = qtype.gift_read(block)
+            if claimed is False:
                 return None
-        elif self.true_false(m, first, end, spec, feedback):
-            pass
-        elif not self.listed(m, first, end, line, spec, feedback):
+            if claimed:
+                break
+        else:
             return None
         parts = [general] if general else []
-        if feedback:
-            parts.append("\n".join(f"- {text}" for text in feedback))
+        if block.feedback:
+            parts.append("\n".join(f"- {text}" for text in block.feedback))
         spec.explanation = "\n\n".join(parts)
         return spec
 
-    def true_false(self, m, start, end, spec, feedback) -> bool:
-        cut = m.find("#", start, end)
-        head = m.text(start, cut if cut >= 0 else end).strip().lower()
-        if head not in TRUE_FALSE:
-            return False
-        answer = TRUE_FALSE[head]
-        spec.type = "truefalse"
-        spec.choices = [(rules.TRUE, answer), (rules.FALSE, not answer)]
-        while cut >= 0:
-            nxt = m.find("#", cut + 1, end)
-            text = m.text(cut + 1, nxt if nxt >= 0 else end).strip()
-            if text:
-                feedback.append(text)
-            cut = nxt
-        return True
-
-    def _split(self, m, start, end, line, markers="=~"):
+    def split(self, m, start, end, line, markers="=~"):
         """[(marker, weight or None, text, feedback)] for each answer of a block; None after a problem."""
         first = m.skip_space(start, end)
         if first < end and (m.chars[first] not in markers or m.escaped[first]):
@@ -326,141 +305,40 @@ class _Reader:
             return None
         return answers
 
-    def listed(self, m, start, end, line, spec, feedback) -> bool:
-        answers = self._split(m, start, end, line)
-        if answers is None:
-            return False
-        for _marker, _weight, text, fb in answers:
-            if fb:
-                feedback.append(f"{text}: {fb}")
-        markers = {a[0] for a in answers}
-        if markers == {"="} and any("->" in text for _, _, text, _ in answers):
-            if not all("->" in text for _, _, text, _ in answers):
-                self.problem(line, _("in a matching question every answer is '=left -> right'"))
-                return False
-            spec.type = "matching"
-            spec.pairs = [tuple(part.strip() for part in text.split("->", 1)) for _, _, text, _ in answers]
-            return True
-        if markers == {"="}:
-            spec.type = "fill"
-            for _marker, weight, text, _fb in answers:
-                if weight is None or weight == 100:
-                    spec.answers.append(text)
-                else:
-                    self.result.warnings.append(
-                        Problem(
-                            line,
-                            message(
-                                _(
-                                    "'%(answer)s' earns partial credit in GIFT; a fill-in answer is right or "
-                                    "wrong, so it is dropped"
-                                ),
-                                answer=text,
-                            ),
-                        )
-                    )
-            return True
-        right = [a for a in answers if a[0] == "="]
-        if len(right) > 1:
-            self.problem(
-                line,
-                message(
-                    _("more than one '=' answer: mark several right answers with weights (%(example)s)"),
-                    example="~%50%a ~%50%b ~%-100%c",
-                ),
-            )
-            return False
-        spec.choices = []
-        for marker, weight, text, _fb in answers:
-            correct = marker == "=" or (not right and weight is not None and weight > 0)
-            if right and marker == "~" and weight is not None and weight > 0:
-                self.result.warnings.append(
-                    Problem(
-                        line,
-                        message(
-                            _("partial credit for '%(answer)s' is dropped: it counts as a wrong choice"),
-                            answer=text,
-                        ),
-                    )
-                )
-            spec.choices.append((text, correct))
-        n_right = sum(1 for _, c in spec.choices if c)
-        if n_right == 0:
-            self.problem(line, _("no answer is right: mark it with '=' or a positive weight"))
-            return False
-        spec.type = "single" if n_right == 1 else "multiple"
-        return True
 
-    def numerical(self, m, start, end, line, spec, feedback) -> bool:
-        spec.type = "fill"
-        if m.find("=", start, end) >= 0:
-            answers = self._split(m, start, end, line, markers="=")
-            if answers is None:
-                return False
-            full = [(text, fb) for _, weight, text, fb in answers if weight is None or weight == 100]
-        else:
-            hash_at = m.find("#", start, end)
-            text = m.text(start, hash_at if hash_at >= 0 else end).strip()
-            full = [(text, m.text(hash_at + 1, end).strip() if hash_at >= 0 else "")]
-        for text, fb in full:
-            if fb:
-                feedback.append(f"{text}: {fb}")
-            try:
-                forms, warning = numeric_forms(text)
-            except ValueError as exc:
-                self.problem(line, exc.args[0])  # the lazy message, not str(): translated when shown
-                return False
-            if warning:
-                self.result.warnings.append(Problem(line, warning))
-            spec.answers += [f for f in forms if f not in spec.answers]
-        return True
+class _Block:
+    """One answer block (between `{` and `}`, general feedback cut off) as the question types read it:
+    `marked` text from `first` (its first non-space character) to `end`, the `spec` a type fills in, and the
+    per-answer `feedback` that becomes the explanation."""
 
+    def __init__(self, reader, marked, start, end, line, spec):
+        self.reader, self.marked, self.end, self.line, self.spec = reader, marked, end, line, spec
+        self.first = marked.skip_space(start, end)
+        self.feedback = []
+        self._listed = ...
 
-def _number(text: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ValueError(message(NOT_A_NUMBER, number=text.strip())) from None
-    if not value.is_finite():
-        raise ValueError(message(NOT_A_NUMBER, number=text.strip()))
-    return value
+    @property
+    def numeric(self) -> bool:
+        """The block starts with '#': a numerical answer."""
+        return self.marked.chars[self.first] == "#" and not self.marked.escaped[self.first]
 
+    def split(self, start, markers="=~"):
+        return self.reader.split(self.marked, start, self.end, self.line, markers)
 
-def _integers(low: Decimal, high: Decimal):
-    if low == low.to_integral_value() and high == high.to_integral_value() and high - low < MAX_ENUMERATED:
-        return [str(int(v)) for v in range(int(low), int(high) + 1)]
-    return None
+    def listed(self):
+        """The answers of a `{=a ~b}` block (see `_Reader.split`), read once; their feedback is kept."""
+        if self._listed is ...:
+            self._listed = self.split(self.first)
+            for _marker, _weight, text, fb in self._listed or ():
+                if fb:
+                    self.feedback.append(f"{text}: {fb}")
+        return self._listed
 
+    def problem(self, message):
+        self.reader.problem(self.line, message)
 
-def numeric_forms(text: str) -> tuple[list[str], str | None]:
-    """The accepted fill-in answers for a GIFT numerical answer `value`, `value:tolerance` or `low..high`,
-    and a warning when the tolerance cannot be kept (a fill-in answer matches text, not a range)."""
-    if ".." in text:
-        low, high = (_number(t) for t in text.split("..", 1))
-        forms = _integers(min(low, high), max(low, high))
-        if forms is None:
-            raise ValueError(
-                message(
-                    _("the range %(range)s cannot become fill-in answers: give the exact value"),
-                    range=text.strip(),
-                )
-            )
-        return forms, None
-    if ":" in text:
-        value_text, tolerance_text = text.split(":", 1)
-        value, tolerance = _number(value_text), abs(_number(tolerance_text))
-        if tolerance == 0:
-            return [value_text.strip()], None
-        forms = _integers(value - tolerance, value + tolerance)
-        if forms is not None:
-            return forms, None
-        return [value_text.strip()], message(
-            _("the tolerance ±%(tolerance)s cannot be kept: only %(value)s is accepted"),
-            tolerance=tolerance_text.strip(),
-            value=value_text.strip(),
-        )
-    _number(text)
-    return [text.strip()], None
+    def warning(self, message):
+        self.reader.result.warnings.append(Problem(self.line, message))
 
 
 def read_gift(text: str, *, sections: dict, section: str | None = None) -> ImportFile:
@@ -478,26 +356,10 @@ def escape(text: str) -> str:
     return text.replace("\n", "\\n")
 
 
-def _weight(n: int) -> str:
-    return f"{100 / n:.5f}".rstrip("0").rstrip(".")
-
-
 def write_question(key: str, content: dict) -> str | None:
     """One question as GIFT, or None for a type GIFT cannot express (ordering)."""
-    qtype = content["type"]
-    if qtype == "single":
-        body = [f"{'=' if ok else '~'}{escape(t)}" for t, ok in content["choices"]]
-    elif qtype == "multiple":
-        right = sum(1 for _, ok in content["choices"] if ok)
-        body = [f"~%{_weight(right) if ok else '-100'}%{escape(t)}" for t, ok in content["choices"]]
-    elif qtype == "truefalse":
-        answer = next(t for t, ok in content["choices"] if ok).casefold() == rules.TRUE
-        body = ["TRUE" if answer else "FALSE"]
-    elif qtype == "fill":
-        body = [f"={escape(a)}" for a in content["answers"]]
-    elif qtype == "matching":
-        body = [f"={escape(left)} -> {escape(right)}" for left, right in content["pairs"]]
-    else:
+    body = question_types.get(content["type"]).gift_body(content, escape)
+    if body is None:
         return None
     if content["explanation"]:
         body.append(f"####{escape(content['explanation'])}")

@@ -6,7 +6,10 @@ import re
 
 import yaml
 
+from quizapp.catalog import question_types
 from quizapp.catalog.loading import read_bank_file
+from quizapp.catalog.question_types import Flow as _Flow
+from quizapp.catalog.question_types import FlowMap as _FlowMap
 
 from . import ImportFile, Problem
 
@@ -47,14 +50,6 @@ def read_yaml(text: str, *, sections: dict, name: str = "upload") -> ImportFile:
 # --- Writing -------------------------------------------------------------------------------------
 
 
-class _Flow(list):
-    pass
-
-
-class _FlowMap(dict):
-    pass
-
-
 class _Dumper(yaml.SafeDumper):
     def increase_indent(self, flow=False, indentless=False):
         return super().increase_indent(flow, False)  # lists indented under their key, as content/ writes them
@@ -81,17 +76,7 @@ def question_entry(key: str, content: dict) -> dict:
     if content["status"] != "published":
         entry["status"] = content["status"]
     entry["prompt"] = content["prompt"]
-    qtype = content["type"]
-    if qtype in ("single", "multiple"):
-        entry["choices"] = [{"text": t, "correct": True} if ok else t for t, ok in content["choices"]]
-    elif qtype == "truefalse":
-        entry["answer"] = next(t for t, ok in content["choices"] if ok).casefold() == "true"
-    elif qtype == "fill":
-        entry["answers"] = _Flow(content["answers"])
-    elif qtype == "ordering":
-        entry["items"] = list(content["items"])
-    elif qtype == "matching":
-        entry["pairs"] = [_FlowMap(left=left, right=right) for left, right in content["pairs"]]
+    entry.update(question_types.get(content["type"]).yaml_entry(content))
     entry["explanation"] = content["explanation"]
     return entry
 

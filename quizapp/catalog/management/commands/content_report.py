@@ -2,12 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from quizapp.catalog.cues import bounds
-from quizapp.catalog.models import Question
+from quizapp.catalog.question_types.cues import bounds
+from quizapp.catalog import question_types
 from quizapp.catalog.reports import content_report
-
-SHORT = {"single": "single", "multiple": "multi", "truefalse": "t/f", "fill": "fill", "ordering": "order",
-         "matching": "match"}
 
 
 class Command(BaseCommand):
@@ -28,8 +25,8 @@ class Command(BaseCommand):
             raise CommandError(f"{len(empty)} leaf section(s) have no published question: {', '.join(empty)}")
 
     def _table(self, report):
-        types = [t.value for t in Question.Type]
-        head = f"{'section':22} {'qs':>4} " + " ".join(f"{SHORT[t]:>6}" for t in types) + f" {'cards':>6}"
+        types = question_types.names()
+        head = f"{'section':22} {'qs':>4} " + " ".join(f"{question_types.get(t).short:>6}" for t in types) + f" {'cards':>6}"
         self.stdout.write(head)
         self.stdout.write("-" * len(head))
         for s in report["sections"]:

@@ -1,9 +1,11 @@
-"""Cues: what the shape of a choice question gives away to a learner who has not read the notes.
+"""Cues: what the shape of a choice question gives away to a learner who has not read the notes (this
+analysis of the choice types lives with them).
 
 A test-wise learner picks the longest option, answers "true", ticks three of five, or picks the option that
 carries a gloss; a bank in which these pay off measures test-taking skill, and inflates every mastery
 estimate built on it (issue 17). The figures here are computed from plain values, so a teacher's own bank, the
-shipped one and a test's hand-made examples are measured alike; `published_cues` loads the published bank.
+shipped one and a test's hand-made examples are measured alike; `reports.published_cues`
+loads the published bank.
 
 Lengths are in characters after NFKC, without whitespace and Markdown marks, as a learner reads them.
 """
@@ -15,8 +17,6 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Question
-
 # The bounds a bank should keep (issue 17). Chance for "the right one is the longest" is 1/n for n options;
 # 0.35 leaves room for the three- and four-option questions.
 SINGLE_LONGEST_MAX = 0.35
@@ -25,6 +25,10 @@ TRUE_SHARE_MIN, TRUE_SHARE_MAX = 0.40, 0.60
 MULTIPLE_COUNT_SHARE_MAX = 0.5
 MULTIPLE_RIGHT_LONGER_MAX = 0.60
 GLOSS_ONLY_RIGHT_MAX = 3
+
+
+# The types whose options this analysis reads (their answer rows are `choices`).
+CUED_TYPES = ("single", "multiple", "truefalse")
 
 
 @dataclass(frozen=True)
@@ -157,12 +161,3 @@ def cues(questions) -> dict:
     }
     figures["bounds"] = {b.name: {"value": b.value, "min": b.low, "max": b.high, "ok": b.ok} for b in bounds(figures)}
     return figures
-
-
-def published_cues() -> dict:
-    """`cues` of the published choice and true/false questions (two queries)."""
-    rows = Question.objects.published().filter(type__in=["single", "multiple", "truefalse"]).order_by("key")
-    return cues(
-        ChoiceQuestion(key=q.key, type=q.type, choices=tuple((c.text, c.is_correct) for c in q.choices.all()))
-        for q in rows.prefetch_related("choices")
-    )

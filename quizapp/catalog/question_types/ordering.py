@@ -1,0 +1,263 @@
+"""Ordering and matching: a few items the learner puts in order, or pairs with their partners."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+
+from quizapp.whole_numbers import whole_number
+
+from .. import answers
+from ..rules import ITEM_LENGTH, MAX_ITEMS, MIN_ITEMS, PAIR_LENGTH, message
+from .base import AnswerRefused, FlowMap, Rows, Type, report, texts_of, too_long, whole
+
+
+def _count_problems(template, n: int) -> list:
+    """The ordering/matching size rule: MIN_ITEMS to MAX_ITEMS rows; `template` names them."""
+    if MIN_ITEMS <= n <= MAX_ITEMS:
+        return []
+    return [message(template, min=MIN_ITEMS, max=MAX_ITEMS, n=n)]
+
+
+class OrderItemRows(Rows):
+    field = "items"  # [text] in the right order
+    relation = "order_items"
+    admin_fields = ["text", "position"]
+    admin_label = _("Items in the right order (ordering)")
+    admin_optional = ("position",)
+
+    def read(self, question):
+        return [i.text for i in question.order_items.all()]
+
+    def write(self, question, values):
+        model = question.order_items.model
+        model.objects.bulk_create(model(question=question, text=t, position=i) for i, t in enumerate(values))
+
+    def from_form(self, rows):
+        return [r.get("text") or "" for r in sorted(rows, key=lambda r: r.get("position") or 0)]
+
+    def admin_clean(self, forms, in_use):
+        """The rows are entered in the right order: a blank position takes the row's place; positions given
+        must all differ (two items in one place would leave the right order to chance)."""
+        places = set()
+        for row, form in enumerate(forms, start=1):
+            data = form.cleaned_data
+            if data.get("position") is None:
+                data["position"] = form.instance.position = row
+            if data["position"] in places and in_use:
+                raise ValidationError(
+                    _("Two items share position %(n)d: give each item its own place, or leave the positions "
+                      "empty to use the rows' order.") % {"n": data["position"]})
+            places.add(data["position"])
+
+
+class Ordering(Type):
+    name = "ordering"
+    label = _("Ordering")
+    short = "order"
+    rows = OrderItemRows()
+    yaml_fields = frozenset({"items"})
+
+    def answer_problems(self, items):
+        items = list(items)
+        problems = _count_problems(_("an ordering question needs %(min)d to %(max)d items (has %(n)d)"), len(items))
+        if len({i.strip() for i in items}) != len(items):
+            problems.append(_("two items have the same text"))
+        problems += too_long(
+            _("an item may be at most %(max)d characters long (the longest has %(n)d)"), items, ITEM_LENGTH)
+        return problems
+
+    def read_yaml(self, check, q, spec):
+        raw, line = check.sequence(q, "items", _("a question"))
+        items = texts_of(check, raw, line, _("every item must be non-empty text"))
+        report(check, line, self.answer_problems(items))
+        spec.items = items
+
+    def yaml_entry(self, content):
+        return {"items": list(content["items"])}
+
+    def right_texts(self, content):
+        return list(content.get("items", []))
+
+    def frozen_copy(self, question, rng):
+        items = [{"id": i.pk, "text": i.text} for i in question.order_items.all()]
+        right = [i["id"] for i in items]
+        for _attempt in range(10):  # never show the items already in the right order
+            rng.shuffle(items)
+            if [i["id"] for i in items] != right or len(items) < 2:
+                break
+        return {"items": items}
+
+    def right_answer(self, question):
+        return {"order": [i.text for i in question.order_items.all()]}
+
+    def answer_key(self, question):
+        return answers.AnswerKey(type=self.name, order=tuple(i.pk for i in question.order_items.all()))
+
+    def check(self, key, given):
+        return answers.check_ordering(key, given)
+
+    def parse_answer(self, shown, post):
+        items = shown.get("items", [])
+        positions = {}
+        for item in items:
+            raw = post.get(f"pos_{item['id']}")
+            if raw is None:
+                raise AnswerRefused(gettext_now("Give every item a position."))
+            position = whole(raw)
+            if not 1 <= position <= len(items):
+                raise AnswerRefused(gettext_now("That answer is not one this question offers; nothing was recorded."))
+            positions[item["id"]] = position
+        if len(set(positions.values())) != len(items):
+            raise AnswerRefused(gettext_now("Use each position once."))
+        return [item_id for item_id, _p in sorted(positions.items(), key=lambda kv: kv[1])]
+
+    def sample_answer(self, key, right):
+        order = list(key.order)
+        return order if right else order[1:] + order[:1]
+
+    def question_context(self, shown, values):
+        items = shown.get("items", [])
+        return {
+            "order_items": [{"id": i["id"], "text": i["text"],
+                             "position": whole_number(values.get(f"pos_{i['id']}")) or n}
+                            for n, i in enumerate(items, start=1)],
+            "positions": list(range(1, len(items) + 1)),
+        }
+
+    def feedback(self, asked, right, given, response):
+        text = {i["id"]: i["text"] for i in asked.get("items", [])}
+        # One chip for the whole order: partly right (no mark) when it earned partial credit.
+        return {"yours": [(" → ".join(text.get(i, "?") for i in given),
+                           None if 0 < response.score < 1 else response.correct)],
+                "correct_answer": [" → ".join(right.get("order", []))]}
+
+    def describe_answer(self, asked, given):
+        texts = {i["id"]: i["text"] for i in asked.get("items", [])}
+        return " → ".join(texts.get(i, "?") for i in given)
+
+
+class MatchPairRows(Rows):
+    field = "pairs"  # [(left, right)]
+    relation = "match_pairs"
+    admin_fields = ["left", "right", "order"]
+    admin_label = _("Pairs (matching)")
+
+    def read(self, question):
+        return [(p.left, p.right) for p in question.match_pairs.all()]
+
+    def write(self, question, values):
+        model = question.match_pairs.model
+        model.objects.bulk_create(
+            model(question=question, left=left, right=right, order=i) for i, (left, right) in enumerate(values))
+
+    def from_form(self, rows):
+        return [(r.get("left") or "", r.get("right") or "") for r in rows]
+
+    def normalised(self, values):
+        return [tuple(v) for v in values]
+
+
+class Matching(Type):
+    name = "matching"
+    label = _("Matching")
+    short = "match"
+    rows = MatchPairRows()
+    yaml_fields = frozenset({"pairs"})
+    gift_order = 20
+
+    def answer_problems(self, pairs):
+        """`pairs` is [(left, right)]."""
+        pairs = list(pairs)
+        problems = _count_problems(_("a matching question needs %(min)d to %(max)d pairs (has %(n)d)"), len(pairs))
+        lefts, rights = [p[0].strip() for p in pairs], [p[1].strip() for p in pairs]
+        if len(set(lefts)) != len(lefts) or len(set(rights)) != len(rights):
+            problems.append(_("left items must differ from each other, and so must right items"))
+        problems += too_long(
+            _("a matching item may be at most %(max)d characters long (the longest has %(n)d)"),
+            lefts + rights, PAIR_LENGTH)
+        return problems
+
+    def read_yaml(self, check, q, spec):
+        raw, line = check.sequence(q, "pairs", _("a question"))
+        for item in raw:
+            pair = check.mapping(item, line, _("a pair"))
+            if pair is None:
+                continue
+            check.unknown_fields(pair, {"left", "right"}, _("a pair"))
+            left, right = check.text(pair, "left", pair.line), check.text(pair, "right", pair.line)
+            if left and right:
+                spec.pairs.append((left, right))
+        report(check, line, self.answer_problems(spec.pairs))
+
+    def yaml_entry(self, content):
+        return {"pairs": [FlowMap(left=left, right=right) for left, right in content["pairs"]]}
+
+    def right_texts(self, content):
+        return [f"{left} → {r}" for left, r in content.get("pairs", [])]
+
+    def gift_read(self, block):
+        """`{=left -> right ...}`."""
+        if block.numeric:
+            return None
+        listed = block.listed()
+        if listed is None:
+            return False
+        if {a[0] for a in listed} != {"="} or not any("->" in text for _, _, text, _ in listed):
+            return None
+        if not all("->" in text for _, _, text, _ in listed):
+            block.problem(_("in a matching question every answer is '=left -> right'"))
+            return False
+        block.spec.type = self.name
+        block.spec.pairs = [tuple(part.strip() for part in text.split("->", 1)) for _, _, text, _ in listed]
+        return True
+
+    def gift_body(self, content, escape):
+        return [f"={escape(left)} -> {escape(right)}" for left, right in content["pairs"]]
+
+    def frozen_copy(self, question, rng):
+        pairs = list(question.match_pairs.all())
+        rights = [{"id": p.pk, "text": p.right} for p in pairs]
+        rng.shuffle(rights)
+        return {"lefts": [{"id": p.pk, "text": p.left} for p in pairs], "rights": rights}
+
+    def right_answer(self, question):
+        return {"pairs": [[p.left, p.right] for p in question.match_pairs.all()]}
+
+    def answer_key(self, question):
+        return answers.AnswerKey(type=self.name, pairs=tuple(p.pk for p in question.match_pairs.all()))
+
+    def check(self, key, given):
+        return answers.check_matching(key, given)
+
+    def parse_answer(self, shown, post):
+        given = {}
+        for left in shown.get("lefts", []):
+            raw = post.get(f"match_{left['id']}")
+            if not raw:
+                raise AnswerRefused(gettext_now("Match every item."))
+            given[left["id"]] = whole(raw)
+        return given
+
+    def sample_answer(self, key, right):
+        pairs = list(key.pairs)
+        return {p: p for p in pairs} if right else dict(zip(pairs, pairs[1:] + pairs[:1]))
+
+    def question_context(self, shown, values):
+        return {
+            "lefts": [{**left, "chosen": whole_number(values.get(f"match_{left['id']}"))}
+                      for left in shown.get("lefts", [])],
+            "rights": shown.get("rights", []),
+        }
+
+    def feedback(self, asked, right, given, response):
+        # A pair is right when the right-hand item is the left's own (they share an id).
+        lefts = {str(i["id"]): i["text"] for i in asked.get("lefts", [])}
+        rights = {i["id"]: i["text"] for i in asked.get("rights", [])}
+        return {"yours": [(f"{lefts.get(k, '?')} → {rights.get(v, '?')}", str(v) == k) for k, v in given.items()],
+                "correct_answer": [f"{left} → {r}" for left, r in right.get("pairs", [])]}
+
+    def describe_answer(self, asked, given):
+        lefts = {p["id"]: p["text"] for p in asked.get("lefts", [])}
+        rights = {p["id"]: p["text"] for p in asked.get("rights", [])}
+        wrong = [f"{lefts.get(int(k), '?')} ↔ {rights.get(v, '?')}" for k, v in given.items() if int(k) != v]
+        return "; ".join(wrong) or "—"
