@@ -1,5 +1,5 @@
-"""Formatting only: these tags run no queries, so any app's template may load them. What a page shows
-comes from its view (a learner's record in a section: progress.dashboard.section_record_context)."""
+"""Formatting only: what a page shows comes from its view (a learner's record in a section:
+progress.dashboard.section_record_context). Tag libraries import no models (pyproject.toml's contracts)."""
 
 from django import template
 
