@@ -4,7 +4,7 @@ from django.template.response import TemplateResponse
 from django.urls import include, path, register_converter
 from django.views.decorators.http import require_safe
 
-from quizapp.catalog import views as catalog_views
+from quizapp import pages
 from quizapp.whole_numbers import IdConverter
 
 # Before the apps' URL patterns are read (include() imports them): they name row ids `<id:...>`.
@@ -27,8 +27,10 @@ def bad_request(request, exception):
 handler400 = bad_request
 
 urlpatterns = [
-    path("", catalog_views.home, name="home"),
-    path("", include("quizapp.catalog.urls")),
+    path("", pages.home, name="home"),
+    # A section's page keeps its name `catalog:section` (Section.get_absolute_url), though its view is in
+    # quizapp.pages: it shows the learner's record too, which catalog may not import.
+    path("", include(([path("sections/<slug:key>/", pages.section_detail, name="section")], "catalog"))),
     path("quiz/", include("quizapp.quizzes.urls")),
     path("cards/", include("quizapp.cards.urls")),
     path("progress/", include("quizapp.progress.urls")),

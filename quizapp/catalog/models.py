@@ -64,6 +64,15 @@ class SectionQuerySet(models.QuerySet):
         """Every section page in course order: a part, then its leaves (a part without leaves once)."""
         return [s for top in self.outline() for s in [top, *top.subsections]]
 
+    def with_counts(self):
+        """Each section with `n_questions` and `n_flashcards`: what it holds that learners see (published).
+        In the same query: the course outline and a section's page show them beside the titles."""
+        published = Status.PUBLISHED
+        return self.annotate(
+            n_questions=models.Count("questions", filter=Q(questions__status=published), distinct=True),
+            n_flashcards=models.Count("flashcards", filter=Q(flashcards__status=published), distinct=True),
+        )
+
 
 class Section(models.Model):
     """A section of the source document. Leaves carry notes, questions and flashcards."""

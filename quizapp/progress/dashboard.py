@@ -261,6 +261,20 @@ def section_history(learner, section, now=None, weeks: int = 12) -> list[Week]:
     return result
 
 
+def section_record_context(learner, section) -> dict:
+    """A learner's own record in one section as the section page shows it (progress/_section_history.html),
+    chart drawn: the mastery call, flashcard reviews and answers per week. Two queries."""
+    weeks = section_history(learner, section)
+    return {
+        "progress": SectionProgress.objects.filter(learner=learner, section=section).first(),
+        "rows": charts.table_rows((w.start.isoformat(), w.answers, w.correct) for w in weeks if w.answers),
+        "chart": charts.bars(
+            [w.answers for w in weeks],
+            [f"{w.start.isoformat()}: {w.answers}" for w in weeks], height=60, bar=18,
+        ),
+    }
+
+
 def dashboard_context(learner, *, viewer_is_learner: bool) -> dict:
     """A learner's dashboard page as its template shows it, charts drawn: for the learner's own page
     (progress) and for their teacher's view of it (classes), which show the same."""

@@ -1,10 +1,15 @@
+"""The pages that show several apps' data (quizapp/pages.py): the home page and a section's page. Each gets
+what it shows from its view, in a fixed number of queries."""
+
 import re
 
 import pytest
 from django.urls import reverse
 
 from quizapp.catalog.models import Section
+from quizapp.quizzes import services as quizzes
 from tests.factories import QuestionFactory, SectionFactory
+from tests.progress.helpers import answer_next
 
 
 def test_home_lists_every_section_with_counts(client, starter_bank, django_assert_max_num_queries):
@@ -87,3 +92,37 @@ def test_next_and_previous_follow_the_course_across_its_parts(client, starter_ba
     assert pager("lora") == ("tuning", "parallel")
     assert pager("parallel") == ("lora", None)
     assert 'href="/sections/tuning/"' in client.get("/sections/lora/").content.decode()  # the breadcrumb
+
+
+def test_a_learners_pages_with_an_open_quiz_and_a_record_keep_their_query_budget(
+        client, learner, starter_bank, django_assert_max_num_queries):
+    history = Section.objects.get(key="history")
+    client.force_login(learner)
+    client.get("/")  # renews the idle-session expiry once
+    # Session and user, 1 for the outline, 1 for the open quiz; whatever the learner did.
+    with django_assert_max_num_queries(4):
+        assert b'data-testid="open-quiz"' not in client.get("/").content
+    # Session and user, 3 for the section, the reading order and the children, 2 for the learner's record.
+    with django_assert_max_num_queries(7):
+        assert 'id="history-heading"' in client.get(history.get_absolute_url()).content.decode()
+    quizzes.start_attempt(learner=learner, kind="section", section_ids=[history.pk], length=5)  # 4: capped
+    for i in range(3):
+        answer_next(learner, right=i != 1)
+    with django_assert_max_num_queries(4):
+        assert b'data-testid="resume-quiz"' in client.get("/").content
+    with django_assert_max_num_queries(7):
+        html = client.get(history.get_absolute_url()).content.decode()
+    assert "<svg" in html[html.index('id="history-heading"'):]  # answers per week, drawn
+
+
+def test_a_visitor_sees_no_record_and_no_quiz_to_resume(client, starter_bank):
+    assert b'data-testid="open-quiz"' not in client.get("/").content
+    html = client.get(reverse("catalog:section", kwargs={"key": "lora"})).content.decode()
+    assert 'id="history-heading"' not in html
+
+
+def test_a_part_with_subsections_lists_them_without_a_record(client, learner, starter_bank):
+    client.force_login(learner)
+    html = client.get(reverse("catalog:section", kwargs={"key": "tuning"})).content.decode()
+    assert 'href="/sections/lora/"' in html and 'href="/sections/parallel/"' in html
+    assert 'id="history-heading"' not in html

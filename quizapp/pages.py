@@ -1,0 +1,54 @@
+"""The pages that show more than one app's data, each getting all of it from its view:
+the home page (the course outline, from catalog; the learner's open quiz, from quizzes) and a section's
+page (its notes and counts, from catalog; the learner's own record there, from progress).
+
+Why here, above the apps, and not in one of them: catalog owns sections but may not import the apps to its
+right (the layers in pyproject.toml), and no app to its right owns these pages more than another; the home
+page inside `progress` would be hard to find, and would have to move again the day it shows due flashcards
+or a class. Like urls.py, this module sits above every app; the layers contract lists it on top so that no
+app imports it. The templates keep their names (catalog/home.html, catalog/section.html) and include the
+other apps' partials, which show only what they are given.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_safe
+
+from quizapp.catalog.models import Section
+from quizapp.progress.dashboard import section_record_context
+from quizapp.quizzes.models import Attempt
+
+
+@require_safe
+def home(request):
+    learner = request.user
+    context = {
+        "tops": Section.objects.with_counts().order_by("order").outline(),
+        "open_attempt": (
+            Attempt.objects.open().filter(learner=learner).first() if learner.is_authenticated else None
+        ),
+    }
+    return TemplateResponse(request, "catalog/home.html", context)
+
+
+@require_safe
+def section_detail(request, key):
+    sections = Section.objects.with_counts().order_by("order")
+    section = get_object_or_404(sections.select_related("parent"), key=key)
+    # Every section page in course order, so next and previous cross from part to part. One light query.
+    light = Section.objects.only("key", "title", "parent_id", "order").order_by("order", "pk")
+    reading = light.reading_order()
+    position = [s.key for s in reading].index(section.key)
+    children = list(sections.filter(parent=section))
+    context = {
+        "section": section,
+        "children": children,
+        "previous": reading[position - 1] if position > 0 else None,
+        "next": reading[position + 1] if position < len(reading) - 1 else None,
+        # A part with subsections shows them instead of notes, and so no record either.
+        "record": (
+            section_record_context(request.user, section)
+            if request.user.is_authenticated and not children else None
+        ),
+    }
+    return TemplateResponse(request, "catalog/section.html", context)
