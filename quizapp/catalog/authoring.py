@@ -1,5 +1,6 @@
-"""Teachers' write use cases on the question bank: imports (planned, then applied all-or-nothing by the
-bank's one write path, `pipeline`), publishing, duplicating and moving, and exports.
+"""Teachers' write use cases on the question bank: imports and the admin's question form (planned, then
+applied all-or-nothing by the bank's one write path, `pipeline`), publishing, duplicating and moving, and
+exports.
 
 Each write is one function in one transaction with keyword-only arguments. Views and commands parse and
 render; they call these.
@@ -10,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from .pipeline import (
+    CREATE,
     BankPlan,
     bank_plan,
     plan_apply,
     question_revise,
-    question_revised,
     what_is_asked,
     with_answer_rows,
 )
@@ -108,6 +109,27 @@ def import_apply(*, parsed: ImportFile, update: bool = False, draft: bool = Fals
             )
         ) from exc
     return plan
+
+
+# --- The admin's question form -------------------------------------------------------------------
+
+
+def question_write(*, spec: QuestionSpec, title: str, pk: int | None = None, user=None) -> BankPlan:
+    """Write the admin's add form (`pk` None) or change form (the question `pk`) as an import with update
+    writes a question: the same plan (what changes, whether it makes a new version, what sanitizing cuts)
+    and the same apply, in one transaction. The form may change the key: the question `pk` is still the one
+    updated. Nothing changed, nothing is written (a form sent twice makes one version)."""
+    with transaction.atomic():
+        renamed = {}
+        if pk is not None:
+            renamed[spec.key] = Question.objects.select_for_update().values_list("key", flat=True).get(pk=pk)
+        plan = bank_plan(questions=[spec], titles={spec.key: title}, update=True, renamed=renamed)
+        [row] = plan.rows
+        if (row.action == CREATE) != (pk is None):
+            # An add whose key another writer took since the form was checked (or a change whose question
+            # went): refused as the database would refuse a second row with the key.
+            raise IntegrityError(f"question {spec.key!r} was written by someone else meanwhile")
+        return plan_apply(plan, user=user)
 
 
 # --- Admin actions -------------------------------------------------------------------------------
@@ -243,7 +265,7 @@ __all__ = [
     "import_apply",
     "plan_import",
     "question_revise",
-    "question_revised",
+    "question_write",
     "read_import",
     "what_is_asked",
     "with_answer_rows",

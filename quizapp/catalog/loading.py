@@ -114,7 +114,7 @@ class SectionSpec:
 
 @dataclass
 class QuestionSpec:
-    """A question as a file describes it. Its answer rows are attributes named by their kind's field
+    """A question as a file describes it. Its answer rows are attributes named by their Rows' field
     (`choices` [(text, correct)], `answers`, `items`, `pairs` [(left, right)], ...: question_types.row_fields()),
     each an empty list until the question's type reads it."""
 
@@ -348,7 +348,7 @@ def read_bank_file(path: Path, sections: dict, problems: list, seen: dict) -> tu
     return questions, flashcards, covered
 
 
-def _read_key(check, mapping, kind, seen):
+def _read_key(check, mapping, item, seen):
     key = check.text(mapping, "key", mapping.line)
     if not key:
         return None
@@ -357,10 +357,10 @@ def _read_key(check, mapping, kind, seen):
         check.problem(mapping.line, wrong)
         return None
     where = f"{check.path}:{mapping.line}"
-    if (kind, key) in seen:
-        check.problem(mapping.line, message(DUPLICATE_KEY[kind], key=key, first=seen[(kind, key)]))
+    if (item, key) in seen:
+        check.problem(mapping.line, message(DUPLICATE_KEY[item], key=key, first=seen[(item, key)]))
         return None
-    seen[(kind, key)] = where
+    seen[(item, key)] = where
     return key
 
 
@@ -476,13 +476,13 @@ def question_content(question: Question) -> dict:
     return {
         "section": question.section.key, "type": question.type, "prompt": question.prompt,
         "explanation": question.explanation, "difficulty": question.difficulty, "tags": question.tags,
-        "status": question.status, **{kind.field: kind.read(question) for kind in question_types.row_kinds()},
+        "status": question.status, **{rows.field: rows.read(question) for rows in question_types.row_kinds()},
     }
 
 
-def write_answer_rows(question: Question, **rows) -> None:
+def write_answer_rows(question: Question, **values) -> None:
     """Replace a question's answer rows (when they change, `pipeline` first keeps the old version).
-    `rows` maps each row kind's field to its value (QuestionSpec.rows(), a question_content's)."""
-    for kind in question_types.row_kinds():
-        getattr(question, kind.relation).all().delete()
-        kind.write(question, rows.get(kind.field, ()))
+    `values` maps each sort of row's field to its value (QuestionSpec.rows(), a question_content's)."""
+    for rows in question_types.row_kinds():
+        getattr(question, rows.relation).all().delete()
+        rows.write(question, values.get(rows.field, ()))

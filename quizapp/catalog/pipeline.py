@@ -5,8 +5,9 @@ sanitizing warnings cannot differ between ways in:
 
 - `load_content` (content/ files: `loading.read_bank`, then `bank_load`),
 - imports (`import_questions` and the admin's import: `authoring.read_import`, then `authoring.import_apply`),
-- the admin's duplicate action (`authoring.questions_duplicate`), and the admin's change form, whose rows
-  Django's formsets write and which records the version with `question_revised`, the step `plan_apply` uses.
+- the admin's duplicate action (`authoring.questions_duplicate`), and the admin's add and change forms
+  (`authoring.question_write`: the form and its answer-row formsets read as one QuestionSpec, planned as an
+  import with update is, and applied; Django's formsets write nothing).
 
 Readers turn text into specs (`loading.QuestionSpec`, `FlashcardSpec`, `SectionSpec`) and problems
 (`rules.Problem`), checked by `rules`. `bank_plan` compares specs with the database and says, row by row,
@@ -41,7 +42,7 @@ def what_is_asked(content: dict) -> dict:
 def with_answer_rows(questions):
     """Questions with every kind of answer row prefetched (a selection may mix types)."""
     return questions.select_related("section").prefetch_related(
-        *(kind.relation for kind in question_types.row_kinds()))
+        *(rows.relation for rows in question_types.row_kinds()))
 
 
 # --- Versions --------------------------------------------------------------------------------------
@@ -63,21 +64,11 @@ def question_revise(*, question: Question, before: dict, user=None) -> Question:
     return question
 
 
-def question_revised(*, question: Question, before: dict, user=None) -> bool:
-    """For a writer that has already saved the question's fields and rows (the admin's change form): compare
-    what it asks now with `before` and, if that changed, record the version as `plan_apply` does."""
-    after = question_content(with_answer_rows(Question.objects.filter(pk=question.pk)).get())
-    if what_is_asked(before) == what_is_asked(after):
-        return False
-    question_revise(question=question, before=before, user=user)
-    return True
-
-
 # --- The plan --------------------------------------------------------------------------------------
 
 @dataclass
 class Counts:
-    """What a plan does to one kind of row (sections, questions, flashcards, notes)."""
+    """What a plan does to one sort of item (sections, questions, flashcards, notes)."""
 
     created: int = 0
     updated: int = 0
@@ -92,13 +83,24 @@ class Counts:
 
 _COUNTED = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", WITHDRAW: "withdrawn",
             REJECT: "rejected"}
-KIND_LABELS = {"question": gettext_lazy("question"), "flashcard": gettext_lazy("flashcard"),
+ITEM_LABELS = {"question": gettext_lazy("question"), "flashcard": gettext_lazy("flashcard"),
                "notes": gettext_lazy("study notes"), "section": gettext_lazy("section")}
 
 
 @dataclass
+class Cut:
+    """What sanitizing leaves out of one Markdown field of an item, wherever it is shown: the import lists it
+    as a warning, the admin's form says it in its own words."""
+
+    item: str  # question | flashcard
+    key: str
+    field: str  # the model field's name
+    removed: list
+
+
+@dataclass
 class PlanRow:
-    kind: str  # section | question | flashcard | notes
+    item: str  # section | question | flashcard | notes (what the row writes; `kind` is a quiz's)
     key: str
     section: str
     action: str
@@ -108,10 +110,11 @@ class PlanRow:
     new_version: bool = False
     section_title: str = ""  # what teachers call the section (`section` is its key)
     spec: object = field(default=None, repr=False, compare=False)  # what applying writes
+    target: int | None = field(default=None, repr=False, compare=False)  # the pk of the question updated
 
     @property
-    def kind_label(self):
-        return KIND_LABELS.get(self.kind, self.kind)
+    def item_label(self):
+        return ITEM_LABELS.get(self.item, self.item)
 
 
 @dataclass
@@ -120,6 +123,7 @@ class BankPlan:
     problems: list = field(default_factory=list)  # rules.Problem: any of them and nothing is written
     skipped: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    cuts: list = field(default_factory=list)  # Cut: what sanitizing leaves out (also in `warnings`)
     origin: str = Origin.AUTHORED  # content files own their rows (origin CONTENT) and may withdraw them
     draft: bool = False
     titles: dict = field(default_factory=dict)  # question key -> title (GIFT ::title::)
@@ -144,10 +148,10 @@ class BankPlan:
     def writes(self) -> int:
         return self.count(CREATE) + self.count(UPDATE)
 
-    def tally(self, kind: str) -> Counts:
+    def tally(self, item: str) -> Counts:
         counts = Counts()
         for row in self.rows:
-            if row.kind == kind:
+            if row.item == item:
                 name = _COUNTED[row.action]
                 setattr(counts, name, getattr(counts, name) + 1)
         return counts
@@ -163,39 +167,52 @@ def _card_content(card) -> dict:
             "status": card.status}
 
 
-def _differs(kind: str, have: dict, wanted: dict):
+def _differs(item: str, have: dict, wanted: dict):
     """Why an existing question or flashcard is not overwritten without "update": when only its status
     differs (a file imported once as draft, now without), say so, rather than "differs"."""
     if {**have, "status": None} == {**wanted, "status": None}:
         text = (gettext_lazy("a question with this key has the same content but its status is {status}; "
-                             "import with update to change it") if kind == "question" else
+                             "import with update to change it") if item == "question" else
                 gettext_lazy("a flashcard with this key has the same content but its status is {status}; "
                              "import with update to change it"))
         return format_lazy(text, status=Status(have["status"]).label)
-    if kind == "question":
+    if item == "question":
         return gettext_lazy("a question with this key exists and differs; import with update")
     return gettext_lazy("a flashcard with this key exists and differs; import with update")
 
 
-def sanitizing_warnings(questions, flashcards, lines: dict) -> list:
-    """What sanitizing will leave out of the Markdown wherever it is shown, as the admin warns on save: the
-    item is written, and the teacher knows what learners will not see."""
-    fields = [("question", spec, name, Question) for spec in questions for name in ("prompt", "explanation")]
-    fields += [("flashcard", spec, name, Flashcard) for spec in flashcards for name in ("front", "back")]
-    warnings = []
-    for kind, spec, name, model in fields:
-        removed = removed_by_sanitizing(getattr(spec, name) or "")
-        if removed:
-            warnings.append(Problem(lines.get((kind, spec.key), 1), message(
-                gettext_lazy("%(key)s: its %(field)s has content that is not allowed and is left out "
-                             "wherever it is shown: %(removed)s"),
-                key=spec.key, field=model._meta.get_field(name).verbose_name, removed=", ".join(removed))))
-    return warnings
+MARKDOWN_FIELDS = {"question": (Question, ("prompt", "explanation")),
+                   "flashcard": (Flashcard, ("front", "back"))}
+
+
+def sanitizing_cuts(questions, flashcards) -> list:
+    """What sanitizing will leave out of the Markdown wherever it is shown: the item is written as typed, and
+    the teacher is told what learners will not see."""
+    cuts = []
+    for item, specs in (("question", questions), ("flashcard", flashcards)):
+        for spec in specs:
+            for name in MARKDOWN_FIELDS[item][1]:
+                removed = removed_by_sanitizing(getattr(spec, name) or "")
+                if removed:
+                    cuts.append(Cut(item, spec.key, name, removed))
+    return cuts
+
+
+def sanitizing_warnings(cuts, lines: dict) -> list:
+    """The cuts as an import lists them, on the item's line."""
+    return [
+        Problem(lines.get((cut.item, cut.key), 1), message(
+            gettext_lazy("%(key)s: its %(field)s has content that is not allowed and is left out "
+                         "wherever it is shown: %(removed)s"),
+            key=cut.key, field=MARKDOWN_FIELDS[cut.item][0]._meta.get_field(cut.field).verbose_name,
+            removed=", ".join(cut.removed)))
+        for cut in cuts
+    ]
 
 
 def bank_plan(*, questions=(), flashcards=(), notes=None, sections=None, titles=None, lines=None,
               update: bool, draft: bool = False, origin: str = Origin.AUTHORED, withdraw=False,
-              problems=(), skipped=(), warnings=()) -> BankPlan:
+              renamed=None, problems=(), skipped=(), warnings=()) -> BankPlan:
     """What writing these specs would do, row by row, against the database as it is now; writes nothing.
 
     `sections` (key -> SectionSpec, parents first) are created or updated as the section map says (content
@@ -204,6 +221,8 @@ def bank_plan(*, questions=(), flashcards=(), notes=None, sections=None, titles=
     `origin` CONTENT: the content files own what they write (an authored item they name becomes theirs).
     `withdraw`: content items whose keys the specs do not name are withdrawn (unpublished, never deleted:
     learners' history points at them): True for every section, or a set of the leaf keys the files cover.
+    `renamed` (spec key -> the key its question has now): the admin's change form may change a question's
+    key; that question is updated, key and all, instead of a new one created.
     With `problems`, nothing is compared: the plan only reports them."""
     lines = lines or {}
     plan = BankPlan(problems=list(problems), skipped=list(skipped), warnings=list(warnings), origin=origin,
@@ -211,20 +230,25 @@ def bank_plan(*, questions=(), flashcards=(), notes=None, sections=None, titles=
     if plan.problems:
         return plan
     owned = origin == Origin.CONTENT
-    plan.warnings += sanitizing_warnings(questions, flashcards, lines)
+    plan.cuts = sanitizing_cuts(questions, flashcards)
+    plan.warnings += sanitizing_warnings(plan.cuts, lines)
     if sections:
         _plan_sections(plan, sections)
 
-    keys = [s.key for s in questions]
+    renamed = renamed or {}
+    keys = [renamed.get(s.key, s.key) for s in questions]
     existing = {q.key: q for q in with_answer_rows(Question.objects.filter(key__in=keys))}
     for spec in questions:
         row = PlanRow("question", spec.key, spec.section, CREATE, summary(spec.prompt),
                       lines.get(("question", spec.key), 1), spec=spec)
-        question = existing.get(spec.key)
+        question = existing.get(renamed.get(spec.key, spec.key))
         if question is not None:
+            row.target = question.pk
             have, wanted = question_content(question), _wanted(spec, draft)
             # The title is compared with the content (the messages below speak of both together).
             have["title"], wanted["title"] = question.title, plan.titles.get(spec.key, question.title)
+            if question.key != spec.key:
+                have["key"], wanted["key"] = question.key, spec.key
             if owned:
                 have["origin"], wanted["origin"] = question.origin, origin
             _decide(row, have, wanted, update)
@@ -257,10 +281,10 @@ def bank_plan(*, questions=(), flashcards=(), notes=None, sections=None, titles=
 
     if withdraw:
         scope = {} if withdraw is True else {"section__key__in": withdraw}
-        for kind, model, specs in (("question", Question, questions), ("flashcard", Flashcard, flashcards)):
+        for item, model, specs in (("question", Question, questions), ("flashcard", Flashcard, flashcards)):
             gone = (model.objects.filter(origin=Origin.CONTENT, status=Status.PUBLISHED, **scope)
                     .exclude(key__in=[s.key for s in specs]).values_list("key", "section__key"))
-            plan.rows += [PlanRow(kind, key, section, WITHDRAW, "", 1) for key, section in gone]
+            plan.rows += [PlanRow(item, key, section, WITHDRAW, "", 1) for key, section in gone]
 
     titles = dict(Section.objects.filter(key__in={r.section for r in plan.rows}).values_list("key", "title"))
     for row in plan.rows:
@@ -271,9 +295,9 @@ def bank_plan(*, questions=(), flashcards=(), notes=None, sections=None, titles=
 def _wanted(spec, draft: bool) -> dict:
     content = spec.content()
     content["status"] = Status.DRAFT if draft else spec.status
-    for kind in question_types.row_kinds():  # as question_content reads them: tuples, not lists
-        if kind.field in content:  # a question's rows; a flashcard has none
-            content[kind.field] = kind.normalised(content[kind.field])
+    for rows in question_types.row_kinds():  # as question_content reads them: tuples, not lists
+        if rows.field in content:  # a question's rows; a flashcard has none
+            content[rows.field] = rows.normalised(content[rows.field])
     return content
 
 
@@ -283,7 +307,7 @@ def _decide(row: PlanRow, have: dict, wanted: dict, update: bool) -> None:
     elif update:
         row.action = UPDATE
     else:
-        row.action, row.reason = REJECT, _differs(row.kind, have, wanted)
+        row.action, row.reason = REJECT, _differs(row.item, have, wanted)
 
 
 def _plan_sections(plan: BankPlan, sections: dict) -> None:
@@ -323,7 +347,7 @@ def _apply(plan: BankPlan, user) -> None:
     owned = plan.origin == Origin.CONTENT
     by_key = {s.key: s for s in Section.objects.all()}
     for row in plan.rows:
-        if row.kind != "section" or row.action == UNCHANGED:
+        if row.item != "section" or row.action == UNCHANGED:
             continue
         spec, section = row.spec, by_key.get(row.key)  # the map lists parents before their children
         fields = dict(title=spec.title, parent=by_key[spec.parent] if spec.parent else None, order=spec.order)
@@ -334,22 +358,22 @@ def _apply(plan: BankPlan, user) -> None:
         else:
             _assign(section, fields)
 
-    updating = [r.key for r in plan.rows if r.kind == "question" and r.action == UPDATE]
-    questions = {q.key: q for q in with_answer_rows(Question.objects.filter(key__in=updating))}
+    updating = [r.target for r in plan.rows if r.item == "question" and r.action == UPDATE]
+    questions = {q.pk: q for q in with_answer_rows(Question.objects.filter(pk__in=updating))}
     for row in plan.rows:
-        if row.kind != "question" or row.action not in (CREATE, UPDATE):
+        if row.item != "question" or row.action not in (CREATE, UPDATE):
             continue
         spec = row.spec
-        fields = dict(section=by_key[spec.section], type=spec.type, prompt=spec.prompt,
+        fields = dict(key=spec.key, section=by_key[spec.section], type=spec.type, prompt=spec.prompt,
                       explanation=spec.explanation, difficulty=spec.difficulty, tags=spec.tags,
                       status=Status.DRAFT if plan.draft else spec.status)
         if spec.key in plan.titles:
             fields["title"] = plan.titles[spec.key]
         if row.action == CREATE:
-            question = Question.objects.create(key=spec.key, origin=plan.origin, **fields)
+            question = Question.objects.create(origin=plan.origin, **fields)
             plan.created_questions.append(question)
         else:
-            question = questions[spec.key]
+            question = questions[row.target]
             before = question_content(question)
             if owned:
                 fields["origin"] = plan.origin
@@ -361,10 +385,10 @@ def _apply(plan: BankPlan, user) -> None:
             question_revise(question=question, before=before, user=user)
         write_answer_rows(question, **spec.rows())
 
-    updating = [r.key for r in plan.rows if r.kind == "flashcard" and r.action == UPDATE]
+    updating = [r.key for r in plan.rows if r.item == "flashcard" and r.action == UPDATE]
     cards = {c.key: c for c in Flashcard.objects.filter(key__in=updating)}
     for row in plan.rows:
-        if row.kind != "flashcard" or row.action not in (CREATE, UPDATE):
+        if row.item != "flashcard" or row.action not in (CREATE, UPDATE):
             continue
         spec = row.spec
         fields = dict(section=by_key[spec.section], front=spec.front, back=spec.back, hint=spec.hint,
@@ -377,11 +401,11 @@ def _apply(plan: BankPlan, user) -> None:
             plan.updated_cards.append(_assign(cards[spec.key], fields))
 
     for row in plan.rows:
-        if row.kind == "notes" and row.action == UPDATE:
+        if row.item == "notes" and row.action == UPDATE:
             Section.objects.filter(key=row.key).update(notes=row.spec)
 
-    for kind, model in (("question", Question), ("flashcard", Flashcard)):
-        gone = [r.key for r in plan.rows if r.kind == kind and r.action == WITHDRAW]
+    for item, model in (("question", Question), ("flashcard", Flashcard)):
+        gone = [r.key for r in plan.rows if r.item == item and r.action == WITHDRAW]
         if gone:
             model.objects.filter(key__in=gone).update(status=Status.DRAFT)
 

@@ -1,11 +1,13 @@
 import csv
 import io
+import json
 import re
 
 import pytest
 from django.apps import apps
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -473,6 +475,134 @@ def test_every_edit_is_in_the_admin_log(teacher_client, teacher, starter_bank):
     question = Question.objects.get(key="lora-q02")
     teacher_client.post(change_url(question), edit_data(question, explanation="新的解释。"))
     assert LogEntry.objects.filter(user=teacher, object_id=str(question.pk), action_flag=CHANGE).exists()
+
+
+# --- One write path: the admin writes a question as an import with update does ------------------------
+
+
+def written(question):
+    """All a later reader can notice of a question after a write: its fields, its answer rows with their
+    order and positions, and its kept versions (who replaced each)."""
+    question = authoring.with_answer_rows(Question.objects.filter(pk=question.pk)).get()
+    fields = [getattr(question, name) for name in (
+        "key", "title", "section_id", "type", "prompt", "explanation", "difficulty", "tags", "status",
+        "origin", "version")]
+    rows = {name: [[getattr(row, f) for f in columns] for row in getattr(question, name).all()]
+            for name, columns in INLINES.items()}
+    versions = [(v.number, v.content, v.replaced_by_id)
+                for v in QuestionVersion.objects.filter(question=question)]
+    return fields, rows, versions
+
+
+class Undone(Exception):
+    """Rolls the admin's write back, so the import starts from the same bank."""
+
+
+PROMPTS = {"history-q01": "哪一年 AlexNet 在 ImageNet 上取胜?", "history-q02": "按先后排列 AI 的发展阶段。"}
+
+
+@pytest.mark.parametrize("key, file_edit, form_edit", [
+    ("history-q01",
+     ("- text: '2012'\n            correct: true\n          - '2006'",
+      "- '2012'\n          - text: '2006'\n            correct: true"),
+     dict(choices=[("2012", False), ("2006", True), ("2017", False)])),
+    ("history-q02",
+     ("- 符号主义\n          - 统计机器学习", "- 统计机器学习\n          - 符号主义"),
+     dict(items=["统计机器学习", "符号主义", "深度学习", "大模型"])),
+])
+def test_an_admin_edit_writes_exactly_what_the_same_edit_imported_with_update_writes(
+    teacher_client, teacher, starter_bank, key, file_edit, form_edit
+):
+    question = Question.objects.get(key=key)
+    with pytest.raises(Undone), transaction.atomic():
+        data = edit_data(question, prompt="改过的问题?", explanation="新的解释。", **form_edit)
+        assert teacher_client.post(change_url(question), data).status_code == 302
+        by_admin = written(question)
+        raise Undone
+    assert written(question)[0][-1] == 1  # undone: the import below starts from version 1
+
+    text = authoring.export_yaml_section(question.section, questions=Question.objects.filter(pk=question.pk))
+    for old, new in [file_edit, (PROMPTS[key], "改过的问题?")]:
+        assert old in text
+        text = text.replace(old, new)
+    text = re.sub(r"explanation: .*", "explanation: 新的解释。", text)
+    parsed = authoring.read_import(text, format="yaml")
+    authoring.import_apply(parsed=parsed, update=True, user=teacher)
+    by_import = written(question)
+
+    assert by_admin == by_import
+    fields, _rows, versions = by_admin
+    assert fields[-1] == 2 and [(number, who) for number, _content, who in versions] == [(1, teacher.pk)]
+
+
+def in_place(question, **texts):
+    """The change form as the browser sends it: every row kept under its id, the texts changed in place."""
+    data = question_data(section=question.section, qtype=question.type, key=question.key,
+                         prompt=question.prompt, explanation=question.explanation,
+                         difficulty=question.difficulty, status=question.status)
+    rows = list(question.choices.all())
+    data.update({"choices-TOTAL_FORMS": len(rows), "choices-INITIAL_FORMS": len(rows)})
+    for i, row in enumerate(rows):
+        data.update({f"choices-{i}-id": row.pk, f"choices-{i}-question": question.pk,
+                     f"choices-{i}-text": texts.get(row.text, row.text), f"choices-{i}-order": row.order})
+        if row.is_correct:
+            data[f"choices-{i}-is_correct"] = "on"
+    return data
+
+
+def test_a_change_form_sent_twice_records_one_version_and_saves_both_times(
+    teacher_client, teacher, starter_bank
+):
+    """A double click on Save: the second POST names rows the first replaced; it changes nothing more."""
+    question = Question.objects.get(key="history-q01")
+    data = in_place(question, **{"2017": "2018"})
+    first = teacher_client.post(change_url(question), data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    second = teacher_client.post(change_url(question), data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert first.redirect_chain and second.redirect_chain  # both saved, neither shows the form again
+    question.refresh_from_db()
+    assert question.version == 2 and QuestionVersion.objects.filter(question=question).count() == 1
+    assert [c.text for c in question.choices.all()] == ["2012", "2006", "2018"]
+    said = [[str(m) for m in response.wsgi_request._messages] for response in (first, second)]
+    assert [any("this is now version 2" in m for m in messages) for messages in said] == [True, False]
+    # Both edits are in the admin log; the first says which choice changed.
+    entries = LogEntry.objects.filter(user=teacher, object_id=str(question.pk), action_flag=CHANGE)
+    assert entries.count() == 2
+    first_message = json.loads(entries.order_by("action_time", "pk").first().change_message)
+    assert {"changed": {"name": "choice", "object": "2018", "fields": ["Text"]}} in first_message
+
+
+def test_a_new_version_is_announced_once_with_its_number(teacher_client, starter_bank):
+    question = Question.objects.get(key="lora-q02")
+    response = teacher_client.post(change_url(question), edit_data(question, prompt="改过的 ____ 问题。"),
+                                   follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    said = [str(m) for m in response.wsgi_request._messages]
+    assert [m for m in said if "this is now version" in m] == [
+        "What is asked changed: this is now version 2. Answers given to version 1 keep pointing at what was "
+        "asked then."]
+
+
+def test_changing_a_key_in_the_admin_changes_that_question_not_a_new_one(
+    teacher_client, teacher, starter_bank
+):
+    question = Question.objects.get(key="lora-q02")
+    data = edit_data(question, key="lora-q02-renamed", prompt="改过的 ____ 问题。")
+    assert teacher_client.post(change_url(question), data).status_code == 302
+    assert not Question.objects.filter(key="lora-q02").exists()
+    renamed = Question.objects.get(pk=question.pk)
+    assert (renamed.key, renamed.version) == ("lora-q02-renamed", 2)
+    assert QuestionVersion.objects.get(question=renamed).replaced_by == teacher
+
+
+def test_an_unchanged_form_writes_nothing(teacher_client, starter_bank):
+    question = Question.objects.get(key="history-q03")
+    pairs = list(question.match_pairs.values_list("pk", flat=True))
+    data = edit_data(question)
+    for i, pk in enumerate(pairs):  # the rows as they are, under their ids
+        data.pop(f"match_pairs-{i}-DELETE")
+    data.update({"match_pairs-TOTAL_FORMS": len(pairs)})
+    assert teacher_client.post(change_url(question), data).status_code == 302
+    assert list(question.match_pairs.values_list("pk", flat=True)) == pairs  # not rewritten
+    assert Question.objects.get(pk=question.pk).version == 1
 
 
 # --- Preview ---------------------------------------------------------------------------------------

@@ -88,6 +88,22 @@ def test_a_plan_writes_nothing_and_says_what_apply_will_do(starter_bank):
 
 
 @pytest.mark.django_db
+def test_a_renamed_question_is_updated_under_its_new_key_not_created_again(starter_bank, teacher):
+    """The admin's change form may change a key: the plan finds the question under the key it has now."""
+    question = Question.objects.get(key="parallel-q01")
+    before = question_content(question)
+    renamed = QuestionSpec.build(key="parallel-tp", **{**before, "answers": ["TP"]})
+    plan = pipeline.bank_plan(questions=[renamed], update=True, renamed={"parallel-tp": "parallel-q01"})
+    assert [(r.item, r.item_label, r.key, r.action, r.new_version) for r in plan.rows] == [
+        ("question", "题目", "parallel-tp", "update", True)]
+    pipeline.plan_apply(plan, user=teacher)
+    assert list(Question.objects.filter(key__in=["parallel-q01", "parallel-tp"]).values_list(
+        "pk", "key", "version")) == [(question.pk, "parallel-tp", 2)]
+    assert QuestionVersion.objects.get(question=question).content == before
+    assert plan.tally("question").updated == 1
+
+
+@pytest.mark.django_db
 def test_apply_writes_every_row_or_none(starter_bank):
     """The second spec names a section the site does not have: the first question is not left behind."""
     plan = pipeline.bank_plan(questions=[spec("parallel-q98", "parallel"), spec("parallel-q99", "nowhere")],

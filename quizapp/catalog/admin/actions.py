@@ -41,16 +41,20 @@ class MarkdownAdmin(admin.ModelAdmin):
         for name in self.markdown_fields:
             removed = removed_by_sanitizing(getattr(obj, name) or "")
             if removed:
-                field = capfirst(self.opts.get_field(name).verbose_name)
-                self.message_user(
-                    request,
-                    gettext(
-                        "“%(field)s” has content that is not allowed and is left out wherever it is shown: "
-                        "%(removed)s. Learners see the rest."
-                    )
-                    % {"field": field, "removed": ", ".join(removed)},
-                    messages.WARNING,
-                )
+                self.warn_cut(request, name, removed)
+
+    def warn_cut(self, request, name: str, removed: list) -> None:
+        """Say what sanitizing leaves out of the field `name`, wherever it is shown."""
+        field = capfirst(self.opts.get_field(name).verbose_name)
+        self.message_user(
+            request,
+            gettext(
+                "“%(field)s” has content that is not allowed and is left out wherever it is shown: "
+                "%(removed)s. Learners see the rest."
+            )
+            % {"field": field, "removed": ", ".join(removed)},
+            messages.WARNING,
+        )
 
 
 class AuthoredAdmin(MarkdownAdmin):

@@ -1,5 +1,8 @@
-"""A question's answer rows (one inline per kind of row, built from the question types' registry, each
-checked against the question's type) and its versions."""
+"""A question's answer rows (one inline per sort of row, built from the question types' registry, each
+checked against the question's type) and its versions.
+
+The formsets check and read the rows; they never write them: the question form and the formset of its
+type's rows become one QuestionSpec that the bank's pipeline writes (QuestionAdmin.save_related)."""
 
 from django import forms
 from django.contrib import admin
@@ -17,12 +20,27 @@ from ..rendering import plain_text
 from .forms import _unix_newlines
 
 
-# --- Answer rows: one inline per kind, each checked against the question's type ------------------------
+# --- Answer rows: one inline per sort of row, each checked against the question's type ------------------
+
+
+class RowIdField(forms.ModelChoiceField):
+    """A row's hidden id. A change to what is asked replaces the rows (as an import does), so a form sent
+    again (a double click, a second tab) may name rows that are gone: such a row is read as a new row with
+    the content typed, since the form holds all of the question's rows, rather than refused."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            return None
+
+    def validate(self, value):
+        """Django requires the id of a row the form was shown with; a row that is gone has none."""
 
 
 class AnswerRowsFormSet(BaseInlineFormSet):
-    """Checks its rows with the question type's rules when they are the kind the type uses; rows of another
-    kind are dropped when the question is saved (see QuestionAdmin.save_related). `rows` is the kind
+    """Checks its rows with the question type's rules when they are the sort the type uses; rows of another
+    sort are dropped when the question is saved (see QuestionAdmin.save_related). `rows` is the sort
     (question_types.Rows): how its cleaned rows become the value the type checks."""
 
     rows = None
@@ -31,6 +49,9 @@ class AnswerRowsFormSet(BaseInlineFormSet):
         super().add_fields(form, index)
         for name in self.rows.admin_optional:
             form.fields[name].required = False
+        pk = self._pk_field.name
+        form.fields[pk] = RowIdField(self.get_queryset(), initial=form.fields[pk].initial, required=False,
+                                     widget=form.fields[pk].widget)
 
     def live_forms(self):
         """The forms whose rows the question keeps: valid, not deleted, and not blank extra rows."""
@@ -44,6 +65,17 @@ class AnswerRowsFormSet(BaseInlineFormSet):
 
     def live_rows(self):
         return [_unix_newlines(dict(form.cleaned_data)) for form in self.live_forms()]
+
+    def value(self):
+        """The rows' content value (a QuestionSpec's), in the order the rows are kept: by the row model's
+        ordering (`order`, `position`), rows already kept before new ones where it ties, as saving the
+        forms one by one kept them."""
+        ordering = [name for name in self.model._meta.ordering if name != "pk"]
+        forms = list(self.live_forms())
+        kept = sorted(range(len(forms)), key=lambda i: (
+            *(forms[i].cleaned_data.get(name) or 0 for name in ordering),
+            forms[i].instance.pk is None, forms[i].instance.pk or 0, i))
+        return self.rows.from_form([_unix_newlines(dict(forms[i].cleaned_data)) for i in kept])
 
     def question_type(self):
         """The question's type when it keeps this formset's rows, else None."""

@@ -1,5 +1,10 @@
 """The question admin: one admin that adapts to the type (static/js/catalog_admin.js), with
-versioning, the bank overview, import and export."""
+versioning, the bank overview, import and export.
+
+Adding or changing a question writes through the bank's one write path, as an import with update does
+(`authoring.question_write`): the validated form and the formset of the type's rows become one QuestionSpec,
+planned (what changes, whether it is a new version, what sanitizing cuts) and applied in one transaction.
+Django's save_model and formsets write nothing; Django still logs the change and answers as usual."""
 
 import json
 
@@ -12,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from .. import authoring, question_types
-from ..loading import question_content
+from ..loading import QuestionSpec
 from ..models import Question
 from ..question_types import cues
 from ..rendering import plain_text
@@ -95,25 +100,46 @@ class QuestionAdmin(QuestionImportViews, QuestionExportViews, AuthoredAdmin):
         context["type_rows"] = json.dumps(question_types.rows_map())
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    # Versioning: remember what was asked before the edit, compare once the inlines are saved.
+    # Saving: Django's changeform_view calls save_model, then save_related (with the formsets), then logs
+    # the change from the form's changed_data and the formsets' new/changed/deleted objects, inside one
+    # transaction. The question and its rows are written once, in save_related, where the formsets are known.
     def save_model(self, request, obj, form, change):
-        if change:
-            obj._asked_before = question_content(
-                authoring.with_answer_rows(Question.objects.filter(pk=obj.pk)).get()
-            )
-        super().save_model(request, obj, form, change)
+        """Nothing is written yet: see save_related."""
+
+    def save_formset(self, request, form, formset, change):
+        """Writes nothing (the pipeline writes the rows, in save_related): fills in what Django's change
+        message lists (new_objects, changed_objects, deleted_objects) for the rows the type keeps; rows of
+        another sort are not written, and the versions are read-only, so neither is listed."""
+        if getattr(formset, "rows", None) is question_types.get(form.cleaned_data["type"]).rows:
+            formset.save(commit=False)
+        else:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+        data = form.cleaned_data
+        qtype = question_types.get(data["type"])
+        spec = QuestionSpec(
+            key=data["key"], section=data["section"].key, type=qtype.name, prompt=data["prompt"],
+            explanation=data["explanation"], difficulty=data["difficulty"], tags=data["tags"],
+            status=data["status"],
+        )
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+            if getattr(formset, "rows", None) is qtype.rows:
+                setattr(spec, qtype.rows.field, formset.value())
         question = form.instance
-        keep = question.question_type.rows
-        for kind in question_types.row_kinds():
-            if kind is not keep:
-                getattr(question, kind.relation).all().delete()
-        before = getattr(question, "_asked_before", None)
-        if before is None:
-            return
-        if authoring.question_revised(question=question, before=before, user=request.user):
+        plan = authoring.question_write(
+            spec=spec, title=data["title"], pk=question.pk if change else None, user=request.user
+        )
+        [row] = plan.rows
+        # Django logs and redirects with the form's instance: make it the row written.
+        if not change:
+            question.pk = plan.created_questions[0].pk
+            question._state.adding = False
+        question.refresh_from_db()
+        for cut in plan.cuts:
+            self.warn_cut(request, cut.field, cut.removed)
+        if row.new_version:
             self.message_user(
                 request,
                 gettext(

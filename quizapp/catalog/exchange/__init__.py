@@ -31,19 +31,19 @@ class ImportFile:
     flashcards: list = field(default_factory=list)  # FlashcardSpec
     notes: dict = field(default_factory=dict)  # leaf section key -> study notes (YAML only)
     titles: dict = field(default_factory=dict)  # question key -> title (GIFT ::title::)
-    lines: dict = field(default_factory=dict)  # (kind, key) -> the line the item starts on
+    lines: dict = field(default_factory=dict)  # (item, key) -> the line the item starts on
     problems: list = field(default_factory=list)  # Problem: any of them and nothing is written
     skipped: list = field(default_factory=list)  # Problem: constructs we do not import
     warnings: list = field(default_factory=list)  # Problem: imported, but not everything was kept
 
-    def add_key(self, kind: str, key: str, line: int) -> bool:
+    def add_key(self, item: str, key: str, line: int) -> bool:
         """Remember where a key was given; report it when the file gives it twice."""
-        if (kind, key) in self.lines:
+        if (item, key) in self.lines:
             self.problems.append(
-                Problem(line, message(GIVEN_TWICE[kind], key=key, first=self.lines[(kind, key)]))
+                Problem(line, message(GIVEN_TWICE[item], key=key, first=self.lines[(item, key)]))
             )
             return False
-        self.lines[(kind, key)] = line
+        self.lines[(item, key)] = line
         return True
 
 

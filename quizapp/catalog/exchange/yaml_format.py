@@ -40,9 +40,9 @@ def read_yaml(text: str, *, sections: dict, name: str = "upload") -> ImportFile:
     if result.problems:
         return result
     result.questions, result.flashcards = questions, flashcards
-    for (kind, key), where in seen.items():
+    for (item, key), where in seen.items():
         found = _LOCATION.search(where)
-        result.lines[(kind, key)] = int(found.group(1)) if found else 1
+        result.lines[(item, key)] = int(found.group(1)) if found else 1
     result.notes = {leaf: sections[leaf].notes for leaf in covered if sections[leaf].notes is not None}
     return result
 

@@ -30,7 +30,9 @@ class OrderItemRows(Rows):
 
     def write(self, question, values):
         model = question.order_items.model
-        model.objects.bulk_create(model(question=question, text=t, position=i) for i, t in enumerate(values))
+        # Positions count from 1, as the admin numbers rows left blank and as learners place items.
+        model.objects.bulk_create(
+            model(question=question, text=t, position=i) for i, t in enumerate(values, start=1))
 
     def from_form(self, rows):
         return [r.get("text") or "" for r in sorted(rows, key=lambda r: r.get("position") or 0)]

@@ -56,23 +56,23 @@ class Command(BaseCommand):
             self.stderr.write(f"{file}: {problem}")
         if plan.problems:
             raise CommandError(f"{len(plan.problems)} problem(s) found; nothing was written.")
-        for item in plan.skipped:
-            self.stdout.write(f"{file}: {item}")
-        for item in plan.warnings:
-            self.stdout.write(f"{file}: line {item.line}: note: {item.message}")
+        for problem in plan.skipped:
+            self.stdout.write(f"{file}: {problem}")
+        for problem in plan.warnings:
+            self.stdout.write(f"{file}: line {problem.line}: note: {problem.message}")
         for row in plan.rows:
             if row.action == "reject":
-                self.stdout.write(f"{file}: line {row.line}: {row.kind} {row.key} not imported: {row.reason}")
+                self.stdout.write(f"{file}: line {row.line}: {row.item} {row.key} not imported: {row.reason}")
         verb = "would be " if dry_run else ""
-        for kind in ("question", "flashcard", "notes"):
-            rows = [r for r in plan.rows if r.kind == kind]
-            if rows or kind == "question":
+        for item in ("question", "flashcard", "notes"):
+            rows = [r for r in plan.rows if r.item == item]
+            if rows or item == "question":
                 counts = {
                     a: sum(1 for r in rows if r.action == a)
                     for a in ("create", "update", "unchanged", "reject")
                 }
                 self.stdout.write(
-                    f"{kind + 's:':12} {counts['create']} {verb}created, {counts['update']} {verb}updated, "
+                    f"{item + 's:':12} {counts['create']} {verb}created, {counts['update']} {verb}updated, "
                     f"{counts['unchanged']} unchanged, {counts['reject']} rejected"
                 )
         if plan.skipped:
