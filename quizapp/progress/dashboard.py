@@ -270,7 +270,7 @@ def section_record_context(learner, section) -> dict:
         "rows": charts.table_rows((w.start.isoformat(), w.answers, w.correct) for w in weeks if w.answers),
         "chart": charts.bars(
             [w.answers for w in weeks],
-            [f"{w.start.isoformat()}: {w.answers}" for w in weeks], height=60, bar=18,
+            [f"{w.start.isoformat()}: {w.answers}" for w in weeks], height=60, bar=18, axis_right=True,
         ),
     }
 
@@ -284,12 +284,13 @@ def dashboard_context(learner, *, viewer_is_learner: bool) -> dict:
         "board": board,
         "viewer_is_learner": viewer_is_learner,
         "heatmap": charts.heatmap(board.days),
+        # Narrow bars: the 30 days fit a phone's width whole, without scrolling.
         "forecast_chart": charts.bars([n for _, n in board.forecast],
-                                      [f"{d.isoformat()}: {n}" for d, n in board.forecast]),
+                                      [f"{d.isoformat()}: {n}" for d, n in board.forecast], bar=6, gap=2),
         "accuracy_chart": charts.bars(
             [w.accuracy for w in board.weeks],
             [f"{w.start.isoformat()}: {'' if w.accuracy is None else round(w.accuracy * 100)}%" for w in board.weeks],
-            maximum=1.0, show_zero=True,
+            maximum=1.0, show_zero=True, percent=True, axis_right=True,
         ),
         "forecast_rows": charts.table_rows((d.isoformat(), n) for d, n in board.forecast if n),
         "day_rows": charts.table_rows((d.date.isoformat(), d.count) for d in board.days if d.count),

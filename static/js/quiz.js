@@ -1,12 +1,17 @@
-// Quiz pages: keyboard shortcuts, focus after htmx swaps, and move up/down buttons for ordering questions.
+// Quiz pages: keyboard shortcuts, focus after htmx swaps, and move up/down buttons and dragging (SortableJS,
+// loaded only when an ordering question is shown) for ordering questions.
 // Every page works without this file (plain forms and links); this only makes it nicer.
 (function () {
   "use strict";
 
   function region() { return document.getElementById("quiz-region"); }
 
+  // A question whose answer is typed (fill-in, numerical) starts in its input, so typing right after N lands
+  // there; its fieldset is named by the prompt, which screen readers read on the way in. Otherwise the
+  // prompt or the feedback's heading.
   function focusSwapped(root) {
-    var target = (root || document).querySelector("[data-autofocus]");
+    root = root || document;
+    var target = root.querySelector("[data-autofocus='answer']") || root.querySelector("[data-autofocus]");
     if (target) { target.focus({ preventScroll: false }); }
   }
 
@@ -62,6 +67,45 @@
         li.appendChild(box);
       });
       renumber(list);
+      withSortable(list);
+    });
+  }
+
+  // Dragging, by SortableJS (static/vendor/sortablejs), fetched the first time an ordering question is
+  // shown: a script element made here is the site's own file, which the CSP allows, and scripts inside
+  // htmx swaps never run. The buttons stay: they are the keyboard's and the screen reader's way.
+  var sortableWaiting = [];
+  function withSortable(list) {
+    if (window.Sortable) { makeSortable(list); return; }
+    sortableWaiting.push(list);
+    if (sortableWaiting.length > 1 || !list.dataset.sortableSrc) { return; }
+    var script = document.createElement("script");
+    script.src = list.dataset.sortableSrc;
+    script.onload = function () {
+      sortableWaiting.forEach(function (waiting) { if (document.body.contains(waiting)) { makeSortable(waiting); } });
+      sortableWaiting = [];
+    };
+    document.head.appendChild(script);
+  }
+
+  function makeSortable(list) {
+    if (list.classList.contains("js-sortable")) { return; }
+    list.classList.add("js-sortable");
+    var help = list.parentElement.querySelector("[data-drag-text]");
+    if (help) { help.textContent = help.dataset.dragText; }
+    window.Sortable.create(list, {
+      draggable: ".ordering-item",
+      filter: "button, select",  // a press on ↑ or ↓ is a press, not the start of a drag
+      preventOnFilter: false,
+      delay: 120,
+      delayOnTouchOnly: true,  // a finger that moves at once scrolls the page
+      animation: 150,
+      ghostClass: "is-ghost",
+      chosenClass: "is-chosen",
+      onEnd: function (event) {
+        renumber(list);
+        if (event.oldIndex !== event.newIndex) { announceMove(list, event.item); }
+      }
     });
   }
 
@@ -94,10 +138,13 @@
     }
   });
 
+  // Keys pressed in a text box are the learner's text, never a shortcut (N, digits); Enter there submits
+  // the box's own form, as the browser does anyway.
   function isTyping(el) {
     if (!el) { return false; }
     var tag = el.tagName;
-    return tag === "TEXTAREA" || tag === "SELECT" || (tag === "INPUT" && !/^(radio|checkbox|button|submit)$/.test(el.type));
+    return tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable ||
+      (tag === "INPUT" && !/^(radio|checkbox|button|submit)$/.test(el.type));
   }
 
   // Enter on a link, a button or a disclosure ("Leave this quiz") is that control's own: leave it alone.
@@ -108,6 +155,7 @@
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) { return; }
     var el = document.activeElement;
+    if (isTyping(el)) { return; }
     var next = document.getElementById("next-link");
     var form = document.querySelector("form.question-form");
     if (next && !form) {
@@ -117,7 +165,7 @@
       }
       return;
     }
-    if (!form || isTyping(el)) { return; }
+    if (!form) { return; }
     if (/^[1-9]$/.test(event.key)) {
       var option = form.querySelector("[data-key='" + event.key + "']");
       if (!option) { return; }

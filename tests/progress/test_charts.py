@@ -115,10 +115,24 @@ def test_the_section_pages_table_lists_weeks_with_answers(client, learner, start
 def test_date_labels_do_not_overlap_and_the_latest_bar_is_labelled():
     labels = [f"2026-{m:02d}-01: {m}" for m in range(1, 13)]
     chart = charts.bars(list(range(12)), labels, bar=18)
-    xs = [x for x, _, _ in chart.ticks]
-    assert xs[-1] == 11 * (18 + 4) and chart.ticks[-1][2] == "2026-12-01"
-    assert all(b - a >= len("2026-01-01") * charts.TICK_CHAR for a, b in zip(xs, xs[1:]))
-    assert chart.width >= xs[-1] + len("2026-12-01") * charts.TICK_CHAR
+    centres = [x for x, _, _, _ in chart.ticks]
+    last_bar = chart.rects[-1]
+    assert centres[-1] == last_bar.x + last_bar.width / 2 and chart.ticks[-1][2] == "12-01"
+    assert all(b - a >= len("12-01") * charts.TICK_CHAR for a, b in zip(centres, centres[1:]))
+    assert chart.width >= centres[-1] + len("12-01") * charts.TICK_CHAR / 2  # the last label is not cut
+
+
+def test_the_value_axis_is_labelled_with_round_numbers_or_percentages():
+    counts = charts.bars([3, 7, 0], ["2026-01-01: 3", "2026-01-02: 7", "2026-01-03: 0"])
+    assert [text for _, _, text, _ in counts.values] == ["0", "5", "10"]
+    shares = charts.bars([0.5, 1.0], ["w1: 50%", "w2: 100%"], maximum=1.0, percent=True, axis_right=True)
+    assert [text for _, _, text, _ in shares.values] == ["0%", "50%", "100%"]
+    assert all(x > shares.rects[-1].x for x, _, _, _ in shares.values)  # beside the latest bars
+    assert len(counts.lines) == 3
+
+
+def test_the_heatmap_legend_says_which_counts_each_colour_stands_for():
+    assert charts.heatmap_legend([0, 1, 2, 5, 9, 0], [0, 1, 1, 2, 4, 0]) == [(0, "0"), (1, "1–2"), (2, "5"), (4, "9")]
 
 
 def test_a_week_with_no_right_answers_is_a_bar_not_a_gap():

@@ -1,5 +1,7 @@
 """Ordering and matching: a few items the learner puts in order, or pairs with their partners."""
 
+from itertools import zip_longest
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
@@ -127,11 +129,17 @@ class Ordering(Type):
         }
 
     def feedback(self, asked, right, given, response):
+        """Each item in the learner's order, marked in its place or not (the score counts exactly these),
+        and `compare_rows` (place, the learner's item, in place?, the right item there) for the feedback's
+        table that sets the two orders side by side. Item texts are unique, so texts compare as ids do."""
         text = {i["id"]: i["text"] for i in asked.get("items", [])}
-        # One chip for the whole order: partly right (no mark) when it earned partial credit.
-        return {"yours": [(" → ".join(text.get(i, "?") for i in given),
-                           None if 0 < response.score < 1 else response.correct)],
-                "correct_answer": [" → ".join(right.get("order", []))]}
+        yours = [text.get(i, "?") for i in given]
+        order = list(right.get("order", []))
+        rows = [(place, mine, mine == theirs, theirs)
+                for place, (mine, theirs) in enumerate(zip_longest(yours, order, fillvalue="?"), start=1)]
+        return {"yours": [(mine, in_place) for _place, mine, in_place, _theirs in rows],
+                "correct_answer": order,
+                "compare_rows": rows}
 
     def describe_answer(self, asked, given):
         texts = {i["id"]: i["text"] for i in asked.get("items", [])}
@@ -245,10 +253,12 @@ class Matching(Type):
         return {p: p for p in pairs} if right else dict(zip(pairs, pairs[1:] + pairs[:1]))
 
     def question_context(self, shown, values):
+        """The right-hand answers are listed in full under letters (a long answer wraps there; a select's
+        closed box would cut it), and each select offers them by letter and text."""
         return {
             "lefts": [{**left, "chosen": whole_number(values.get(f"match_{left['id']}"))}
                       for left in shown.get("lefts", [])],
-            "rights": shown.get("rights", []),
+            "rights": [{**right, "letter": chr(ord("A") + n)} for n, right in enumerate(shown.get("rights", []))],
         }
 
     def feedback(self, asked, right, given, response):
