@@ -138,7 +138,7 @@ ROUTES: dict[str, Route] = {
     "cards:unsuspend": Route("learner_a", lambda w: {"pk": w.suspended_card.pk},
                              post=lambda w: {}, get=False),
     "cards:put_back": Route("learner_a", lambda w: {"pk": w.suspended_card.pk},
-                            post=lambda w: {"kind": "suspend"}, get=False),
+                            post=lambda w: {"undo": "suspend"}, get=False),
     "classes:dashboard": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),
     "classes:settings": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk},
                               post=lambda w: {"name": "renamed by whoever posted"}),

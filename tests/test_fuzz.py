@@ -49,8 +49,8 @@ HOSTILE_IDS = ["0", "1", "9223372036854775807", "9223372036854775808", "18446744
 PARAM_NAMES = ["section", "sections", "code", "card", "set_aside", "shown_at", "answered", "sort", "dir",
                "page", "scope", "format", "initial", "next", "q", "o", "p", "e", "kind", "_popup",
                "_changelist_filters", "status__exact", "section__id__exact", "type__exact", "flagged", "x"]
-FIELD_NAMES = ["position", "question", "text", "choice", "rating", "kind", "section", "sections", "length",
-               "name", "code", "username", "password", "password1", "password2", "email", "old_password",
+FIELD_NAMES = ["position", "question", "text", "choice", "rating", "kind", "undo", "section", "sections",
+               "length", "name", "code", "username", "password", "password1", "password2", "email", "old_password",
                "new_password1", "new_password2", "desired_retention", "new_per_day", "max_reviews_per_day",
                "time_zone", "next", "language", "confirm", "token", "file", "draft", "update", "action",
                "_selected_action", "index", "select_across", "expected_reps", "duration_ms", "shown_at",

@@ -63,7 +63,7 @@ def _undoable_review(learner, scope: queue.Scope, day) -> int | None:
     return latest[0]
 
 
-def _set_aside_kind(card: CardState | None, now) -> str:
+def _set_aside_by(card: CardState | None, now) -> str:
     """'suspend' or 'bury' when the card is set aside that way now (what putting it back would undo)."""
     if card is None or _reviewable(card, now):
         return ""
@@ -83,7 +83,7 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
     settings = queue.settings_for(learner)
     done = queue.done_today(learner, day)
     counts = queue.counts_today(learner, scope, now, day=day, settings=settings, done=done)
-    set_aside_kind = _set_aside_kind(set_aside, now)
+    set_aside_by = _set_aside_by(set_aside, now)
     if card is None or not _reviewable(card, now):
         card = queue.next_card(learner, scope, now, counts=counts)
         revealed = False  # a different card than the one asked for starts from its front
@@ -100,8 +100,8 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
         "shown_at": shown_at or _now_ms(),
         "status_message": status_message,
         "leech_notice": LEECH_NOTICE if became_leech else "",
-        "set_aside": set_aside if set_aside_kind else None,
-        "set_aside_kind": set_aside_kind,
+        "set_aside": set_aside if set_aside_by else None,
+        "set_aside_by": set_aside_by,
         "last_review": _undoable_review(learner, scope, day),
     }
     if card is not None:
@@ -240,9 +240,9 @@ def put_back(request, pk):
     a card that is no longer set aside that way changes nothing, so a double submit is harmless."""
     card = _own_card(request, pk)
     scope = queue.scope_for(_section(request.POST.get("section")))
-    if request.POST.get("kind") not in PUT_BACK:
+    if request.POST.get("undo") not in PUT_BACK:
         return HttpResponseBadRequest(_("Nothing to undo."))
-    action, message = PUT_BACK[request.POST["kind"]]
+    action, message = PUT_BACK[request.POST["undo"]]
     card = action(card=card)
     if not request.htmx:
         messages.success(request, message)

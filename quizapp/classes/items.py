@@ -114,9 +114,9 @@ def discrimination_index(first_scores, totals) -> float | None:
 
 def describe_answer(asked: dict, given) -> str:
     """A wrong answer in words, from the frozen copy of what was asked (each type says it its way)."""
-    kind = asked.get("type")
-    if question_types.exists(kind):
-        return question_types.get(kind).describe_answer(asked, given)
+    type_name = asked.get("type")
+    if question_types.exists(type_name):
+        return question_types.get(type_name).describe_answer(asked, given)
     return json.dumps(given, ensure_ascii=False)
 
 

@@ -128,7 +128,7 @@ def test_another_learners_card_is_not_found(client, learner, other_learner, star
     assert client.get(reverse("cards:reveal", args=[theirs.pk])).status_code == 404
     assert client.get(reverse("cards:review"), {"card": theirs.pk}).status_code == 404
     for name in ("rate", "suspend", "bury", "unsuspend", "put_back"):
-        data = {"rating": 3, "reps": 0, "kind": "bury"}
+        data = {"rating": 3, "reps": 0, "undo": "bury"}
         response = client.post(reverse(f"cards:{name}", args=[theirs.pk]), data)
         assert response.status_code == 404, name
     theirs.refresh_from_db()
@@ -195,15 +195,15 @@ def test_a_bury_is_undone_from_the_study_screen_and_the_card_comes_back(client_i
     assert response.context_data["card"].pk != card.pk
     html = response.content.decode()
     assert reverse("cards:put_back", args=[card.pk]) in html and "撤销搁置" in html
-    response = client_in.post(reverse("cards:put_back", args=[card.pk]), {"kind": "bury"}, **HTMX)
+    response = client_in.post(reverse("cards:put_back", args=[card.pk]), {"undo": "bury"}, **HTMX)
     assert response.status_code == 200 and response.context_data["card"].pk == card.pk
     html = response.content.decode()
     assert "已撤销搁置" in html and reverse("cards:put_back", args=[card.pk]) not in html  # U undoes answers again
     card.refresh_from_db()
     assert card.buried_until is None
-    again = client_in.post(reverse("cards:put_back", args=[card.pk]), {"kind": "bury"}, **HTMX)
+    again = client_in.post(reverse("cards:put_back", args=[card.pk]), {"undo": "bury"}, **HTMX)
     assert again.status_code == 200 and again.context_data["card"].pk == card.pk  # a double submit is harmless
-    assert client_in.post(reverse("cards:put_back", args=[card.pk]), {"kind": "delete"}).status_code == 400
+    assert client_in.post(reverse("cards:put_back", args=[card.pk]), {"undo": "delete"}).status_code == 400
 
 
 def test_a_suspend_is_undone_without_javascript(client_in, starter_bank):
@@ -212,7 +212,7 @@ def test_a_suspend_is_undone_without_javascript(client_in, starter_bank):
     assert f"set_aside={card.pk}" in response["Location"]
     html = client_in.get(response["Location"]).content.decode()
     assert reverse("cards:put_back", args=[card.pk]) in html and "撤销暂停" in html
-    response = client_in.post(reverse("cards:put_back", args=[card.pk]), {"kind": "suspend"})
+    response = client_in.post(reverse("cards:put_back", args=[card.pk]), {"undo": "suspend"})
     assert response.status_code == 302
     page = client_in.get(response["Location"])
     assert page.context_data["card"].pk == card.pk and "已撤销暂停" in page.content.decode()

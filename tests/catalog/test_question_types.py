@@ -276,7 +276,7 @@ def post_answer(client, attempt, question, typed):
 def test_the_quiz_asks_for_a_number(quiz):
     client, attempt, _question = quiz
     html = client.get(reverse("quizzes:question", args=[attempt.pk])).content.decode()
-    assert 'name="number"' in html and 'inputmode="decimal"' in html and 'data-kind="numerical"' in html
+    assert 'name="number"' in html and 'inputmode="decimal"' in html and 'data-type="numerical"' in html
 
 
 def test_a_right_number_is_right(quiz):

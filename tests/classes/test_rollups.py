@@ -146,11 +146,11 @@ def test_class_totals_equal_a_recomputation(starter_bank, learner, teacher, acti
         classes = [ClassroomFactory(teacher=teacher), ClassroomFactory(teacher=teacher)]
         classmate = UserFactory()
         Membership.objects.create(classroom=classes[0], learner=classmate)
-        for kind, value in actions:
-            if kind == "answer":
+        for action, value in actions:
+            if action == "answer":
                 answer_next(learner, right=value)
                 answer_next(classmate, right=not value)
-            elif kind == "join":
+            elif action == "join":
                 services.join_classroom(learner=learner, code=classes[value].join_code)
             else:
                 services.leave_classroom(classroom=classes[value], learner=learner)

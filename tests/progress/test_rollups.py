@@ -87,13 +87,13 @@ ACTIONS = st.lists(
 def test_rollups_equal_a_recomputation_from_history(starter_bank, learner, actions):
     with transaction.atomic():
         clock = Clock()
-        for kind, value in actions:
-            if kind == "answer":
+        for action, value in actions:
+            if action == "answer":
                 with moment(clock.now):  # answers follow the simulated clock too: study days pass
                     answer_next(learner, right=value)
-            elif kind == "review":
+            elif action == "review":
                 review_some_card(learner, value, clock)
-            elif kind == "undo":
+            elif action == "undo":
                 latest = Review.objects.filter(learner=learner).order_by("-reviewed_at", "-pk").first()
                 if latest:
                     cards.undo_review(learner=learner, review_id=latest.pk)

@@ -33,18 +33,18 @@ def answer_url(attempt):
     return reverse("quizzes:answer", args=[attempt.pk])
 
 
-def served_of_type(learner, kind):
+def served_of_type(learner, type_name):
     """An open attempt whose current question has the given type: a section quiz over the section that
     holds one, answered rightly (so each question is served once) until that question is served."""
-    question = Question.objects.filter(type=kind).first()
+    question = Question.objects.filter(type=type_name).first()
     attempt = services.start_attempt(learner=learner, kind="section", section_ids=[question.section_id], length=5)
     for _ in range(attempt.length):
         item = current_item(attempt)
-        if item.shown["type"] == kind:
+        if item.shown["type"] == type_name:
             return attempt, item
         services.record_answer(learner=learner, attempt_id=attempt.pk, position=item.position,
                                question_id=item.question_id, given=_given(item))
-    pytest.fail(f"no {kind} question served")
+    pytest.fail(f"no {type_name} question served")
 
 
 def _given(item):
