@@ -294,7 +294,7 @@ def class_items_csv(request, pk):
     header = [_("Question"), _("Section"), _("Type"), _("Version"), _("Answers"), _("First answers"),
               _("Facility index"), _("Discrimination index"), _("Most chosen wrong answer"), _("Flags")]
     rows = (
-        [r.question.key, r.question.section.title, r.question.get_type_display(), r.version, r.attempts,
+        [r.question.key, r.question.section.title, r.question.get_type_display(), r.version, r.answers,
          r.first_answers, _three_places(r.facility), _three_places(r.discrimination), r.common_wrong, "; ".join(r.flag_labels)]
         for r in item_analysis(learner_ids)
     )

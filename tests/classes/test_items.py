@@ -38,7 +38,7 @@ def test_facility_is_the_mean_first_answer_score(matching):
     # 1/3 is what guessing earns on three pairs, not "nobody got anything": no "too hard" flag.
     assert row.flags == [] and flagged_questions() == set()
     stats = ItemStats.objects.get(question=question, version=question.version)
-    assert (stats.first_correct, stats.facility) == (0, pytest.approx(1 / 3))
+    assert (stats.first_right, stats.facility) == (0, pytest.approx(1 / 3))
 
 
 @pytest.mark.django_db

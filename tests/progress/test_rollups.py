@@ -29,7 +29,7 @@ def test_an_answer_updates_every_rollup_in_the_same_transaction(starter_bank, le
     assert (day.answers, day.correct, day.study_ms) == (1, 1, response.seconds * 1000)
     assert SectionDay.objects.get(learner=learner).answers == 1
     stats = ItemStats.objects.get(question_id=response.question_id)
-    assert (stats.attempts, stats.first_attempts, stats.first_correct) == (1, 1, 1)
+    assert (stats.answers, stats.first_answers, stats.first_right) == (1, 1, 1)
 
 
 def test_a_wrong_answer_counts_but_not_as_correct(starter_bank, learner):
