@@ -1,5 +1,5 @@
 """Simulated worlds for `simulate_adaptive --world FILE.json`: simulated learners with a hidden truth take
-quizzes through the real services (start_attempt, record_answer, which serves the next question), and the
+quizzes through the real services (attempt_start, answer_record, which serves the next question), and the
 engine's calls are compared with the truth and with counting right answers.
 
 A world file is one JSON object:
@@ -202,7 +202,7 @@ def take_quiz(truth: Truth, learner: Learner, kind: str, length: int, answers: A
               limit: int | None = None) -> int:
     """One quiz through the services; returns the number of answers given."""
     try:
-        attempt = services.start_attempt(learner=learner.user, kind=kind, section_ids=[], length=length)
+        attempt = services.attempt_start(learner=learner.user, kind=kind, section_ids=[], length=length)
     except services.QuizError:
         return 0
     item = AttemptItem.objects.get(attempt=attempt, position=1)
@@ -211,7 +211,7 @@ def take_quiz(truth: Truth, learner: Learner, kind: str, length: int, answers: A
         q, s = item.question_id, truth.section_of[item.question_id]
         right = learner.rng.random() < truth.p_right(learner, q)
         before = _state(learner.user, s)
-        recorded = services.record_answer(learner=learner.user, attempt_id=attempt.pk, position=item.position,
+        recorded = services.answer_record(learner=learner.user, attempt_id=attempt.pk, position=item.position,
                                           question_id=q, given=answers.given(q, right))
         if right and before == adaptive.MASTERED and _state(learner.user, s) != adaptive.MASTERED:
             tally.demotions_after_right += 1

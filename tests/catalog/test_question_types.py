@@ -264,7 +264,7 @@ def quiz(client, learner):
     """A learner's section quiz on one numerical question."""
     question = numerical_question()
     client.force_login(learner)
-    attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[question.section_id], length=5)
+    attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[question.section_id], length=5)
     return client, attempt, question
 
 
@@ -317,8 +317,8 @@ def test_item_statistics_count_partial_credit_and_name_the_common_wrong_number(d
     question = numerical_question()
     for i, typed in enumerate(["3.14", "3.2", "42", "42.0", "４２"]):
         learner = UserFactory(username=f"n{i}")
-        attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[question.section_id], length=5)
-        quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
+        attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[question.section_id], length=5)
+        quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
                               given=question_types.get("numerical").parse_answer({}, {"number": typed}))
     [row] = item_analysis()
     assert row.facility == pytest.approx((1 + 0.5) / 5)

@@ -14,9 +14,9 @@ from tests.factories import ClassroomFactory, QuestionFactory, SectionFactory, U
 
 def answer(learner, question, given):
     """`learner`'s first answer to `question` (alone in its section), through the quiz service."""
-    attempt = quizzes.start_attempt(
+    attempt = quizzes.attempt_start(
         learner=learner, kind="section", section_ids=[question.section_id], length=5)
-    quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
+    quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
                           given=given)
 
 
@@ -54,11 +54,11 @@ def test_facility_and_discrimination_read_the_same_scores():
     for name, order, choice in (("s1", items[:2] + items[:1:-1], right), ("s2", items[::-1], wrong),
                                 ("s3", items, right)):
         learner = UserFactory(username=name)
-        attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[section.pk], length=5)
+        attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[section.pk], length=5)
         for position in (1, 2):
             item = attempt.items.get(position=position)
             given = order if item.question_id == ordering.pk else choice
-            quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=position,
+            quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=position,
                                   question_id=item.question_id, given=given)
     rows = {r.question.key: r for r in item_analysis()}
     # Ordering scores: s1 0.5 (two of four in place), s2 0 (reversed: none in place), s3 1.

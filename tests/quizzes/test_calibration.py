@@ -1,4 +1,4 @@
-"""Fitting the engine (quizzes/calibration.py) and recalibrating a site (services.recalibrate)."""
+"""Fitting the engine (quizzes/calibration.py) and recalibrating a site (services.calibration_refit)."""
 
 import json
 import random
@@ -77,7 +77,7 @@ def test_replay_gives_what_answer_by_answer_updates_give():
 
 def _take_quiz(client, learner, sections, rng, right_share):
     client.force_login(learner)
-    attempt = services.start_attempt(learner=learner, kind="mixed", section_ids=[s.pk for s in sections], length=6)
+    attempt = services.attempt_start(learner=learner, kind="mixed", section_ids=[s.pk for s in sections], length=6)
     for _ in range(6):
         item = current_item(attempt)
         if item is None or not attempt.is_open:
@@ -103,7 +103,7 @@ def answered_site(db, client):
 def test_recalibrating_recomputes_every_learners_mastery_and_the_rollups_agree(answered_site):
     before = {(s.learner_id, s.section_id): (s.answers, s.right) for s in LearnerSkill.objects.all()}
     assert not EngineCalibration.objects.exists()
-    fit = services.recalibrate()
+    fit = services.calibration_refit()
     assert fit.answers == sum(a for a, _ in before.values()) > 0
     assert EngineCalibration.objects.count() == 1
     assert QuestionStats.objects.count() == 12

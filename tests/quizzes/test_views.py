@@ -26,7 +26,7 @@ def client_in(client, learner):
 
 def start(learner, kind="mixed", sections=None, length=5):
     ids = [s.pk for s in Section.objects.filter(key__in=sections)] if sections else []
-    return services.start_attempt(learner=learner, kind=kind, section_ids=ids, length=length)
+    return services.attempt_start(learner=learner, kind=kind, section_ids=ids, length=length)
 
 
 def test_start_page_preselects_the_section_from_the_query(client_in, starter_bank):
