@@ -97,8 +97,8 @@ def world(starter_bank):
 
     review = review_some_card(learner_a, 3, Clock())  # that card is now learning, due again in minutes
     others = Flashcard.objects.exclude(pk=review.card.flashcard_id).order_by("pk")
-    card = cards.start_card(learner=learner_a, flashcard=others[0])  # new: ready to reveal and rate
-    suspended = cards.suspend_card(card=cards.start_card(learner=learner_a, flashcard=others[1]))
+    card = cards.card_start(learner=learner_a, flashcard=others[0])  # new: ready to reveal and rate
+    suspended = cards.card_suspend(card=cards.card_start(learner=learner_a, flashcard=others[1]))
     return World(learner_a, learner_b, teacher_a, teacher_b, classroom_a, classroom_b, attempt, card,
                  suspended, review, secrets=[SECRET_CLASS_NAME, classroom_a.join_code, "learner-a-private"])
 

@@ -158,7 +158,7 @@ def _first_new(learner, scope, now):
 
 def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: DueCounts | None = None):
     """The card to show next, as a CardState, or None when done for today. A card the learner never saw
-    comes back unsaved (`pk` None): `services.start_card` or grading it (`services.record_review`) makes
+    comes back unsaved (`pk` None): `services.card_start` or grading it (`services.review_record`) makes
     the row.
 
     Order: learning cards now due, then reviews due today, then new cards, then learning cards due within

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from quizapp.accounts.roles import make_teacher
-from quizapp.cards.services import update_study_settings
+from quizapp.cards.services import study_settings_update
 from quizapp.catalog.models import Flashcard, Question
 from quizapp.classes.models import Membership
 from quizapp.progress.models import SectionProgress
@@ -157,7 +157,7 @@ def test_learner_pages(page, live_server, login, axe, studied):
     expect(page.locator("#review-status")).not_to_be_empty()
     check(page, axe, "review-rated")
 
-    update_study_settings(learner=studied["learner"], desired_retention=0.9, new_per_day=0,
+    study_settings_update(learner=studied["learner"], desired_retention=0.9, new_per_day=0,
                           max_reviews_per_day=200, time_zone="Asia/Shanghai")
     page.goto(f"{live_server.url}/cards/review/")
     for _ in range(10):  # no new cards today: rate what is left Easy until the day is done

@@ -51,9 +51,9 @@ class Clock:
 def review_some_card(learner, rating: int, clock: Clock):
     """Review the first card that is due at the clock's time (new cards are always available)."""
     for flashcard in Flashcard.objects.published().order_by("pk"):
-        card = cards.start_card(learner=learner, flashcard=flashcard)
+        card = cards.card_start(learner=learner, flashcard=flashcard)
         try:
-            return cards.record_review(card=card, rating=rating, expected_reps=card.reps, duration_ms=4000, now=clock.now)
+            return cards.review_record(card=card, rating=rating, expected_reps=card.reps, duration_ms=4000, now=clock.now)
         except cards.ReviewRefused:
             continue
     return None

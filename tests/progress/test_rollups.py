@@ -45,7 +45,7 @@ def test_a_review_and_its_undo_leave_the_rollups_as_before(starter_bank, learner
     assert (day.reviews, day.study_ms) == (1, 4000)
     progress = SectionProgress.objects.get(learner=learner)
     assert progress.reviews == 1 and progress.last_activity == review.reviewed_at
-    cards.undo_review(learner=learner, review_id=review.pk)
+    cards.review_undo(learner=learner, review_id=review.pk)
     day.refresh_from_db()
     progress.refresh_from_db()
     assert (day.reviews, day.study_ms) == (0, 0)
@@ -96,7 +96,7 @@ def test_rollups_equal_a_recomputation_from_history(starter_bank, learner, actio
             elif action == "undo":
                 latest = Review.objects.filter(learner=learner).order_by("-reviewed_at", "-pk").first()
                 if latest:
-                    cards.undo_review(learner=learner, review_id=latest.pk)
+                    cards.review_undo(learner=learner, review_id=latest.pk)
             else:
                 clock.advance(value)
         report = rebuild_progress(fix=False)
