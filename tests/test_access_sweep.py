@@ -119,9 +119,9 @@ def _rate(w):
 
 def _archived_class(w):
     """Restoring needs an archived class: teacher A's class is archived before the sweep's snapshot."""
-    from quizapp.classes.services import archive_classroom
+    from quizapp.classes.services import classroom_archive
 
-    archive_classroom(classroom=w.classroom_a)
+    classroom_archive(classroom=w.classroom_a)
     return {"pk": w.classroom_a.pk}
 
 

@@ -109,7 +109,7 @@ def row_counts() -> tuple:
 def world(db, starter_bank, learner, teacher):
     """A learner with an open quiz and cards, in a teacher's class: real ids for the paths to reach."""
     classroom = ClassroomFactory(teacher=teacher)
-    classes.join_classroom(learner=learner, code=classroom.join_code)
+    classes.classroom_join(learner=learner, code=classroom.join_code)
     attempt = quizzes.attempt_start(learner=learner, kind="mixed", section_ids=[], length=5)
     client = Client()
     client.force_login(learner)
