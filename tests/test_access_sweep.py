@@ -34,7 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from quizapp.accounts.roles import make_teacher
+from quizapp.accounts.roles import teacher_role_grant
 from quizapp.cards import services as cards
 from quizapp.catalog.models import Flashcard
 from quizapp.classes.models import Membership
@@ -84,8 +84,8 @@ def world(starter_bank):
     learner_a = UserFactory(username="learner-a-private")
     learner_b = UserFactory(username="learner-b")
     teacher_a, teacher_b = UserFactory(username="teacher-a"), UserFactory(username="teacher-b")
-    make_teacher(teacher_a)
-    make_teacher(teacher_b)
+    teacher_role_grant(teacher_a)
+    teacher_role_grant(teacher_b)
     classroom_a = ClassroomFactory(teacher=teacher_a, name=SECRET_CLASS_NAME)
     classroom_b = ClassroomFactory(teacher=teacher_b, name="乙班")
     Membership.objects.create(classroom=classroom_a, learner=learner_a)

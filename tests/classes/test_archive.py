@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from quizapp.accounts.roles import make_teacher
+from quizapp.accounts.roles import teacher_role_grant
 from quizapp.classes import services
 from quizapp.classes.models import Classroom, Membership, SectionTotal
 from quizapp.progress.models import SectionProgress
@@ -72,7 +72,7 @@ def test_archiving_twice_is_a_no_op_that_says_so(client, teacher, classroom):
 
 def test_archive_and_restore_are_post_only_and_for_the_classes_own_teacher(client, teacher, classroom, learner):
     other_teacher = UserFactory(username="other-teacher")
-    make_teacher(other_teacher)
+    teacher_role_grant(other_teacher)
     Membership.objects.create(classroom=classroom, learner=learner)
     for name in ("archive", "restore"):
         url = reverse(f"classes:{name}", args=[classroom.pk])
@@ -258,7 +258,7 @@ def test_a_learner_sees_an_archived_class_labelled_after_the_active_ones(client,
 
 def test_class_lists_with_archived_classes_read_a_fixed_number_of_queries(client, teacher, learner,
                                                                           django_assert_max_num_queries):
-    make_teacher(learner)  # teaches and learns: both lists on one page
+    teacher_role_grant(learner)  # teaches and learns: both lists on one page
 
     def add_classes():
         for archived in (False, True):

@@ -255,12 +255,12 @@ def test_the_two_question_reports_download_under_different_names(client, teacher
 
 @pytest.mark.parametrize("name", ["dashboard", "items", "grid_csv", "items_csv"])
 def test_class_pages_are_for_the_classes_own_teacher(client, classroom, learner, name):
-    from quizapp.accounts.roles import make_teacher
+    from quizapp.accounts.roles import teacher_role_grant
 
     join(classroom, learner)
     url = reverse(f"classes:{name}", args=[classroom.pk])
     other = UserFactory(username="other-teacher")
-    make_teacher(other)
+    teacher_role_grant(other)
     client.force_login(other)
     assert client.get(url).status_code == 404
     client.force_login(learner)

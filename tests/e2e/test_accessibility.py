@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from quizapp.accounts.roles import make_teacher
+from quizapp.accounts.roles import teacher_role_grant
 from quizapp.cards.services import study_settings_update
 from quizapp.catalog.models import Flashcard, Question
 from quizapp.classes.models import Membership
@@ -36,7 +36,7 @@ def studied(starter_bank):
     for rating in (3, 1, 4):
         review_some_card(learner, rating, clock)
     teacher = UserFactory(username="a11y-teacher")
-    make_teacher(teacher)
+    teacher_role_grant(teacher)
     classroom = ClassroomFactory(teacher=teacher, name="AI 入门一班")
     Membership.objects.create(classroom=classroom, learner=learner)
     idle = UserFactory(username="a11y-idle")  # no activity: flagged for attention

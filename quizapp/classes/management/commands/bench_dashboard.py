@@ -33,7 +33,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from quizapp.accounts.models import User
-from quizapp.accounts.roles import make_teacher
+from quizapp.accounts.roles import teacher_role_grant
 from quizapp.cards.models import CardState, Phase, Review
 from quizapp.catalog.models import Flashcard, Question
 from quizapp.classes.models import Classroom, Membership
@@ -204,7 +204,7 @@ class Command(BaseCommand):
         password = make_password(None)
         tag = f"bench{self.rng.randrange(10**6)}x{size}"
         teacher = User.objects.create(username=f"{tag}-teacher", password=password)
-        make_teacher(teacher)
+        teacher_role_grant(teacher)
         learners = User.objects.bulk_create(
             [User(username=f"{tag}-{i:04d}", password=password) for i in range(LEARNERS)], batch_size=BATCH)
         learners = list(User.objects.filter(username__startswith=f"{tag}-").exclude(pk=teacher.pk).order_by("pk"))
