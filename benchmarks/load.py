@@ -871,7 +871,7 @@ def task_check(payload):
     from django.db.models import Count, Sum
 
     from quizapp.cards.models import CardState, Review
-    from quizapp.progress.rebuild import rebuild_progress
+    from quizapp.progress.rebuild import progress_rebuild
     from quizapp.quizzes.models import Attempt, AttemptItem, Response
 
     def compare(rows: Counter, ok, unknown):
@@ -919,7 +919,7 @@ def task_check(payload):
     bad_cards = sum(
         1 for pk, reps in CardState.objects.values_list("pk", "reps") if reps != logged.get(pk, 0)
     )
-    report = rebuild_progress(fix=False)
+    report = progress_rebuild(fix=False)
     return {
         "answers_ok": len(set(answers_ok)),
         "reviews_ok": len(set(reviews_ok)),

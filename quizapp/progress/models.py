@@ -1,5 +1,5 @@
 """Rollups: the data behind every dashboard, kept in step with the history (quizzes' Responses and cards'
-Reviews) in the same transaction that writes the history, and recomputable from it (rebuild_progress).
+Reviews) in the same transaction that writes the history, and recomputable from it (progress_rebuild).
 
 Counts only ever change with F() expressions, and every row is unique per its key, so concurrent writers
 neither lose updates nor duplicate rows."""

@@ -166,7 +166,7 @@ def same(a, b) -> bool:
 
 
 @transaction.atomic
-def rebuild_progress(*, fix: bool = True) -> RebuildReport:
+def progress_rebuild(*, fix: bool = True) -> RebuildReport:
     report = RebuildReport()
     replayed = replayed_skills()  # every learner's answers replayed once, for both checks
     _check_skills(report, fix, replayed)

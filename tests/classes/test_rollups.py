@@ -15,7 +15,7 @@ from quizapp.classes.grid import class_grid
 from quizapp.classes.models import Membership, SectionTotal
 from quizapp.classes.rollups import expected_totals, on_membership_deleted
 from quizapp.progress.models import SectionProgress
-from quizapp.progress.rebuild import rebuild_progress
+from quizapp.progress.rebuild import progress_rebuild
 from tests.factories import ClassroomFactory, UserFactory
 from tests.progress.helpers import answer_next
 
@@ -121,12 +121,12 @@ def test_rebuild_reports_and_corrects_a_tampered_class_total(starter_bank, learn
     classroom = ClassroomFactory(teacher=teacher)
     services.classroom_join(learner=learner, code=classroom.join_code)
     answer_next(learner, right=True)
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
     SectionTotal.objects.filter(classroom=classroom).update(mastered=7)
     out = StringIO()
     call_command("rebuild_progress", stdout=out)
     assert "SectionTotal" in out.getvalue() and "mastered stored 7, history says 0" in out.getvalue()
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
 
 
 ACTIONS = st.lists(
@@ -155,7 +155,7 @@ def test_class_totals_equal_a_recomputation(starter_bank, learner, teacher, acti
             else:
                 services.classroom_leave(classroom=classes[value], learner=learner)
         assert_totals_in_step()
-        assert rebuild_progress(fix=False).differences == []
+        assert progress_rebuild(fix=False).differences == []
         transaction.set_rollback(True)
 
 
@@ -195,4 +195,4 @@ def test_parallel_answers_joins_and_departures_keep_the_totals(starter_bank, tea
     assert not errors
     assert Membership.objects.filter(classroom=classroom).count() == 4  # 4 - leaver + joiner
     assert_totals_in_step()
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []

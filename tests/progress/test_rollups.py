@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from quizapp.cards import services as cards
 from quizapp.cards.models import Review
 from quizapp.progress.models import DailyActivity, ItemStats, SectionDay, SectionProgress
-from quizapp.progress.rebuild import rebuild_progress
+from quizapp.progress.rebuild import progress_rebuild
 from quizapp.quizzes.models import Attempt, LearnerSkill, Response
 from tests.progress.helpers import Clock, answer_next, moment, practise, review_some_card
 
@@ -99,7 +99,7 @@ def test_rollups_equal_a_recomputation_from_history(starter_bank, learner, actio
                     cards.review_undo(learner=learner, review_id=latest.pk)
             else:
                 clock.advance(value)
-        report = rebuild_progress(fix=False)
+        report = progress_rebuild(fix=False)
         assert report.differences == []
         transaction.set_rollback(True)
 
@@ -138,7 +138,7 @@ def test_mastery_peak_is_the_best_level_a_study_day_began_with(starter_bank, lea
     assert max(second_day) > late[-1]  # what it reached is no level until a later day begins with it
     practise(learner, "history", [False], at=DAY_ONE + timedelta(days=2))
     assert peak(learner) == pytest.approx(max(late[-1], second_day[-1]))
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
 
 
 def test_rebuild_recomputes_the_peak_from_the_mastery_each_quiz_began_with(starter_bank, learner):
@@ -148,7 +148,7 @@ def test_rebuild_recomputes_the_peak_from_the_mastery_each_quiz_began_with(start
     expected = peak(learner)
     assert expected > 0 and expected == pytest.approx(next(iter(started.values())))
     SectionProgress.objects.filter(learner=learner).update(mastery_peak=1.0)  # as the old rule could leave it
-    report = rebuild_progress(fix=True)
+    report = progress_rebuild(fix=True)
     assert [(d.field, d.stored) for d in report.differences] == [("mastery_peak", 1.0)]
     assert peak(learner) == pytest.approx(expected)
 
@@ -163,7 +163,7 @@ def test_the_migration_recomputes_peaks_as_rebuild_does(starter_bank, learner, o
     migration = importlib.import_module("quizapp.progress.migrations.0005_mastery_peak_per_study_day")
     migration.recompute_peaks(apps, None)
     assert {p.pk: p.mastery_peak for p in SectionProgress.objects.all()} == pytest.approx(recomputed)
-    assert any(recomputed.values()) and rebuild_progress(fix=False).differences == []
+    assert any(recomputed.values()) and progress_rebuild(fix=False).differences == []
 
 
 def test_item_stats_keep_the_first_answers_score_for_facility(starter_bank, learner, other_learner):
@@ -177,7 +177,7 @@ def test_item_stats_keep_the_first_answers_score_for_facility(starter_bank, lear
         scores[(r.question_id, r.question_version)] = scores.get((r.question_id, r.question_version), 0) + r.score
     stored = {(s.question_id, s.version): s.first_score for s in ItemStats.objects.all()}
     assert stored == pytest.approx(scores)
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
     ItemStats.objects.update(first_score=0.0)
     migration = importlib.import_module("quizapp.progress.migrations.0006_item_stats_first_score")
     migration.fill_first_scores(apps, None)

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from quizapp.progress.models import SectionProgress
-from quizapp.progress.rebuild import rebuild_progress
+from quizapp.progress.rebuild import progress_rebuild
 from quizapp.quizzes import adaptive, calibration, services
 from quizapp.quizzes.models import EngineCalibration, LearnerSkill, QuestionStats
 from tests.factories import QuestionFactory, SectionFactory, UserFactory
@@ -112,7 +112,7 @@ def test_recalibrating_recomputes_every_learners_mastery_and_the_rollups_agree(a
     for skill in LearnerSkill.objects.all():
         progress = SectionProgress.objects.get(learner_id=skill.learner_id, section_id=skill.section_id)
         assert (progress.mastery, progress.state) == (skill.mastery, skill.state)
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
 
 
 def test_rebuild_progress_finds_a_belief_that_differs_from_the_answers_and_mends_it(answered_site):
@@ -120,10 +120,10 @@ def test_rebuild_progress_finds_a_belief_that_differs_from_the_answers_and_mends
     wrong_state = adaptive.LEARNING if skill.state == adaptive.MASTERED else adaptive.MASTERED
     LearnerSkill.objects.filter(pk=skill.pk).update(state=wrong_state, mastery=0.99 if skill.mastery < 0.5 else 0.01,
                                                     right=0)
-    report = rebuild_progress(fix=False)
+    report = progress_rebuild(fix=False)
     assert {d.field for d in report.differences if d.model == "LearnerSkill"} >= {"state", "mastery", "right"}
-    rebuild_progress(fix=True)
-    assert rebuild_progress(fix=False).differences == []
+    progress_rebuild(fix=True)
+    assert progress_rebuild(fix=False).differences == []
 
 
 def test_the_site_recalibrates_itself_once_enough_answers_are_in(answered_site, client, django_capture_on_commit_callbacks,
@@ -134,7 +134,7 @@ def test_the_site_recalibrates_itself_once_enough_answers_are_in(answered_site, 
         _take_quiz(client, learner, list({q.section for q in QuestionFactory._meta.model.objects.all()}),
                    random.Random(1), 0.5)
     assert EngineCalibration.objects.exists()
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
 
 
 def test_calibrate_engine_and_learner_mastery_commands(answered_site, full_bank):

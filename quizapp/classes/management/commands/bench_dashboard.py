@@ -37,7 +37,7 @@ from quizapp.accounts.roles import teacher_role_grant
 from quizapp.cards.models import CardState, Phase, Review
 from quizapp.catalog.models import Flashcard, Question
 from quizapp.classes.models import Classroom, Membership
-from quizapp.progress.rebuild import rebuild_progress
+from quizapp.progress.rebuild import progress_rebuild
 from quizapp.quizzes.models import Attempt, AttemptItem, LearnerSkill, Response
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -123,7 +123,7 @@ class Command(BaseCommand):
             teacher, learners, classroom = self._people(size)
             self.cards.update(self._card_states(learners))
             self._grow(learners, size)
-            rebuild_progress(fix=True)
+            progress_rebuild(fix=True)
             setup = time.perf_counter() - t0
             pages = (self._page(teacher, classroom.get_absolute_url()),
                      self._page(learners[len(learners) // 2], "/progress/"))
