@@ -359,26 +359,26 @@ def answer_form(page: str, rng: random.Random) -> dict:
     form = form.group(0)
     data = dict(HIDDEN.findall(form))
     data["csrfmiddlewaretoken"] = csrf(form)
-    kind = re.search(r'data-kind="(\w+)"', form).group(1)
-    if kind in ("single", "truefalse"):
+    type_name = re.search(r'data-type="(\w+)"', form).group(1)
+    if type_name in ("single", "truefalse"):
         data["choice"] = rng.choice(re.findall(r'name="choice" value="(\d+)"', form))
-    elif kind == "multiple":
+    elif type_name == "multiple":
         options = re.findall(r'name="choice" value="(\d+)"', form)
         data["choice"] = rng.sample(options, rng.randint(1, len(options)))
-    elif kind == "fill":
+    elif type_name == "fill":
         data["text"] = rng.choice(FILL_WORDS)
-    elif kind == "ordering":
+    elif type_name == "ordering":
         names = re.findall(r'name="(pos_\d+)"', form)
         places = list(range(1, len(names) + 1))
         rng.shuffle(places)
         data.update({name: str(p) for name, p in zip(names, places)})
-    elif kind == "matching":
+    elif type_name == "matching":
         names = re.findall(r'name="(match_\d+)"', form)
         rights = list(dict.fromkeys(re.findall(r'<option value="(\d+)">', form)))
         rng.shuffle(rights)
         data.update({name: rights[i % len(rights)] for i, name in enumerate(names)})
     else:
-        raise Failed(f"unknown question kind {kind}")
+        raise Failed(f"unknown question type {type_name}")
     return data
 
 
@@ -871,7 +871,7 @@ def task_check(payload):
     from django.db.models import Count, Sum
 
     from quizapp.cards.models import CardState, Review
-    from quizapp.progress.rebuild import rebuild_progress
+    from quizapp.progress.rebuild import progress_rebuild
     from quizapp.quizzes.models import Attempt, AttemptItem, Response
 
     def compare(rows: Counter, ok, unknown):
@@ -919,7 +919,7 @@ def task_check(payload):
     bad_cards = sum(
         1 for pk, reps in CardState.objects.values_list("pk", "reps") if reps != logged.get(pk, 0)
     )
-    report = rebuild_progress(fix=False)
+    report = progress_rebuild(fix=False)
     return {
         "answers_ok": len(set(answers_ok)),
         "reviews_ok": len(set(reviews_ok)),

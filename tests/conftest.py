@@ -20,10 +20,10 @@ def other_learner(db):
 
 @pytest.fixture
 def teacher(db):
-    from quizapp.accounts.roles import make_teacher
+    from quizapp.accounts.roles import teacher_role_grant
 
     user = UserFactory(username="teacher-wang")
-    make_teacher(user)
+    teacher_role_grant(user)
     return user
 
 

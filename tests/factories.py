@@ -52,20 +52,20 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     def answers(question, create, extracted, **kwargs):
         if not create:
             return
-        kind = question.type
-        if kind in ("single", "truefalse", "multiple"):
+        type_name = question.type
+        if type_name in ("single", "truefalse", "multiple"):
             texts = {"single": ["对的", "错的一", "错的二"], "truefalse": ["true", "false"],
-                     "multiple": ["对一", "对二", "错"]}[kind]
-            right = {"single": 1, "truefalse": 1, "multiple": 2}[kind]
+                     "multiple": ["对一", "对二", "错"]}[type_name]
+            right = {"single": 1, "truefalse": 1, "multiple": 2}[type_name]
             for i, text in enumerate(texts):
                 Choice.objects.create(question=question, text=text, is_correct=i < right, order=i)
-        elif kind == "fill":
+        elif type_name == "fill":
             for text in extracted or ["张量并行", "TP"]:
                 AcceptedAnswer.objects.create(question=question, text=text)
-        elif kind == "ordering":
+        elif type_name == "ordering":
             for i, text in enumerate(["一", "二", "三", "四"]):
                 OrderItem.objects.create(question=question, text=text, position=i)
-        elif kind == "matching":
+        elif type_name == "matching":
             for i, (left, right) in enumerate([("甲", "A"), ("乙", "B"), ("丙", "C")]):
                 MatchPair.objects.create(question=question, left=left, right=right, order=i)
 

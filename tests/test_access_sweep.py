@@ -34,7 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from quizapp.accounts.roles import make_teacher
+from quizapp.accounts.roles import teacher_role_grant
 from quizapp.cards import services as cards
 from quizapp.catalog.models import Flashcard
 from quizapp.classes.models import Membership
@@ -84,8 +84,8 @@ def world(starter_bank):
     learner_a = UserFactory(username="learner-a-private")
     learner_b = UserFactory(username="learner-b")
     teacher_a, teacher_b = UserFactory(username="teacher-a"), UserFactory(username="teacher-b")
-    make_teacher(teacher_a)
-    make_teacher(teacher_b)
+    teacher_role_grant(teacher_a)
+    teacher_role_grant(teacher_b)
     classroom_a = ClassroomFactory(teacher=teacher_a, name=SECRET_CLASS_NAME)
     classroom_b = ClassroomFactory(teacher=teacher_b, name="乙班")
     Membership.objects.create(classroom=classroom_a, learner=learner_a)
@@ -97,8 +97,8 @@ def world(starter_bank):
 
     review = review_some_card(learner_a, 3, Clock())  # that card is now learning, due again in minutes
     others = Flashcard.objects.exclude(pk=review.card.flashcard_id).order_by("pk")
-    card = cards.start_card(learner=learner_a, flashcard=others[0])  # new: ready to reveal and rate
-    suspended = cards.suspend_card(card=cards.start_card(learner=learner_a, flashcard=others[1]))
+    card = cards.card_start(learner=learner_a, flashcard=others[0])  # new: ready to reveal and rate
+    suspended = cards.card_suspend(card=cards.card_start(learner=learner_a, flashcard=others[1]))
     return World(learner_a, learner_b, teacher_a, teacher_b, classroom_a, classroom_b, attempt, card,
                  suspended, review, secrets=[SECRET_CLASS_NAME, classroom_a.join_code, "learner-a-private"])
 
@@ -119,9 +119,9 @@ def _rate(w):
 
 def _archived_class(w):
     """Restoring needs an archived class: teacher A's class is archived before the sweep's snapshot."""
-    from quizapp.classes.services import archive_classroom
+    from quizapp.classes.services import classroom_archive
 
-    archive_classroom(classroom=w.classroom_a)
+    classroom_archive(classroom=w.classroom_a)
     return {"pk": w.classroom_a.pk}
 
 
@@ -138,7 +138,7 @@ ROUTES: dict[str, Route] = {
     "cards:unsuspend": Route("learner_a", lambda w: {"pk": w.suspended_card.pk},
                              post=lambda w: {}, get=False),
     "cards:put_back": Route("learner_a", lambda w: {"pk": w.suspended_card.pk},
-                            post=lambda w: {"kind": "suspend"}, get=False),
+                            post=lambda w: {"undo": "suspend"}, get=False),
     "classes:dashboard": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),
     "classes:settings": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk},
                               post=lambda w: {"name": "renamed by whoever posted"}),

@@ -49,9 +49,9 @@ HOSTILE_IDS = ["0", "1", "9223372036854775807", "9223372036854775808", "18446744
 PARAM_NAMES = ["section", "sections", "code", "card", "set_aside", "shown_at", "answered", "sort", "dir",
                "page", "scope", "format", "initial", "next", "q", "o", "p", "e", "kind", "_popup",
                "_changelist_filters", "status__exact", "section__id__exact", "type__exact", "flagged", "x"]
-FIELD_NAMES = ["position", "question", "text", "choice", "rating", "kind", "section", "sections", "length",
-               "name", "code", "username", "password", "password1", "password2", "email", "old_password",
-               "new_password1", "new_password2", "desired_retention", "new_per_day", "max_reviews_per_day",
+FIELD_NAMES = ["position", "question", "text", "choice", "rating", "kind", "undo", "section", "sections",
+               "length", "name", "code", "username", "password", "password1", "password2", "email",
+               "old_password", "new_password1", "new_password2", "desired_retention", "new_per_day", "max_reviews_per_day",
                "time_zone", "next", "language", "confirm", "token", "file", "draft", "update", "action",
                "_selected_action", "index", "select_across", "expected_reps", "duration_ms", "shown_at",
                "card", "pos_1", "match_1", "key", "title", "prompt", "front", "back", "form-TOTAL_FORMS"]
@@ -109,8 +109,8 @@ def row_counts() -> tuple:
 def world(db, starter_bank, learner, teacher):
     """A learner with an open quiz and cards, in a teacher's class: real ids for the paths to reach."""
     classroom = ClassroomFactory(teacher=teacher)
-    classes.join_classroom(learner=learner, code=classroom.join_code)
-    attempt = quizzes.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)
+    classes.classroom_join(learner=learner, code=classroom.join_code)
+    attempt = quizzes.attempt_start(learner=learner, kind="mixed", section_ids=[], length=5)
     client = Client()
     client.force_login(learner)
     client.get("/cards/review/")

@@ -105,7 +105,7 @@ def test_a_learners_pages_with_an_open_quiz_and_a_record_keep_their_query_budget
     # Session and user, 3 for the section, the reading order and the children, 2 for the learner's record.
     with django_assert_max_num_queries(7):
         assert 'id="history-heading"' in client.get(history.get_absolute_url()).content.decode()
-    quizzes.start_attempt(learner=learner, kind="section", section_ids=[history.pk], length=5)  # 4: capped
+    quizzes.attempt_start(learner=learner, kind="section", section_ids=[history.pk], length=5)  # 4: capped
     for i in range(3):
         answer_next(learner, right=i != 1)
     with django_assert_max_num_queries(4):

@@ -8,6 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from .roles import ensure_teachers_group
+        from .roles import teachers_group_ensure
 
-        post_migrate.connect(ensure_teachers_group, dispatch_uid="quizapp.accounts.teachers_group")
+        post_migrate.connect(teachers_group_ensure, dispatch_uid="quizapp.accounts.teachers_group")

@@ -10,7 +10,7 @@ TEACHER_MODELS = {
 }
 
 
-def ensure_teachers_group(sender=None, **kwargs):
+def teachers_group_ensure(sender=None, **kwargs):
     """Create the Teachers group with its authoring permissions; safe to run after every migrate."""
     from django.contrib.auth.models import Group, Permission
 
@@ -24,10 +24,11 @@ def ensure_teachers_group(sender=None, **kwargs):
         group.permissions.add(*missing)
 
 
-def make_teacher(user):
+def teacher_role_grant(user):
+    """Make `user` a teacher: staff, in the Teachers group (never a superuser)."""
     from django.contrib.auth.models import Group
 
-    ensure_teachers_group()
+    teachers_group_ensure()
     user.is_staff = True
     user.save(update_fields=["is_staff"])
     user.groups.add(Group.objects.get(name=TEACHERS_GROUP))

@@ -32,6 +32,6 @@ class StudySettingsForm(forms.Form):
 
     def __init__(self, *args, current_time_zone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        # A learner's own zone stays on offer (and selected) even when the list leaves its kind out
+        # A learner's own zone stays on offer (and selected) even when the list leaves such names out
         # ("PRC", "Etc/GMT-8"), so saving other settings never moves their study day.
         self.fields["time_zone"].choices = time_zone_choices(current_time_zone)

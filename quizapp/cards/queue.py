@@ -78,7 +78,10 @@ def done_today(learner, day: StudyDay) -> Done:
 
 
 @dataclass(frozen=True)
-class Counts:
+class DueCounts:
+    """The study screen's counts of cards waiting: new, in learning, due for review (not catalog's
+    pipeline.Counts, which counts a bank write's rows)."""
+
     new: int
     learning: int
     due: int
@@ -97,7 +100,7 @@ def _unstarted(learner, scope: Scope, now: datetime):
 
 
 def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: StudyDay | None = None,
-                 settings: StudySettings | None = None, done: Done | None = None) -> Counts:
+                 settings: StudySettings | None = None, done: Done | None = None) -> DueCounts:
     """What is left today: new cards (within the daily limit), learning cards, and reviews due."""
     now = now or timezone.now()
     day = day or study_day(learner, now)
@@ -111,10 +114,10 @@ def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: Stu
     new_left = max(0, settings.new_per_day - done.new)
     reviews_left = max(0, settings.max_reviews_per_day - done.reviews)
     new = min(new_left, _unstarted(learner, scope, now).count()) if new_left else 0
-    return Counts(new=new, learning=agg["learning"], due=min(agg["due"], reviews_left))
+    return DueCounts(new=new, learning=agg["learning"], due=min(agg["due"], reviews_left))
 
 
-def forecast_tomorrow(learner, scope: Scope, now: datetime | None = None) -> Counts:
+def forecast_tomorrow(learner, scope: Scope, now: datetime | None = None) -> DueCounts:
     """Tomorrow's reviews (cards due before tomorrow's rollover) and the new cards it will offer."""
     now = now or timezone.now()
     day = study_day(learner, now)
@@ -125,7 +128,7 @@ def forecast_tomorrow(learner, scope: Scope, now: datetime | None = None) -> Cou
         due=Count("pk", filter=Q(state=Phase.REVIEW)),
     )
     unstarted = _unstarted(learner, scope, day.end).count()
-    return Counts(
+    return DueCounts(
         new=min(settings.new_per_day, unstarted),
         learning=agg["learning"],
         due=min(agg["due"], settings.max_reviews_per_day),
@@ -153,9 +156,9 @@ def _first_new(learner, scope, now):
     return base.filter(priority__isnull=False).first() or base.filter(priority__isnull=True).first()
 
 
-def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: Counts | None = None):
+def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: DueCounts | None = None):
     """The card to show next, as a CardState, or None when done for today. A card the learner never saw
-    comes back unsaved (`pk` None): `services.start_card` or grading it (`services.record_review`) makes
+    comes back unsaved (`pk` None): `services.card_start` or grading it (`services.review_record`) makes
     the row.
 
     Order: learning cards now due, then reviews due today, then new cards, then learning cards due within
@@ -202,7 +205,7 @@ def is_due_now(card: CardState, learner, now: datetime, *, day: StudyDay, settin
 @dataclass
 class Deck:
     section: Section | None
-    counts: Counts
+    counts: DueCounts
     total: int
 
     @property
@@ -243,7 +246,7 @@ def decks(learner, now: datetime | None = None) -> list[Deck]:
     reviews_left = max(0, settings.max_reviews_per_day - done.reviews)
 
     def counts(keys):
-        return Counts(
+        return DueCounts(
             new=min(new_left, sum(unstarted.get(k, 0) for k in keys)),
             learning=sum(learning.get(k, 0) for k in keys),
             due=min(reviews_left, sum(due.get(k, 0) for k in keys)),

@@ -7,4 +7,4 @@ def introduce_cards_after_miss(sender, response, **kwargs):
     """A missed quiz question puts its section's unstarted flashcards first in today's new cards."""
     if response.correct:
         return
-    services.prioritize_section_cards(learner=response.learner, section=response.question.section)
+    services.section_cards_prioritize(learner=response.learner, section=response.question.section)

@@ -35,7 +35,7 @@ def fuzz_seed(card: CardState) -> int:
     return scheduling.fuzz_seed(card.learner_id, card.flashcard_id, card.reps)
 
 
-def start_card(*, learner, flashcard: Flashcard) -> CardState:
+def card_start(*, learner, flashcard: Flashcard) -> CardState:
     """The learner's card for a flashcard, created as NEW the first time it is shown (the queue only
     reads, and offers a card never seen unsaved)."""
     try:
@@ -51,7 +51,7 @@ def _locked(card: CardState) -> CardState:
     return CardState.objects.select_for_update().select_related("flashcard", "learner").get(pk=card.pk)
 
 
-def record_review(*, card: CardState, rating: int, expected_reps: int, duration_ms: int = 0,
+def review_record(*, card: CardState, rating: int, expected_reps: int, duration_ms: int = 0,
                   now: datetime | None = None) -> Review:
     """Answer a card: schedule it with FSRS, log the review, tag leeches. Refuses stale, set-aside and
     not-yet-due cards, and ratings outside 1-4."""
@@ -59,7 +59,7 @@ def record_review(*, card: CardState, rating: int, expected_reps: int, duration_
         raise ReviewRefused(_("Choose Again, Hard, Good or Easy (1 to 4)."))
     now = now or timezone.now()
     if card.pk is None:  # a new card offered by the queue, graded before anything saved it
-        card = start_card(learner=card.learner, flashcard=card.flashcard)
+        card = card_start(learner=card.learner, flashcard=card.flashcard)
     with transaction.atomic():
         card = _locked(card)
         learner = card.learner
@@ -99,7 +99,7 @@ def record_review(*, card: CardState, rating: int, expected_reps: int, duration_
     return review
 
 
-def undo_review(*, learner, review_id: int) -> CardState:
+def review_undo(*, learner, review_id: int) -> CardState:
     """Take back the learner's most recent review: the card gets its exact previous state back and the
     review is deleted. Only the most recent review can be undone, once."""
     with transaction.atomic():
@@ -125,24 +125,24 @@ def _set(card: CardState, **fields) -> CardState:
     return card
 
 
-def suspend_card(*, card: CardState) -> CardState:
+def card_suspend(*, card: CardState) -> CardState:
     return _set(card, suspended=True)
 
 
-def unsuspend_card(*, card: CardState) -> CardState:
+def card_unsuspend(*, card: CardState) -> CardState:
     return _set(card, suspended=False)
 
 
-def bury_card(*, card: CardState, now: datetime | None = None) -> CardState:
+def card_bury(*, card: CardState, now: datetime | None = None) -> CardState:
     """Hide the card until the learner's next study day (04:00 local)."""
     return _set(card, buried_until=study_day(card.learner, now or timezone.now()).end)
 
 
-def unbury_card(*, card: CardState) -> CardState:
+def card_unbury(*, card: CardState) -> CardState:
     return _set(card, buried_until=None)
 
 
-def prioritize_section_cards(*, learner, section, now: datetime | None = None) -> int:
+def section_cards_prioritize(*, learner, section, now: datetime | None = None) -> int:
     """Put the section's flashcards the learner has not started first in line for today's new cards.
 
     Cards already started keep their schedule: a missed question never pushes a review further out.
@@ -164,7 +164,7 @@ def prioritize_section_cards(*, learner, section, now: datetime | None = None) -
     return len(flashcards) - (len(existing) - len(waiting))
 
 
-def update_study_settings(*, learner, desired_retention: float, new_per_day: int, max_reviews_per_day: int,
+def study_settings_update(*, learner, desired_retention: float, new_per_day: int, max_reviews_per_day: int,
                           time_zone: str) -> StudySettings:
     with transaction.atomic():
         settings, _created = StudySettings.objects.select_for_update().get_or_create(learner=learner)

@@ -19,8 +19,8 @@ from quizapp.whole_numbers import whole_number
 from . import export, queue, scheduling
 from .forms import RateForm, StudySettingsForm, UndoForm
 from .models import CardState, RatingChoices, Review
-from .services import (ReviewRefused, bury_card, fuzz_seed, record_review, start_card, suspend_card,
-                       unbury_card, undo_review, unsuspend_card, update_study_settings)
+from .services import (ReviewRefused, card_bury, card_start, card_suspend, card_unbury, card_unsuspend, fuzz_seed,
+                       review_record, review_undo, study_settings_update)
 
 TEMPLATE = "cards/review.html"
 
@@ -63,7 +63,7 @@ def _undoable_review(learner, scope: queue.Scope, day) -> int | None:
     return latest[0]
 
 
-def _set_aside_kind(card: CardState | None, now) -> str:
+def _set_aside_by(card: CardState | None, now) -> str:
     """'suspend' or 'bury' when the card is set aside that way now (what putting it back would undo)."""
     if card is None or _reviewable(card, now):
         return ""
@@ -83,14 +83,14 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
     settings = queue.settings_for(learner)
     done = queue.done_today(learner, day)
     counts = queue.counts_today(learner, scope, now, day=day, settings=settings, done=done)
-    set_aside_kind = _set_aside_kind(set_aside, now)
+    set_aside_by = _set_aside_by(set_aside, now)
     if card is None or not _reviewable(card, now):
         card = queue.next_card(learner, scope, now, counts=counts)
         revealed = False  # a different card than the one asked for starts from its front
         if card is not None and card.pk is None:
             # The page's links and forms (reveal, rate, bury, suspend) address the learner's card by its
             # id, so a card shown for the first time gets its row here, explicitly, through the service.
-            card = start_card(learner=learner, flashcard=card.flashcard)
+            card = card_start(learner=learner, flashcard=card.flashcard)
     context = {
         "scope": scope,
         "section": scope.section,
@@ -100,8 +100,8 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
         "shown_at": shown_at or _now_ms(),
         "status_message": status_message,
         "leech_notice": LEECH_NOTICE if became_leech else "",
-        "set_aside": set_aside if set_aside_kind else None,
-        "set_aside_kind": set_aside_kind,
+        "set_aside": set_aside if set_aside_by else None,
+        "set_aside_by": set_aside_by,
         "last_review": _undoable_review(learner, scope, day),
     }
     if card is not None:
@@ -172,7 +172,7 @@ def rate(request, pk):
     scope = queue.scope_for(_section(data["section"]))
     duration = _now_ms() - data["shown_at"] if data["shown_at"] else 0
     try:
-        review = record_review(card=card, rating=data["rating"], expected_reps=data["reps"],
+        review = review_record(card=card, rating=data["rating"], expected_reps=data["reps"],
                                duration_ms=duration)
     except ReviewRefused as refusal:  # StaleReview too: the current card comes back, nothing recorded
         return _study(request, scope, status_message=str(refusal), status=409)
@@ -193,7 +193,7 @@ def undo(request):
         return HttpResponseBadRequest(_("Nothing to undo."))
     scope = queue.scope_for(_section(form.cleaned_data["section"]))
     try:
-        card = undo_review(learner=request.user, review_id=form.cleaned_data["review"])
+        card = review_undo(learner=request.user, review_id=form.cleaned_data["review"])
     except ReviewRefused as refusal:
         if not request.htmx:
             messages.error(request, str(refusal))
@@ -218,18 +218,18 @@ def _set_aside(request, pk, action, message):
 @login_required
 @require_POST
 def suspend(request, pk):
-    return _set_aside(request, pk, suspend_card, _("Card suspended. Unsuspend it from the flashcards page."))
+    return _set_aside(request, pk, card_suspend, _("Card suspended. Unsuspend it from the flashcards page."))
 
 
 @login_required
 @require_POST
 def bury(request, pk):
-    return _set_aside(request, pk, bury_card, _("Card buried until tomorrow."))
+    return _set_aside(request, pk, card_bury, _("Card buried until tomorrow."))
 
 
 PUT_BACK = {
-    "suspend": (unsuspend_card, gettext_lazy("Suspend undone: the card is back.")),
-    "bury": (unbury_card, gettext_lazy("Bury undone: the card is back.")),
+    "suspend": (card_unsuspend, gettext_lazy("Suspend undone: the card is back.")),
+    "bury": (card_unbury, gettext_lazy("Bury undone: the card is back.")),
 }
 
 
@@ -240,9 +240,9 @@ def put_back(request, pk):
     a card that is no longer set aside that way changes nothing, so a double submit is harmless."""
     card = _own_card(request, pk)
     scope = queue.scope_for(_section(request.POST.get("section")))
-    if request.POST.get("kind") not in PUT_BACK:
+    if request.POST.get("undo") not in PUT_BACK:
         return HttpResponseBadRequest(_("Nothing to undo."))
-    action, message = PUT_BACK[request.POST["kind"]]
+    action, message = PUT_BACK[request.POST["undo"]]
     card = action(card=card)
     if not request.htmx:
         messages.success(request, message)
@@ -254,7 +254,7 @@ def put_back(request, pk):
 @require_POST
 def unsuspend(request, pk):
     card = get_object_or_404(CardState, pk=pk, learner=request.user)
-    unsuspend_card(card=card)
+    card_unsuspend(card=card)
     messages.success(request, _("Card unsuspended."))
     target = request.POST.get("next", "")
     # A path on this site only: redirect() reads a bare word ("true") as a view name, a NoReverseMatch (500).
@@ -288,7 +288,7 @@ def study_settings(request):
     if request.method == "POST":
         form = StudySettingsForm(request.POST, current_time_zone=request.user.time_zone)
         if form.is_valid():
-            update_study_settings(learner=request.user, **form.cleaned_data)
+            study_settings_update(learner=request.user, **form.cleaned_data)
             messages.success(request, _("Settings saved."))
             return redirect("cards:settings")
     else:

@@ -155,7 +155,8 @@ class NearMiss:
     accepted_part: str
 
     @property
-    def kind(self) -> str:
+    def edit(self) -> str:
+        """The one edit that turns the accepted answer into the typed one: replaced, extra or missing."""
         if self.typed_part and self.accepted_part:
             return "replaced"
         return "extra" if self.typed_part else "missing"

@@ -12,6 +12,6 @@ class CatalogConfig(AppConfig):
         from . import question_types
         from .models import Question
 
-        # Teachers edit every kind of answer row in the question admin's inlines.
-        rows = [kind.model(Question)._meta.model_name for kind in question_types.row_kinds()]
+        # Teachers edit every set of answer rows in the question admin's inlines.
+        rows = [row_set.model(Question)._meta.model_name for row_set in question_types.answer_row_sets()]
         TEACHER_MODELS["catalog"] += [name for name in rows if name not in TEACHER_MODELS["catalog"]]

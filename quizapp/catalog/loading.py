@@ -476,13 +476,13 @@ def question_content(question: Question) -> dict:
     return {
         "section": question.section.key, "type": question.type, "prompt": question.prompt,
         "explanation": question.explanation, "difficulty": question.difficulty, "tags": question.tags,
-        "status": question.status, **{rows.field: rows.read(question) for rows in question_types.row_kinds()},
+        "status": question.status, **{rows.field: rows.read(question) for rows in question_types.answer_row_sets()},
     }
 
 
 def write_answer_rows(question: Question, **values) -> None:
     """Replace a question's answer rows (when they change, `pipeline` first keeps the old version).
     `values` maps each sort of row's field to its value (QuestionSpec.rows(), a question_content's)."""
-    for rows in question_types.row_kinds():
+    for rows in question_types.answer_row_sets():
         getattr(question, rows.relation).all().delete()
         rows.write(question, values.get(rows.field, ()))

@@ -42,7 +42,7 @@ def what_is_asked(content: dict) -> dict:
 def with_answer_rows(questions):
     """Questions with every kind of answer row prefetched (a selection may mix types)."""
     return questions.select_related("section").prefetch_related(
-        *(rows.relation for rows in question_types.row_kinds()))
+        *(rows.relation for rows in question_types.answer_row_sets()))
 
 
 # --- Versions --------------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ def bank_plan(*, questions=(), flashcards=(), notes=None, sections=None, titles=
 def _wanted(spec, draft: bool) -> dict:
     content = spec.content()
     content["status"] = Status.DRAFT if draft else spec.status
-    for rows in question_types.row_kinds():  # as question_content reads them: tuples, not lists
+    for rows in question_types.answer_row_sets():  # as question_content reads them: tuples, not lists
         if rows.field in content:  # a question's rows; a flashcard has none
             content[rows.field] = rows.normalised(content[rows.field])
     return content

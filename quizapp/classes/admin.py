@@ -82,22 +82,23 @@ class QuestionAdmin(QuizzesQuestionAdmin):
         """Questions with their current version's statistics from the progress rollup (one row per question
         and version), as correlated subqueries, so the list's queries do not grow with the history."""
         stats = ItemStats.objects.filter(question=OuterRef("pk"), version=OuterRef("version"))
-        facility = stats.filter(first_attempts__gt=0).annotate(
-            share=ExpressionWrapper(F("first_score") / F("first_attempts"), output_field=FloatField())
+        facility = stats.filter(first_answers__gt=0).annotate(
+            share=ExpressionWrapper(F("first_score") / F("first_answers"), output_field=FloatField())
         ).values("share")
         return (
             super()
             .get_queryset(request)
             .annotate(
-                stats_attempts=Coalesce(Subquery(stats.values("attempts")[:1]), 0),
+                stats_answers=Coalesce(Subquery(stats.values("answers")[:1]), 0),
                 stats_facility=Subquery(facility[:1], output_field=FloatField()),
             )
         )
 
-    @admin.display(description=_("attempts"), ordering="stats_attempts")
+    @admin.display(description=_("attempts"), ordering="stats_answers")
     def attempts(self, question):
-        """Answers to the current version (statistics restart when what is asked changes)."""
-        return question.stats_attempts
+        """Answers to the current version (statistics restart when what is asked changes). The column keeps
+        the name and heading teachers know, `attempts`; the rollup's field is ItemStats.answers."""
+        return question.stats_answers
 
     @admin.display(description=_("facility"), ordering=EmptyLast(F("stats_facility")))
     def facility(self, question):

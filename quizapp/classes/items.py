@@ -36,7 +36,7 @@ EASY, HARD, WEAK = 0.95, 0.2, 0.1
 class ItemRow:
     question: Question
     version: int
-    attempts: int
+    answers: int
     first_answers: int
     facility: float | None
     discrimination: float | None
@@ -114,9 +114,9 @@ def discrimination_index(first_scores, totals) -> float | None:
 
 def describe_answer(asked: dict, given) -> str:
     """A wrong answer in words, from the frozen copy of what was asked (each type says it its way)."""
-    kind = asked.get("type")
-    if question_types.exists(kind):
-        return question_types.get(kind).describe_answer(asked, given)
+    type_name = asked.get("type")
+    if question_types.exists(type_name):
+        return question_types.get(type_name).describe_answer(asked, given)
     return json.dumps(given, ensure_ascii=False)
 
 
@@ -128,8 +128,8 @@ def item_analysis(learner_ids=None) -> list[ItemRow]:
     first = responses.filter(first_try=True)
 
     totals = {r["learner_id"]: (r["s"], r["n"]) for r in first.values("learner_id").annotate(s=Sum("score"), n=Count("pk"))}
-    attempts = Counter({(r["question_id"], r["question_version"]): r["n"]
-                        for r in responses.values("question_id", "question_version").annotate(n=Count("pk"))})
+    answers_of = Counter({(r["question_id"], r["question_version"]): r["n"]
+                          for r in responses.values("question_id", "question_version").annotate(n=Count("pk"))})
 
     by_item = defaultdict(list)
     for learner_id, qid, version, score, correct, given, asked in first.values_list(
@@ -146,7 +146,7 @@ def item_analysis(learner_ids=None) -> list[ItemRow]:
                 wrong[describe_answer(asked, given)] += 1
         common, common_n = wrong.most_common(1)[0] if wrong else ("", 0)
         row = ItemRow(
-            question=questions[qid], version=version, attempts=attempts[(qid, version)],
+            question=questions[qid], version=version, answers=answers_of[(qid, version)],
             first_answers=len(answers), facility=facility_index([a[1] for a in answers]),
             discrimination=discrimination_index([(a[0], a[1]) for a in answers], totals),
             common_wrong=common, common_wrong_count=common_n,

@@ -29,7 +29,7 @@ def _refuse_if_archived(classroom: Classroom) -> None:
         raise ClassArchived(classroom)
 
 
-def create_classroom(*, teacher, name: str, sections=()) -> Classroom:
+def classroom_create(*, teacher, name: str, sections=()) -> Classroom:
     with transaction.atomic():
         classroom = Classroom.objects.create(teacher=teacher, name=name.strip())
         classroom.sections.set(sections)
@@ -45,7 +45,7 @@ def find_by_code(code: str) -> Classroom | None:
     return Classroom.objects.select_related("teacher").filter(join_code=normalize_code(code)).first()
 
 
-def join_classroom(*, learner, code: str) -> tuple[Classroom, bool]:
+def classroom_join(*, learner, code: str) -> tuple[Classroom, bool]:
     """Join by code. Joining twice (double click, replay, a second tab) is harmless: (class, False)."""
     code = normalize_code(code)
     classroom = find_by_code(code)
@@ -68,7 +68,7 @@ def archived_join_message(classroom: Classroom) -> str:
     return _("“%(name)s” is archived and no longer takes new learners. Ask your teacher.") % {"name": classroom.name}
 
 
-def update_classroom(*, classroom: Classroom, name: str, sections=()) -> Classroom:
+def classroom_update(*, classroom: Classroom, name: str, sections=()) -> Classroom:
     with transaction.atomic():
         _refuse_if_archived(classroom)
         classroom.name = name.strip()
@@ -77,7 +77,7 @@ def update_classroom(*, classroom: Classroom, name: str, sections=()) -> Classro
     return classroom
 
 
-def archive_classroom(*, classroom: Classroom) -> bool:
+def classroom_archive(*, classroom: Classroom) -> bool:
     """Archive the class: joining closes and the class turns read-only; memberships, progress and the class's
     totals stay exactly as they are. One conditional UPDATE, so archiving an archived class (a double submit,
     a second tab) changes nothing and says so: False."""
@@ -88,8 +88,8 @@ def archive_classroom(*, classroom: Classroom) -> bool:
     return bool(changed)
 
 
-def restore_classroom(*, classroom: Classroom) -> bool:
-    """Undo `archive_classroom`: the class takes learners again with its old join code. False if it was not
+def classroom_restore(*, classroom: Classroom) -> bool:
+    """Undo `classroom_archive`: the class takes learners again with its old join code. False if it was not
     archived (any more)."""
     with transaction.atomic():
         changed = Classroom.objects.filter(pk=classroom.pk, archived_at__isnull=False).update(archived_at=None)
@@ -97,19 +97,19 @@ def restore_classroom(*, classroom: Classroom) -> bool:
     return bool(changed)
 
 
-def remove_learner(*, classroom: Classroom, learner_id: int) -> bool:
+def membership_remove(*, classroom: Classroom, learner_id: int) -> bool:
     with transaction.atomic():
         _refuse_if_archived(classroom)
         deleted, _count = Membership.objects.filter(classroom=classroom, learner_id=learner_id).delete()
     return bool(deleted)
 
 
-def leave_classroom(*, classroom: Classroom, learner) -> bool:
+def classroom_leave(*, classroom: Classroom, learner) -> bool:
     deleted, _ = Membership.objects.filter(classroom=classroom, learner=learner).delete()
     return bool(deleted)
 
 
-def renew_join_code(*, classroom: Classroom) -> str:
+def join_code_renew(*, classroom: Classroom) -> str:
     with transaction.atomic():
         _refuse_if_archived(classroom)
         classroom.join_code = new_join_code()

@@ -61,7 +61,7 @@ def class_list(request):
 def class_create(request):
     form = ClassroomForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        classroom = services.create_classroom(
+        classroom = services.classroom_create(
             teacher=request.user, name=form.cleaned_data["name"], sections=form.cleaned_data["sections"]
         )
         messages.success(request, _("Class created. Share the join code with your learners."))
@@ -79,7 +79,7 @@ def class_settings(request, pk):
     form = ClassroomForm(request.POST or None, instance=classroom)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_classroom(classroom=classroom, name=form.cleaned_data["name"],
+            services.classroom_update(classroom=classroom, name=form.cleaned_data["name"],
                                       sections=form.cleaned_data["sections"])
         except services.ClassArchived as exc:  # archived since the check above
             messages.error(request, str(exc))
@@ -93,7 +93,7 @@ def class_settings(request, pk):
 @require_POST
 def class_archive(request, pk):
     classroom = _taught(request, pk)
-    if services.archive_classroom(classroom=classroom):
+    if services.classroom_archive(classroom=classroom):
         messages.success(request, _("“%(name)s” is archived: nobody can join it, and its pages and downloads "
                                     "stay readable.") % {"name": classroom.name})
     else:
@@ -105,7 +105,7 @@ def class_archive(request, pk):
 @require_POST
 def class_restore(request, pk):
     classroom = _taught(request, pk)
-    if services.restore_classroom(classroom=classroom):
+    if services.classroom_restore(classroom=classroom):
         messages.success(request, _("“%(name)s” is restored. Learners can join it again with its join code.")
                          % {"name": classroom.name})
     else:
@@ -118,7 +118,7 @@ def class_restore(request, pk):
 def class_renew_code(request, pk):
     classroom = _taught(request, pk)
     try:
-        services.renew_join_code(classroom=classroom)
+        services.join_code_renew(classroom=classroom)
     except services.ClassArchived as exc:
         messages.error(request, str(exc))
         return redirect(classroom)
@@ -132,7 +132,7 @@ def class_remove_learner(request, pk, learner_id):
     classroom = _taught(request, pk)
     name = classroom.memberships.filter(learner_id=learner_id).values_list("learner__username", flat=True).first()
     try:
-        removed = services.remove_learner(classroom=classroom, learner_id=learner_id)
+        removed = services.membership_remove(classroom=classroom, learner_id=learner_id)
     except services.ClassArchived as exc:
         messages.error(request, str(exc))
         return redirect(classroom)
@@ -150,7 +150,7 @@ def class_join(request):
     form = JoinForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
         try:
-            classroom, created = services.join_classroom(learner=request.user, code=form.cleaned_data["code"])
+            classroom, created = services.classroom_join(learner=request.user, code=form.cleaned_data["code"])
         except services.JoinError as exc:
             form.add_error("code", str(exc))
         else:
@@ -173,7 +173,7 @@ def class_join(request):
 @require_POST
 def class_leave(request, pk):
     classroom = get_object_or_404(Classroom.objects.joined_by(request.user), pk=pk)
-    services.leave_classroom(classroom=classroom, learner=request.user)
+    services.classroom_leave(classroom=classroom, learner=request.user)
     messages.success(request, _("You left “%(name)s”.") % {"name": classroom.name})
     return redirect("classes:list")
 
@@ -294,7 +294,7 @@ def class_items_csv(request, pk):
     header = [_("Question"), _("Section"), _("Type"), _("Version"), _("Answers"), _("First answers"),
               _("Facility index"), _("Discrimination index"), _("Most chosen wrong answer"), _("Flags")]
     rows = (
-        [r.question.key, r.question.section.title, r.question.get_type_display(), r.version, r.attempts,
+        [r.question.key, r.question.section.title, r.question.get_type_display(), r.version, r.answers,
          r.first_answers, _three_places(r.facility), _three_places(r.discrimination), r.common_wrong, "; ".join(r.flag_labels)]
         for r in item_analysis(learner_ids)
     )

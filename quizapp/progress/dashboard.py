@@ -82,7 +82,7 @@ class Dashboard:
     current_streak: int
     longest_streak: int
     active_days: int
-    due_today: object  # cards.queue.Counts
+    due_today: object  # cards.queue.DueCounts
     forecast: list  # (date, count), FORECAST_DAYS
     retention: float | None
     retention_reviews: int

@@ -1,5 +1,5 @@
 """Rollups: the data behind every dashboard, kept in step with the history (quizzes' Responses and cards'
-Reviews) in the same transaction that writes the history, and recomputable from it (rebuild_progress).
+Reviews) in the same transaction that writes the history, and recomputable from it (progress_rebuild).
 
 Counts only ever change with F() expressions, and every row is unique per its key, so concurrent writers
 neither lose updates nor duplicate rows."""
@@ -112,9 +112,10 @@ class ItemStats(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="item_stats",
                                  db_index=False)  # indexed by the unique constraint's leading column
     version = models.PositiveIntegerField(_("version"))
-    attempts = models.PositiveIntegerField(_("answers"), default=0)
-    first_attempts = models.PositiveIntegerField(_("first answers"), default=0)
-    first_correct = models.PositiveIntegerField(_("right first answers"), default=0)
+    # The same names as QuestionStats' first_answers and first_right: the same counts, per version here.
+    answers = models.PositiveIntegerField(_("answers"), default=0)
+    first_answers = models.PositiveIntegerField(_("first answers"), default=0)
+    first_right = models.PositiveIntegerField(_("right first answers"), default=0)
     # The sum of the first answers' scores (1 right, 0 wrong, a share for a partly right one): facility.
     first_score = models.FloatField(_("score of first answers"), default=0.0)
 
@@ -123,12 +124,14 @@ class ItemStats(models.Model):
         verbose_name_plural = _("item statistics")
         constraints = [
             models.UniqueConstraint(fields=["question", "version"], name="itemstats_one_per_version"),
-            models.CheckConstraint(condition=Q(first_correct__lte=F("first_attempts")), name="itemstats_correct_within"),
-            models.CheckConstraint(condition=Q(first_attempts__lte=F("attempts")), name="itemstats_first_within"),
+            models.CheckConstraint(condition=Q(first_right__lte=F("first_answers")),
+                                   name="itemstats_right_within_first_answers"),
+            models.CheckConstraint(condition=Q(first_answers__lte=F("answers")),
+                                   name="itemstats_first_answers_within_answers"),
         ]
 
     @property
     def facility(self) -> float | None:
         """Moodle's facility index of this version, as classes.items computes it: the mean score of the first
         answers (partial credit counts), a share of full marks; None before any."""
-        return self.first_score / self.first_attempts if self.first_attempts else None
+        return self.first_score / self.first_answers if self.first_answers else None

@@ -25,7 +25,7 @@ FIELDS = {
                       "last_activity"),
     DailyActivity: ("answers", "correct", "reviews", "recall_reviews", "recalled", "study_ms"),
     SectionDay: ("answers", "correct"),
-    ItemStats: ("attempts", "first_attempts", "first_correct", "first_score"),
+    ItemStats: ("answers", "first_answers", "first_right", "first_score"),
 }
 KEYS = {
     SectionProgress: ("learner_id", "section_id"),
@@ -90,9 +90,9 @@ def expected_rollups(replayed: dict) -> dict:
         s["answers"] += 1
         s["correct"] += correct
         i = items[(question_id, version)]
-        i["attempts"] += 1
-        i["first_attempts"] += first_try
-        i["first_correct"] += first_try and correct
+        i["answers"] += 1
+        i["first_answers"] += first_try
+        i["first_right"] += first_try and correct
         i["first_score"] += score if first_try else 0.0
 
     reviews = Review.objects.select_related("card__flashcard").only(
@@ -166,7 +166,7 @@ def same(a, b) -> bool:
 
 
 @transaction.atomic
-def rebuild_progress(*, fix: bool = True) -> RebuildReport:
+def progress_rebuild(*, fix: bool = True) -> RebuildReport:
     report = RebuildReport()
     replayed = replayed_skills()  # every learner's answers replayed once, for both checks
     _check_skills(report, fix, replayed)

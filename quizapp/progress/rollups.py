@@ -51,8 +51,8 @@ def on_answer_recorded(sender, response: Response, skill: LearnerSkill, **kwargs
     _bump(DailyActivity, dict(learner=learner, day=day), answers=1, correct=right, study_ms=response.seconds * 1000)
     first_of_day = _bump(SectionDay, dict(learner=learner, section_id=response.section_id, day=day),
                          answers=1, correct=right)
-    _bump(ItemStats, dict(question_id=response.question_id, version=response.question_version), attempts=1,
-          first_attempts=int(response.first_try), first_correct=int(response.first_try and response.correct),
+    _bump(ItemStats, dict(question_id=response.question_id, version=response.question_version), answers=1,
+          first_answers=int(response.first_try), first_right=int(response.first_try and response.correct),
           first_score=response.score if response.first_try else 0.0)
     changes = dict(answers=F("answers") + 1, correct=F("correct") + right, mastery=skill.mastery,
                    state=skill.state, last_activity=_latest(response.answered_at))

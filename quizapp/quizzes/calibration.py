@@ -39,7 +39,7 @@ OFFSET_PRIOR_SD = 0.5  # how far, in logits, questions scatter around alpha * th
 ALPHA_MAX = 1.5
 MIN_ANSWERS = 50  # fewer answers than this: keep the default calibration
 # When a site refits: after its first REFIT_FIRST answers, then each time they have grown by REFIT_GROWTH
-# (services.recalibrate_if_due; simulation.py follows the same schedule).
+# (services.calibration_refit_if_due; simulation.py follows the same schedule).
 REFIT_FIRST = 200
 REFIT_GROWTH = 1.25
 

@@ -8,7 +8,7 @@ from quizapp.catalog import question_types
 
 def _type_context(qtype) -> dict:
     return {
-        "kind": qtype.name,
+        "type_name": qtype.name,
         "question_type": qtype,
         "question_template": qtype.question_template,
         "feedback_template": qtype.feedback_template,

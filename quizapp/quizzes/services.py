@@ -93,7 +93,7 @@ def _weak_pool(learner) -> tuple[list[int], list[int]]:
 
 
 @transaction.atomic
-def start_attempt(*, learner, kind: str, section_ids: list[int], length: int) -> Attempt:
+def attempt_start(*, learner, kind: str, section_ids: list[int], length: int) -> Attempt:
     """Start a quiz: abandon the learner's open one, fix the question pool, serve the first question."""
     if kind not in Attempt.Kind.values:
         raise QuizError(_("Unknown kind of quiz."))
@@ -219,7 +219,7 @@ class Recorded:
     next_item: AttemptItem | None
 
 
-def record_answer(*, learner, attempt_id: int, position: int, question_id: int, given) -> Recorded:
+def answer_record(*, learner, attempt_id: int, position: int, question_id: int, given) -> Recorded:
     """Record the answer to the question served at `position` of the learner's attempt, exactly once.
 
     The attempt row is locked first, so concurrent submits for it run one after another; the second finds
@@ -298,7 +298,7 @@ def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
             attempt.save(update_fields=["status", "finished_at"])
     answer_recorded.send(sender=Response, response=response, skill=skill, mastery_before=before[0],
                          state_before=before[1])
-    transaction.on_commit(recalibrate_if_due)
+    transaction.on_commit(calibration_refit_if_due)
     return Recorded(response=response, created=True, next_item=next_item)
 
 
@@ -312,7 +312,7 @@ def as_recorded(given):
 
 
 @transaction.atomic
-def abandon_attempt(*, learner, attempt_id: int) -> Attempt:
+def attempt_abandon(*, learner, attempt_id: int) -> Attempt:
     """Leave a quiz for good (it stays in the history, unfinished)."""
     attempt = Attempt.objects.select_for_update().get(pk=attempt_id, learner=learner)
     if attempt.is_open:
@@ -321,7 +321,7 @@ def abandon_attempt(*, learner, attempt_id: int) -> Attempt:
     return attempt
 
 
-def recalibrate_if_due() -> bool:
+def calibration_refit_if_due() -> bool:
     """Recalibrate when the schedule above says so (run after an answer commits). A refit that fails (a
     deadlock with answers being recorded, on PostgreSQL) is logged and left for the next answer: the
     answer that triggered it is recorded already."""
@@ -333,7 +333,7 @@ def recalibrate_if_due() -> bool:
     if answers > CALIBRATE_MAX or answers < CALIBRATE_FIRST or (last is not None and answers < last * CALIBRATE_GROWTH):
         return False
     try:
-        recalibrate()
+        calibration_refit()
     except DatabaseError:
         logger.warning("recalibration failed; it is tried again after the next answer", exc_info=True)
         return False
@@ -366,7 +366,7 @@ def replayed_skills() -> dict[tuple[int, int], calibration.Replayed]:
     return {r.pair: r for r in replayed}
 
 
-def recalibrate(models: EngineModels = EngineModels()) -> calibration.Fit:
+def calibration_refit(models: EngineModels = EngineModels()) -> calibration.Fit:
     """Fit the engine's parameters to every recorded answer, store them, and recompute every learner's
     belief, estimate and call from their answers under the new fit (`calibration.replay`), in one
     transaction.

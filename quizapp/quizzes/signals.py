@@ -8,6 +8,6 @@ from django.dispatch import Signal
 # before the answer), so receivers that keep sums of mastery apply the change without reading it back.
 answer_recorded = Signal()
 
-# Sent inside the transaction of a recalibration (services.recalibrate), after every learner's LearnerSkill
+# Sent inside the transaction of a recalibration (services.calibration_refit), after every learner's LearnerSkill
 # was recomputed: receivers refresh what they copy of mastery. No arguments.
 skills_recalibrated = Signal()

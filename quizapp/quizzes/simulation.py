@@ -123,7 +123,7 @@ class Quiz:
                                     length=QUIZ_LENGTH)
 
     def _sync(self):
-        """After a recalibration, the learner's beliefs are replayed under it (as services.recalibrate does)."""
+        """After a recalibration, the learner's beliefs are replayed under it (as services.calibration_refit does)."""
         if self.seen_version == self.calibration.version:
             return
         cal = self.calibration

@@ -33,7 +33,7 @@ def start(request):
         form = StartForm(request.POST)
         if form.is_valid():
             try:
-                attempt = services.start_attempt(
+                attempt = services.attempt_start(
                     learner=request.user, kind=form.cleaned_data["kind"],
                     section_ids=[s.pk for s in form.cleaned_data["sections"]], length=form.cleaned_data["length"])
             except services.QuizError as exc:
@@ -130,7 +130,7 @@ def answer(request, attempt):
             recorded_response = item.response  # double submit / replay / second tab: nothing more to record
         else:
             given = parse_answer(item.shown, request.POST)
-            recorded = services.record_answer(learner=request.user, attempt_id=attempt.pk, position=item.position,
+            recorded = services.answer_record(learner=request.user, attempt_id=attempt.pk, position=item.position,
                                               question_id=question_id, given=given)
             recorded_response = recorded.response
             attempt = recorded_response.attempt  # as the transaction left it: counters, status
@@ -209,7 +209,7 @@ def summary(request, attempt):
 def leave(request, attempt):
     """Leave a quiz for good (from the start page's "start a new one" flow, or explicitly)."""
     get_object_or_404(Attempt, pk=attempt, learner=request.user)
-    left = services.abandon_attempt(learner=request.user, attempt_id=attempt)
+    left = services.attempt_abandon(learner=request.user, attempt_id=attempt)
     if left.status == Attempt.Status.ABANDONED:
         messages.info(request, _("You left the quiz. Its answers count; start a new one when you like."))
     return redirect("quizzes:start")

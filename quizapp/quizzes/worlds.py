@@ -1,5 +1,5 @@
 """Simulated worlds for `simulate_adaptive --world FILE.json`: simulated learners with a hidden truth take
-quizzes through the real services (start_attempt, record_answer, which serves the next question), and the
+quizzes through the real services (attempt_start, answer_record, which serves the next question), and the
 engine's calls are compared with the truth and with counting right answers.
 
 A world file is one JSON object:
@@ -48,7 +48,7 @@ MIN_ANSWERS = 3
 NAIVE_SHARE = 0.8
 MAX_ANSWERS = 1500
 LEARN_QUIZ = ("weak", 10)  # practising until mastered: weak-spots quizzes, for both policies
-KINDS = ("binary", "irt")
+MODELS = ("binary", "irt")  # the truth model, the world file's "kind"
 
 
 class WorldError(ValueError):
@@ -57,7 +57,7 @@ class WorldError(ValueError):
 
 @dataclass(frozen=True)
 class World:
-    kind: str
+    model: str  # how the hidden truth is drawn (MODELS); the file's key is "kind", a shared contract
     learners: int
     warmup_learners: int
     seed: int
@@ -76,10 +76,10 @@ class World:
         """A world from a parsed world file; WorldError says what is wrong."""
         if not isinstance(data, dict):
             raise WorldError("a world file is one JSON object")
-        kind = data.get("kind")
-        if kind not in KINDS:
-            raise WorldError(f"kind must be one of {', '.join(KINDS)}")
-        known = {f for f in cls.__dataclass_fields__}
+        model = data.get("kind")
+        if model not in MODELS:
+            raise WorldError(f"kind must be one of {', '.join(MODELS)}")
+        known = {f for f in cls.__dataclass_fields__} - {"model"} | {"kind"}
         unknown = set(data) - known
         if unknown:
             raise WorldError(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -102,7 +102,7 @@ class World:
                 raise WorldError("each quiz is [\"mixed\" | \"weak\" | \"section\", length 5-30]")
             plan.append((quiz[0], quiz[1]))
         return cls(
-            kind=kind, learners=number("learners", 1, 10_000, None, True),
+            model=model, learners=number("learners", 1, 10_000, None, True),
             warmup_learners=number("warmup_learners", 0, 100_000, 0, True), seed=number("seed", -2**62, 2**62, 0, True),
             quizzes=tuple(plan), p_know=number("p_know", 0, 1, 0.4), p_right_known=number("p_right_known", 0, 1, 0.9),
             p_right_unknown=number("p_right_unknown", 0, 1, 0.25), p_learn=number("p_learn", 0, 1, 0.0), p_forget=number("p_forget", 0, 1, 0.0),
@@ -135,21 +135,21 @@ class Truth:
     def new_learner(self, user, rng: random.Random, sections: list[int]) -> Learner:
         learner = Learner(user, rng)
         for s in sections:
-            if self.world.kind == "binary":
+            if self.world.model == "binary":
                 learner.known[s] = rng.random() < self.world.p_know
             else:
                 learner.theta[s] = rng.gauss(self.world.theta_mean, self.world.theta_sd)
         return learner
 
     def mastered(self, learner: Learner, section: int) -> bool:
-        if self.world.kind == "binary":
+        if self.world.model == "binary":
             return learner.known[section]
         return learner.theta[section] - self.b_mean[section] >= self.margin
 
     def p_right(self, learner: Learner, question_id: int) -> float:
         s = self.section_of[question_id]
         w = self.world
-        if w.kind == "binary":
+        if w.model == "binary":
             return w.p_right_known if learner.known[s] else w.p_right_unknown
         return w.guess + (1.0 - w.guess) * float(adaptive.logistic(learner.theta[s] - self.b[question_id]))
 
@@ -158,7 +158,7 @@ class Truth:
             return
         for s in (learner.known or learner.theta):
             if s != answered and self.mastered(learner, s) and learner.rng.random() < self.world.p_forget:
-                if self.world.kind == "binary":
+                if self.world.model == "binary":
                     learner.known[s] = False
                 else:
                     learner.theta[s] = self.b_mean[s] + self.margin - 1.0
@@ -166,7 +166,7 @@ class Truth:
     def learn(self, learner: Learner, section: int) -> None:
         if self.world.p_learn <= 0 or self.mastered(learner, section) or learner.rng.random() >= self.world.p_learn:
             return
-        if self.world.kind == "binary":
+        if self.world.model == "binary":
             learner.known[section] = True
         else:
             learner.theta[section] = self.b_mean[section] + self.margin + 0.5
@@ -202,7 +202,7 @@ def take_quiz(truth: Truth, learner: Learner, kind: str, length: int, answers: A
               limit: int | None = None) -> int:
     """One quiz through the services; returns the number of answers given."""
     try:
-        attempt = services.start_attempt(learner=learner.user, kind=kind, section_ids=[], length=length)
+        attempt = services.attempt_start(learner=learner.user, kind=kind, section_ids=[], length=length)
     except services.QuizError:
         return 0
     item = AttemptItem.objects.get(attempt=attempt, position=1)
@@ -211,7 +211,7 @@ def take_quiz(truth: Truth, learner: Learner, kind: str, length: int, answers: A
         q, s = item.question_id, truth.section_of[item.question_id]
         right = learner.rng.random() < truth.p_right(learner, q)
         before = _state(learner.user, s)
-        recorded = services.record_answer(learner=learner.user, attempt_id=attempt.pk, position=item.position,
+        recorded = services.answer_record(learner=learner.user, attempt_id=attempt.pk, position=item.position,
                                           question_id=q, given=answers.given(q, right))
         if right and before == adaptive.MASTERED and _state(learner.user, s) != adaptive.MASTERED:
             tally.demotions_after_right += 1

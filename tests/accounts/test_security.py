@@ -147,7 +147,7 @@ def test_read_only_pages_refuse_other_methods(client, learner, method, url):
 def test_a_quiz_page_refuses_delete_and_post(client, learner, starter_bank):
     from quizapp.quizzes import services
 
-    attempt = services.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)
+    attempt = services.attempt_start(learner=learner, kind="mixed", section_ids=[], length=5)
     client.force_login(learner)
     for url in (f"/quiz/{attempt.pk}/", f"/quiz/{attempt.pk}/summary/"):
         assert client.delete(url).status_code == 405 and client.post(url).status_code == 405

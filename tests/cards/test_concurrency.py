@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from quizapp.cards.models import Review
-from quizapp.cards.services import ReviewRefused, record_review, start_card
+from quizapp.cards.services import ReviewRefused, card_start, review_record
 from tests.factories import FlashcardFactory, UserFactory
 
 
@@ -17,14 +17,14 @@ def test_two_tabs_answering_at_once_record_one_review():
         # instead of waiting (the file database in use waits: IMMEDIATE transactions, busy timeout).
         pytest.skip("needs PostgreSQL: concurrent writers on SQLite's in-memory test database fail fast")
     learner = UserFactory(username="two-tabs")
-    card = start_card(learner=learner, flashcard=FlashcardFactory())
+    card = card_start(learner=learner, flashcard=FlashcardFactory())
     barrier = threading.Barrier(2)
     outcomes = []
 
     def tab(rating):
         try:
             barrier.wait()
-            record_review(card=card, rating=rating, expected_reps=0)
+            review_record(card=card, rating=rating, expected_reps=0)
             outcomes.append("recorded")
         except ReviewRefused:
             outcomes.append("refused")

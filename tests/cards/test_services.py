@@ -10,8 +10,8 @@ import pytest
 from quizapp.cards import queue, signals
 from quizapp.cards.receivers import introduce_cards_after_miss
 from quizapp.cards.models import CardState, Phase, Review, StudySettings
-from quizapp.cards.services import (ReviewRefused, StaleReview, bury_card, record_review, start_card,
-                                    suspend_card, undo_review, unsuspend_card)
+from quizapp.cards.services import (ReviewRefused, StaleReview, card_bury, card_start, card_suspend,
+                                    card_unsuspend, review_record, review_undo)
 from quizapp.quizzes.signals import answer_recorded
 from tests.factories import FlashcardFactory, SectionFactory
 
@@ -31,12 +31,12 @@ def deck(db):
 def answer(card, rating, now):
     if card.pk is not None:  # a card never shown before comes from the queue unsaved
         card.refresh_from_db()
-    return record_review(card=card, rating=rating, expected_reps=card.reps, duration_ms=1200, now=now)
+    return review_record(card=card, rating=rating, expected_reps=card.reps, duration_ms=1200, now=now)
 
 
 def graduate(learner, flashcard, now):
     """New -> learning -> review with two Goods; returns the card."""
-    card = start_card(learner=learner, flashcard=flashcard)
+    card = card_start(learner=learner, flashcard=flashcard)
     answer(card, 3, now)
     card.refresh_from_db()
     answer(card, 3, card.due)
@@ -45,7 +45,7 @@ def graduate(learner, flashcard, now):
 
 
 def test_a_new_card_moves_through_learning_into_review_and_relearning(learner, deck):
-    card = start_card(learner=learner, flashcard=deck[0])
+    card = card_start(learner=learner, flashcard=deck[0])
     assert card.state == Phase.NEW
     answer(card, 3, T0)
     card.refresh_from_db()
@@ -70,7 +70,7 @@ def test_new_cards_stop_at_the_daily_limit_and_come_back_after_the_rollover(lear
         answer(card, 4, T0)  # Easy graduates at once
     assert queue.counts_today(learner, scope, T0).new == 0
     assert queue.next_card(learner, scope, T0) is None
-    third = start_card(learner=learner, flashcard=deck[2])
+    third = card_start(learner=learner, flashcard=deck[2])
     with pytest.raises(ReviewRefused):
         answer(third, 3, T0)
     # 04:00 the next morning in Shanghai, the learner may learn new cards again.
@@ -118,7 +118,7 @@ def test_undo_restores_the_exact_previous_state_and_deletes_the_review(learner, 
     )
     try:
         review = answer(card, 1, card.due)
-        restored = undo_review(learner=learner, review_id=review.pk)
+        restored = review_undo(learner=learner, review_id=review.pk)
     finally:
         signals.review_undone.disconnect(dispatch_uid="test-undo")
     restored.refresh_from_db()
@@ -130,25 +130,25 @@ def test_undo_restores_the_exact_previous_state_and_deletes_the_review(learner, 
 def test_undo_twice_undoes_once(learner, deck):
     card = graduate(learner, deck[0], T0)
     review = answer(card, 3, card.due)
-    undo_review(learner=learner, review_id=review.pk)
+    review_undo(learner=learner, review_id=review.pk)
     with pytest.raises(ReviewRefused):
-        undo_review(learner=learner, review_id=review.pk)
+        review_undo(learner=learner, review_id=review.pk)
     assert Review.objects.filter(learner=learner).count() == 2
 
 
 def test_only_the_latest_review_can_be_undone(learner, deck):
-    card = start_card(learner=learner, flashcard=deck[0])
+    card = card_start(learner=learner, flashcard=deck[0])
     first = answer(card, 3, T0)
     answer(card, 3, T0 + timedelta(minutes=10))
     with pytest.raises(ReviewRefused):
-        undo_review(learner=learner, review_id=first.pk)
+        review_undo(learner=learner, review_id=first.pk)
 
 
 def test_undo_of_a_new_card_puts_it_back_among_the_new(learner, deck):
-    card = start_card(learner=learner, flashcard=deck[0])
+    card = card_start(learner=learner, flashcard=deck[0])
     review = answer(card, 3, T0)
     assert queue.counts_today(learner, queue.Scope(), T0).new == 2
-    undo_review(learner=learner, review_id=review.pk)
+    review_undo(learner=learner, review_id=review.pk)
     assert queue.counts_today(learner, queue.Scope(), T0).new == 3
 
 
@@ -169,8 +169,8 @@ def test_the_eighth_lapse_tags_the_card_a_leech_and_suspends_it(learner, deck):
 
 
 def test_a_buried_card_waits_until_the_next_study_day(learner, deck):
-    card = start_card(learner=learner, flashcard=deck[0])
-    bury_card(card=card, now=T0)
+    card = card_start(learner=learner, flashcard=deck[0])
+    card_bury(card=card, now=T0)
     card.refresh_from_db()
     assert card.buried_until == datetime(2025, 3, 2, 4, 0, tzinfo=SHANGHAI)
     assert queue.counts_today(learner, queue.Scope(), T0).new == 2
@@ -181,12 +181,12 @@ def test_a_buried_card_waits_until_the_next_study_day(learner, deck):
 
 
 def test_a_suspended_card_is_not_shown_until_unsuspended(learner, deck):
-    card = start_card(learner=learner, flashcard=deck[0])
-    suspend_card(card=card)
+    card = card_start(learner=learner, flashcard=deck[0])
+    card_suspend(card=card)
     assert queue.counts_today(learner, queue.Scope(), T0).new == 2
     with pytest.raises(ReviewRefused):
         answer(card, 3, T0)
-    unsuspend_card(card=card)
+    card_unsuspend(card=card)
     assert queue.counts_today(learner, queue.Scope(), T0).new == 3
 
 
@@ -198,18 +198,18 @@ def test_a_card_not_due_yet_is_refused(learner, deck):
 
 
 def test_second_submit_records_nothing(learner, deck):
-    card = start_card(learner=learner, flashcard=deck[0])
-    record_review(card=card, rating=3, expected_reps=0, now=T0)
+    card = card_start(learner=learner, flashcard=deck[0])
+    review_record(card=card, rating=3, expected_reps=0, now=T0)
     with pytest.raises(StaleReview):
-        record_review(card=card, rating=3, expected_reps=0, now=T0)
+        review_record(card=card, rating=3, expected_reps=0, now=T0)
     assert Review.objects.filter(learner=learner).count() == 1
 
 
 def test_ratings_outside_one_to_four_are_refused(learner, deck):
-    card = start_card(learner=learner, flashcard=deck[0])
+    card = card_start(learner=learner, flashcard=deck[0])
     for rating in (0, 5, -1):
         with pytest.raises(ReviewRefused):
-            record_review(card=card, rating=rating, expected_reps=0, now=T0)
+            review_record(card=card, rating=rating, expected_reps=0, now=T0)
     assert not Review.objects.exists()
 
 
@@ -218,7 +218,7 @@ def test_each_review_sends_review_recorded_inside_the_transaction(learner, deck)
     signals.review_recorded.connect(lambda review, **kw: got.append(review.rating), weak=False,
                                     dispatch_uid="test-recorded")
     try:
-        answer(start_card(learner=learner, flashcard=deck[0]), 2, T0)
+        answer(card_start(learner=learner, flashcard=deck[0]), 2, T0)
     finally:
         signals.review_recorded.disconnect(dispatch_uid="test-recorded")
     assert got == [2]
@@ -232,7 +232,7 @@ def test_new_cards_come_first_from_sections_the_learner_is_studying(learner):
     b = FlashcardFactory(section=second, key="second-a")
     FlashcardFactory(section=second, key="second-b")
     assert queue.next_card(learner, queue.Scope(), T0).flashcard == a  # document order
-    answer(start_card(learner=learner, flashcard=b), 4, T0)
+    answer(card_start(learner=learner, flashcard=b), 4, T0)
     assert queue.next_card(learner, queue.Scope(), T0).flashcard.key == "second-b"
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from quizapp.cards.models import CardState, Phase, Review, StudySettings
-from quizapp.cards.services import record_review, start_card
+from quizapp.cards.services import card_start, review_record
 from quizapp.catalog.models import Flashcard
 from tests.factories import FlashcardFactory, SectionFactory
 
@@ -55,8 +55,8 @@ def test_decks_page_query_count_does_not_grow_with_sections_or_history(client_in
         top = SectionFactory()
         for _ in range(3):
             for card in FlashcardFactory.create_batch(3, section=SectionFactory(parent=top)):
-                state = start_card(learner=learner, flashcard=card)
-                record_review(card=state, rating=4, expected_reps=0, now=timezone.now() - timedelta(days=40))
+                state = card_start(learner=learner, flashcard=card)
+                review_record(card=state, rating=4, expected_reps=0, now=timezone.now() - timedelta(days=40))
     with django_assert_max_num_queries(14):
         assert client_in.get(reverse("cards:decks")).status_code == 200
 
@@ -73,10 +73,10 @@ def test_review_shows_the_front_then_the_back_with_the_interval_on_each_button(c
 
 
 def test_the_interval_shown_is_the_interval_given(client_in, learner, starter_bank):
-    card = start_card(learner=learner, flashcard=Flashcard.objects.get(key="history-c01"))
+    card = card_start(learner=learner, flashcard=Flashcard.objects.get(key="history-c01"))
     three_days_ago = timezone.now() - timedelta(days=3)
-    record_review(card=card, rating=3, expected_reps=0, now=three_days_ago)
-    record_review(card=card, rating=3, expected_reps=1, now=three_days_ago + timedelta(minutes=10))
+    review_record(card=card, rating=3, expected_reps=0, now=three_days_ago)
+    review_record(card=card, rating=3, expected_reps=1, now=three_days_ago + timedelta(minutes=10))
     card.refresh_from_db()
     response = client_in.get(reverse("cards:reveal", args=[card.pk]))
     shown = {a["rating"]: a["interval"] for a in response.context_data["answers"]}
@@ -123,12 +123,12 @@ def test_ratings_outside_one_to_four_are_refused(client_in, starter_bank):
 
 
 def test_another_learners_card_is_not_found(client, learner, other_learner, starter_bank):
-    theirs = start_card(learner=other_learner, flashcard=Flashcard.objects.first())
+    theirs = card_start(learner=other_learner, flashcard=Flashcard.objects.first())
     client.force_login(learner)
     assert client.get(reverse("cards:reveal", args=[theirs.pk])).status_code == 404
     assert client.get(reverse("cards:review"), {"card": theirs.pk}).status_code == 404
     for name in ("rate", "suspend", "bury", "unsuspend", "put_back"):
-        data = {"rating": 3, "reps": 0, "kind": "bury"}
+        data = {"rating": 3, "reps": 0, "undo": "bury"}
         response = client.post(reverse(f"cards:{name}", args=[theirs.pk]), data)
         assert response.status_code == 404, name
     theirs.refresh_from_db()
@@ -150,8 +150,8 @@ def test_a_suspended_card_cannot_be_rated(client_in, starter_bank):
 
 
 def test_a_card_not_due_is_refused(client_in, learner, starter_bank):
-    card = start_card(learner=learner, flashcard=Flashcard.objects.first())
-    record_review(card=card, rating=4, expected_reps=0)
+    card = card_start(learner=learner, flashcard=Flashcard.objects.first())
+    review_record(card=card, rating=4, expected_reps=0)
     card.refresh_from_db()
     response = rate(client_in, card, 3)
     assert response.status_code == 409
@@ -195,15 +195,15 @@ def test_a_bury_is_undone_from_the_study_screen_and_the_card_comes_back(client_i
     assert response.context_data["card"].pk != card.pk
     html = response.content.decode()
     assert reverse("cards:put_back", args=[card.pk]) in html and "撤销搁置" in html
-    response = client_in.post(reverse("cards:put_back", args=[card.pk]), {"kind": "bury"}, **HTMX)
+    response = client_in.post(reverse("cards:put_back", args=[card.pk]), {"undo": "bury"}, **HTMX)
     assert response.status_code == 200 and response.context_data["card"].pk == card.pk
     html = response.content.decode()
     assert "已撤销搁置" in html and reverse("cards:put_back", args=[card.pk]) not in html  # U undoes answers again
     card.refresh_from_db()
     assert card.buried_until is None
-    again = client_in.post(reverse("cards:put_back", args=[card.pk]), {"kind": "bury"}, **HTMX)
+    again = client_in.post(reverse("cards:put_back", args=[card.pk]), {"undo": "bury"}, **HTMX)
     assert again.status_code == 200 and again.context_data["card"].pk == card.pk  # a double submit is harmless
-    assert client_in.post(reverse("cards:put_back", args=[card.pk]), {"kind": "delete"}).status_code == 400
+    assert client_in.post(reverse("cards:put_back", args=[card.pk]), {"undo": "delete"}).status_code == 400
 
 
 def test_a_suspend_is_undone_without_javascript(client_in, starter_bank):
@@ -212,7 +212,7 @@ def test_a_suspend_is_undone_without_javascript(client_in, starter_bank):
     assert f"set_aside={card.pk}" in response["Location"]
     html = client_in.get(response["Location"]).content.decode()
     assert reverse("cards:put_back", args=[card.pk]) in html and "撤销暂停" in html
-    response = client_in.post(reverse("cards:put_back", args=[card.pk]), {"kind": "suspend"})
+    response = client_in.post(reverse("cards:put_back", args=[card.pk]), {"undo": "suspend"})
     assert response.status_code == 302
     page = client_in.get(response["Location"])
     assert page.context_data["card"].pk == card.pk and "已撤销暂停" in page.content.decode()
@@ -285,8 +285,8 @@ def test_review_page_query_count_does_not_grow_with_history(client_in, learner,
     StudySettings.objects.create(learner=learner, new_per_day=1000)
     section = SectionFactory()
     for card in FlashcardFactory.create_batch(30, section=section):
-        state = start_card(learner=learner, flashcard=card)
-        record_review(card=state, rating=4, expected_reps=0, now=timezone.now() - timedelta(days=30))
+        state = card_start(learner=learner, flashcard=card)
+        review_record(card=state, rating=4, expected_reps=0, now=timezone.now() - timedelta(days=30))
     FlashcardFactory.create_batch(5, section=section)
     with django_assert_max_num_queries(16):
         response = client_in.get(reverse("cards:review"))

@@ -667,7 +667,7 @@ def test_preview_inputs_are_the_learners_inputs(teacher_client, learner, starter
     types = set()
     for question in Question.objects.all():
         preview = teacher_client.get(preview_url(question))
-        attempt = quizzes.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)
+        attempt = quizzes.attempt_start(learner=learner, kind="mixed", section_ids=[], length=5)
         AttemptItem.objects.filter(attempt=attempt).update(
             question=question, question_version=question.version, shown=preview.context["shown"]
         )
@@ -865,10 +865,10 @@ def messages_of(response):
 
 def answer_once(learner, question):
     """`learner` answers `question` (the only question of its section) in a section quiz."""
-    attempt = quizzes.start_attempt(
+    attempt = quizzes.attempt_start(
         learner=learner, kind="section", section_ids=[question.section_id], length=5)
     question = Question.objects.prefetch_related("choices").get(pk=question.pk)
-    quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
+    quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
                           given=given_for(question, right=False))
 
 
@@ -927,7 +927,7 @@ def test_a_studied_flashcard_cannot_be_deleted_either(teacher_client, learner, s
     from quizapp.cards import services as cards
 
     studied, fresh = Flashcard.objects.filter(section__key="history").order_by("key")
-    cards.start_card(learner=learner, flashcard=studied)
+    cards.card_start(learner=learner, flashcard=studied)
     assert delete_url(studied) not in teacher_client.get(
         reverse("admin:catalog_flashcard_change", args=[studied.pk])).content.decode()
     url = reverse("admin:catalog_flashcard_changelist")
@@ -1071,14 +1071,14 @@ def test_a_large_file_imports_the_file_stays_on_the_server_between_preview_and_c
 def test_only_the_uploader_can_confirm_a_held_upload_and_not_after_it_lapses(teacher_client, starter_bank):
     from datetime import timedelta
 
-    from quizapp.accounts.roles import make_teacher
+    from quizapp.accounts.roles import teacher_role_grant
     from quizapp.catalog.models import HeldImport
     from tests.factories import UserFactory
 
     preview = upload(teacher_client, GIFT_TEXT)
     other = Client()
     colleague = UserFactory(username="teacher-li")
-    make_teacher(colleague)
+    teacher_role_grant(colleague)
     other.force_login(colleague)
     assert confirm(other, preview).status_code == 302
     assert not Question.objects.filter(key__startswith="lora-admin").exists()
@@ -1138,11 +1138,11 @@ def test_admin_import_of_flashcards_csv(teacher_client, starter_bank):
 def answer_section_quiz(learner, section, *, right):
     """A learner takes a section quiz through the quiz service, answering every question it serves right or
     wrong as `right` (question key -> bool) says, so the progress rollups change as they do for real."""
-    attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[section.pk], length=5)
+    attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[section.pk], length=5)
     item = attempt.items.get(position=1)
     while item is not None:
         question = Question.objects.prefetch_related("choices").get(pk=item.question_id)
-        recorded = quizzes.record_answer(
+        recorded = quizzes.answer_record(
             learner=learner,
             attempt_id=attempt.pk,
             position=item.position,
@@ -1201,9 +1201,9 @@ def test_facility_counts_partly_right_answers_as_the_item_statistics_do(teacher_
     pairs = [p.pk for p in question.match_pairs.all()]
     for i in range(6):
         learner = UserFactory(username=f"match-{i}")
-        attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[question.section_id],
+        attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[question.section_id],
                                         length=5)
-        quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
+        quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
                               given={pairs[0]: pairs[0], pairs[1]: pairs[2], pairs[2]: pairs[1]})
     assert cells(changelist(teacher_client), "facility") == {"match": "0.33"}
     assert list(changelist(teacher_client, flagged="yes").context["cl"].result_list) == []

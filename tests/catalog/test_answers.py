@@ -139,7 +139,7 @@ NEAR = ("张量并行", "Tensor Parallel", "TP", "检索增强生成")
 
 
 @pytest.mark.parametrize(
-    ("typed", "kind", "typed_parts", "accepted_parts"),
+    ("typed", "edit", "typed_parts", "accepted_parts"),
     [
         ("Tensor Paxallel", "replaced", (("Tensor Pa", False), ("x", True), ("allel", False)),
          (("Tensor Pa", False), ("r", True), ("allel", False))),
@@ -149,11 +149,11 @@ NEAR = ("张量并行", "Tensor Parallel", "TP", "检索增强生成")
         ("检索增强生戍", "replaced", (("检索增强生", False), ("戍", True)), (("检索增强生", False), ("成", True))),
     ],
 )
-def test_a_typed_answer_one_edit_off_a_long_accepted_answer_is_a_near_miss(typed, kind, typed_parts,
+def test_a_typed_answer_one_edit_off_a_long_accepted_answer_is_a_near_miss(typed, edit, typed_parts,
                                                                            accepted_parts):
     miss = near_miss(NEAR, typed)
     assert not check(AnswerKey(type="fill", accepted=NEAR), typed).correct
-    assert (miss.kind, miss.typed, miss.accepted) == (kind, typed_parts, accepted_parts)
+    assert (miss.edit, miss.typed, miss.accepted) == (edit, typed_parts, accepted_parts)
 
 
 @pytest.mark.parametrize("typed", ["Tensor Parallel", "tensor-parallel", "TQ", "张量并列", "Tensor Paxalel", ""])

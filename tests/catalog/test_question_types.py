@@ -264,7 +264,7 @@ def quiz(client, learner):
     """A learner's section quiz on one numerical question."""
     question = numerical_question()
     client.force_login(learner)
-    attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[question.section_id], length=5)
+    attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[question.section_id], length=5)
     return client, attempt, question
 
 
@@ -276,7 +276,7 @@ def post_answer(client, attempt, question, typed):
 def test_the_quiz_asks_for_a_number(quiz):
     client, attempt, _question = quiz
     html = client.get(reverse("quizzes:question", args=[attempt.pk])).content.decode()
-    assert 'name="number"' in html and 'inputmode="decimal"' in html and 'data-kind="numerical"' in html
+    assert 'name="number"' in html and 'inputmode="decimal"' in html and 'data-type="numerical"' in html
 
 
 def test_a_right_number_is_right(quiz):
@@ -317,8 +317,8 @@ def test_item_statistics_count_partial_credit_and_name_the_common_wrong_number(d
     question = numerical_question()
     for i, typed in enumerate(["3.14", "3.2", "42", "42.0", "４２"]):
         learner = UserFactory(username=f"n{i}")
-        attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[question.section_id], length=5)
-        quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
+        attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[question.section_id], length=5)
+        quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
                               given=question_types.get("numerical").parse_answer({}, {"number": typed}))
     [row] = item_analysis()
     assert row.facility == pytest.approx((1 + 0.5) / 5)

@@ -105,31 +105,31 @@ def evil(request, db):
     parent = Section.objects.create(key="evil-top", title=payload, order=1)
     section = Section.objects.create(key="evil", title=payload, parent=parent, order=2, notes=payload)
     questions = {}
-    for kind in ["single", "multiple", "truefalse", "fill", "ordering", "matching"]:
+    for type_name in ["single", "multiple", "truefalse", "fill", "ordering", "matching"]:
         q = Question.objects.create(
-            key=f"evil-{kind}",
+            key=f"evil-{type_name}",
             section=section,
-            type=kind,
+            type=type_name,
             prompt=payload + " ____",
             explanation=payload,
             status=Status.PUBLISHED,
             difficulty=2,
         )
-        questions[kind] = q
-        if kind == "truefalse":
+        questions[type_name] = q
+        if type_name == "truefalse":
             Choice.objects.create(question=q, text="true", is_correct=True, order=0)
             Choice.objects.create(question=q, text="false", is_correct=False, order=1)
-        elif kind in ("single", "multiple"):
+        elif type_name in ("single", "multiple"):
             for i in range(3):
                 Choice.objects.create(
                     question=q,
                     text=f"{payload} {i}",
-                    is_correct=i == 0 or (kind == "multiple" and i == 1),
+                    is_correct=i == 0 or (type_name == "multiple" and i == 1),
                     order=i,
                 )
-        elif kind == "fill":
+        elif type_name == "fill":
             AcceptedAnswer.objects.create(question=q, text=payload[:200])
-        elif kind == "ordering":
+        elif type_name == "ordering":
             for i in range(3):
                 OrderItem.objects.create(question=q, text=f"{payload[:290]} {i}", position=i)
         else:
@@ -184,10 +184,10 @@ class FormFiller(HTMLParser):
             return
         name = attrs.get("name")
         if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind == "hidden" or (kind in ("radio", "checkbox") and name not in self.data):
+            input_type = attrs.get("type", "text")
+            if input_type == "hidden" or (input_type in ("radio", "checkbox") and name not in self.data):
                 self.data[name] = attrs.get("value", "")
-            elif kind == "text":
+            elif input_type == "text":
                 self.data[name] = "x"
         elif tag == "button" and name and name not in self.data:
             self.data[name] = attrs.get("value", "")

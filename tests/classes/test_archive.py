@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from quizapp.accounts.roles import make_teacher
+from quizapp.accounts.roles import teacher_role_grant
 from quizapp.classes import services
 from quizapp.classes.models import Classroom, Membership, SectionTotal
 from quizapp.progress.models import SectionProgress
@@ -72,7 +72,7 @@ def test_archiving_twice_is_a_no_op_that_says_so(client, teacher, classroom):
 
 def test_archive_and_restore_are_post_only_and_for_the_classes_own_teacher(client, teacher, classroom, learner):
     other_teacher = UserFactory(username="other-teacher")
-    make_teacher(other_teacher)
+    teacher_role_grant(other_teacher)
     Membership.objects.create(classroom=classroom, learner=learner)
     for name in ("archive", "restore"):
         url = reverse(f"classes:{name}", args=[classroom.pk])
@@ -83,7 +83,7 @@ def test_archive_and_restore_are_post_only_and_for_the_classes_own_teacher(clien
         client.force_login(learner)  # a member of the class, but not its teacher: refused by role, as elsewhere
         assert client.post(url).status_code == 403
     assert not fresh(classroom).is_archived
-    services.archive_classroom(classroom=classroom)
+    services.classroom_archive(classroom=classroom)
     client.force_login(other_teacher)
     assert client.post(reverse("classes:restore", args=[classroom.pk])).status_code == 404
     assert fresh(classroom).is_archived
@@ -114,7 +114,7 @@ def test_archiving_changes_no_progress_memberships_or_class_totals(client, teach
 # --- joining ---------------------------------------------------------------------------------------------
 
 def test_an_archived_class_refuses_joining_by_code(client, classroom, learner):
-    services.archive_classroom(classroom=classroom)
+    services.classroom_archive(classroom=classroom)
     client.force_login(learner)
     response = client.post(reverse("classes:join"), {"code": classroom.join_code})
     assert response.status_code == 200
@@ -123,7 +123,7 @@ def test_an_archived_class_refuses_joining_by_code(client, classroom, learner):
 
 
 def test_the_join_link_of_an_archived_class_says_joining_is_closed(client, classroom, learner):
-    services.archive_classroom(classroom=classroom)
+    services.classroom_archive(classroom=classroom)
     client.force_login(learner)
     html = client.get(classroom.join_url()).content.decode()
     assert 'data-testid="join-closed"' in html and "AI 入门一班" in html
@@ -135,8 +135,8 @@ def test_the_join_link_of_an_archived_class_says_joining_is_closed(client, class
 
 def test_restoring_reopens_joining_with_the_same_code(client, teacher, classroom, learner):
     code = classroom.join_code
-    services.archive_classroom(classroom=classroom)
-    services.restore_classroom(classroom=classroom)
+    services.classroom_archive(classroom=classroom)
+    services.classroom_restore(classroom=classroom)
     assert fresh(classroom).join_code == code
     client.force_login(learner)
     client.post(reverse("classes:join"), {"code": code})
@@ -146,9 +146,9 @@ def test_restoring_reopens_joining_with_the_same_code(client, teacher, classroom
 def test_a_join_racing_an_archive_is_refused(classroom, learner):
     """The join page was loaded while the class was open; the class was archived before the learner submitted."""
     stale = Classroom.objects.get(pk=classroom.pk)
-    services.archive_classroom(classroom=classroom)
+    services.classroom_archive(classroom=classroom)
     with pytest.raises(services.JoinError):
-        services.join_classroom(learner=learner, code=stale.join_code)
+        services.classroom_join(learner=learner, code=stale.join_code)
     assert not Membership.objects.exists()
 
 
@@ -158,7 +158,7 @@ def test_an_archived_class_stays_readable_with_its_join_code_hidden(client, teac
                                                                    starter_bank):
     Membership.objects.create(classroom=classroom, learner=learner)
     answer_next(learner, right=True)
-    services.archive_classroom(classroom=classroom)
+    services.classroom_archive(classroom=classroom)
     client.force_login(teacher)
     dashboard = client.get(classroom.get_absolute_url())
     html = dashboard.content.decode()
@@ -181,7 +181,7 @@ def test_an_archived_class_keeps_its_settings_code_and_learners(client, teacher,
     from quizapp.catalog.models import Section
 
     Membership.objects.create(classroom=classroom, learner=learner)
-    services.archive_classroom(classroom=classroom)
+    services.classroom_archive(classroom=classroom)
     code = classroom.join_code
     client.force_login(teacher)
     tuning = Section.objects.get(key="tuning")
@@ -201,14 +201,14 @@ def test_changes_from_a_tab_opened_before_archiving_are_refused(classroom, learn
     """The services re-read the class under a lock: an instance loaded before the archive cannot write."""
     Membership.objects.create(classroom=classroom, learner=learner)
     tabs = [Classroom.objects.get(pk=classroom.pk) for _ in range(3)]
-    services.archive_classroom(classroom=classroom)
+    services.classroom_archive(classroom=classroom)
     assert not any(tab.is_archived for tab in tabs)
     with pytest.raises(services.ClassArchived):
-        services.update_classroom(classroom=tabs[0], name="改名了")
+        services.classroom_update(classroom=tabs[0], name="改名了")
     with pytest.raises(services.ClassArchived):
-        services.renew_join_code(classroom=tabs[1])
+        services.join_code_renew(classroom=tabs[1])
     with pytest.raises(services.ClassArchived):
-        services.remove_learner(classroom=tabs[2], learner_id=learner.pk)
+        services.membership_remove(classroom=tabs[2], learner_id=learner.pk)
     kept = fresh(classroom)
     assert kept.name == "AI 入门一班" and kept.join_code == classroom.join_code
     assert Membership.objects.count() == 1
@@ -217,7 +217,7 @@ def test_changes_from_a_tab_opened_before_archiving_are_refused(classroom, learn
 def test_a_learner_can_still_leave_an_archived_class(client, classroom, learner):
     """Leaving is the learner's own choice (their teacher stops seeing their progress), archived or not."""
     Membership.objects.create(classroom=classroom, learner=learner)
-    services.archive_classroom(classroom=classroom)
+    services.classroom_archive(classroom=classroom)
     client.force_login(learner)
     assert client.post(reverse("classes:leave", args=[classroom.pk])).status_code == 302
     assert not Membership.objects.exists()
@@ -230,7 +230,7 @@ def test_the_teachers_list_puts_archived_classes_in_a_collapsed_section(client, 
     current = ClassroomFactory(teacher=teacher, name="今年的班")
     client.force_login(teacher)
     assert 'data-testid="archived-classes"' not in client.get(reverse("classes:list")).content.decode()
-    services.archive_classroom(classroom=old)
+    services.classroom_archive(classroom=old)
     html = client.get(reverse("classes:list")).content.decode()
     active, archived = html.split('data-testid="archived-classes"')
     assert current.name in active and current.join_code in active
@@ -246,7 +246,7 @@ def test_a_learner_sees_an_archived_class_labelled_after_the_active_ones(client,
     for c in (active, archived):
         Membership.objects.create(classroom=c, learner=learner)
     Classroom.objects.filter(pk=archived.pk).update(created_at=active.created_at.replace(year=2100))
-    services.archive_classroom(classroom=archived)
+    services.classroom_archive(classroom=archived)
     client.force_login(learner)
     html = client.get(reverse("classes:list")).content.decode()
     cards = html.split('data-testid="joined-class"')[1:]
@@ -258,7 +258,7 @@ def test_a_learner_sees_an_archived_class_labelled_after_the_active_ones(client,
 
 def test_class_lists_with_archived_classes_read_a_fixed_number_of_queries(client, teacher, learner,
                                                                           django_assert_max_num_queries):
-    make_teacher(learner)  # teaches and learns: both lists on one page
+    teacher_role_grant(learner)  # teaches and learns: both lists on one page
 
     def add_classes():
         for archived in (False, True):
@@ -266,8 +266,8 @@ def test_class_lists_with_archived_classes_read_a_fixed_number_of_queries(client
             joined = ClassroomFactory(teacher=teacher)
             Membership.objects.create(classroom=joined, learner=learner)
             if archived:
-                services.archive_classroom(classroom=taught)
-                services.archive_classroom(classroom=joined)
+                services.classroom_archive(classroom=taught)
+                services.classroom_archive(classroom=joined)
 
     add_classes()
     client.force_login(learner)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
-from quizapp.accounts.roles import make_teacher
+from quizapp.accounts.roles import teacher_role_grant
 from quizapp.catalog.rendering import render_markdown
 from quizapp.classes.models import Membership
 from quizapp.quizzes.models import Attempt, Response
@@ -163,7 +163,7 @@ def test_review_is_a_404_for_another_teacher_another_learner_or_a_learner_not_in
     assert client.get(review_url(classroom, other_learner, theirs)).status_code == 404
     # the teacher of another class, even one the learner is in
     stranger = UserFactory(username="teacher-li")
-    make_teacher(stranger)
+    teacher_role_grant(stranger)
     elsewhere = ClassroomFactory(teacher=stranger)
     Membership.objects.create(classroom=elsewhere, learner=learner)
     client.force_login(stranger)

@@ -255,12 +255,12 @@ def test_the_two_question_reports_download_under_different_names(client, teacher
 
 @pytest.mark.parametrize("name", ["dashboard", "items", "grid_csv", "items_csv"])
 def test_class_pages_are_for_the_classes_own_teacher(client, classroom, learner, name):
-    from quizapp.accounts.roles import make_teacher
+    from quizapp.accounts.roles import teacher_role_grant
 
     join(classroom, learner)
     url = reverse(f"classes:{name}", args=[classroom.pk])
     other = UserFactory(username="other-teacher")
-    make_teacher(other)
+    teacher_role_grant(other)
     client.force_login(other)
     assert client.get(url).status_code == 404
     client.force_login(learner)
@@ -361,12 +361,12 @@ def test_class_csvs_never_hand_a_spreadsheet_a_formula(client, teacher, classroo
     for i in range(2):
         learner = UserFactory(username=f"-2+3{i}")
         join(classroom, learner)
-        attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[section.pk], length=5)
+        attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[section.pk], length=5)
         for position in (1, 2):
             item = attempt.items.get(position=position)
             wrong_choice = single.choices.filter(is_correct=False).first().pk
             given = hyperlink if item.question_id == fill.pk else wrong_choice
-            quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=position,
+            quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=position,
                                   question_id=item.question_id, given=given)
     client.force_login(teacher)
     grid = _csv_rows(client.get(reverse("classes:grid_csv", args=[classroom.pk])))

@@ -14,9 +14,9 @@ from tests.factories import ClassroomFactory, QuestionFactory, SectionFactory, U
 
 def answer(learner, question, given):
     """`learner`'s first answer to `question` (alone in its section), through the quiz service."""
-    attempt = quizzes.start_attempt(
+    attempt = quizzes.attempt_start(
         learner=learner, kind="section", section_ids=[question.section_id], length=5)
-    quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
+    quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
                           given=given)
 
 
@@ -38,7 +38,7 @@ def test_facility_is_the_mean_first_answer_score(matching):
     # 1/3 is what guessing earns on three pairs, not "nobody got anything": no "too hard" flag.
     assert row.flags == [] and flagged_questions() == set()
     stats = ItemStats.objects.get(question=question, version=question.version)
-    assert (stats.first_correct, stats.facility) == (0, pytest.approx(1 / 3))
+    assert (stats.first_right, stats.facility) == (0, pytest.approx(1 / 3))
 
 
 @pytest.mark.django_db
@@ -54,11 +54,11 @@ def test_facility_and_discrimination_read_the_same_scores():
     for name, order, choice in (("s1", items[:2] + items[:1:-1], right), ("s2", items[::-1], wrong),
                                 ("s3", items, right)):
         learner = UserFactory(username=name)
-        attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[section.pk], length=5)
+        attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[section.pk], length=5)
         for position in (1, 2):
             item = attempt.items.get(position=position)
             given = order if item.question_id == ordering.pk else choice
-            quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=position,
+            quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=position,
                                   question_id=item.question_id, given=given)
     rows = {r.question.key: r for r in item_analysis()}
     # Ordering scores: s1 0.5 (two of four in place), s2 0 (reversed: none in place), s3 1.

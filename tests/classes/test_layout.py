@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from quizapp.accounts.roles import make_teacher
+from quizapp.accounts.roles import teacher_role_grant
 from quizapp.classes.models import Membership
 from tests.classes.test_dashboards import first_answer
 from tests.factories import PASSWORD, ClassroomFactory, QuestionFactory, SectionFactory, UserFactory
@@ -37,7 +37,7 @@ LINES = """el => {
 def crowded_class(live_server, transactional_db):
     """A class studying 24 sections, with learners, and a question report with long prompts."""
     teacher = UserFactory(username="layout-teacher")
-    make_teacher(teacher)
+    teacher_role_grant(teacher)
     classroom = ClassroomFactory(teacher=teacher, name="高一(3)班 AI 入门")
     sections = [SectionFactory(key=f"layout-{n}", title=f"大模型的第{n}个核心概念与应用场景", order=n) for n in range(24)]
     classroom.sections.set(sections)

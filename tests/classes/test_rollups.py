@@ -15,7 +15,7 @@ from quizapp.classes.grid import class_grid
 from quizapp.classes.models import Membership, SectionTotal
 from quizapp.classes.rollups import expected_totals, on_membership_deleted
 from quizapp.progress.models import SectionProgress
-from quizapp.progress.rebuild import rebuild_progress
+from quizapp.progress.rebuild import progress_rebuild
 from tests.factories import ClassroomFactory, UserFactory
 from tests.progress.helpers import answer_next
 
@@ -36,8 +36,8 @@ def assert_totals_in_step():
 
 def test_answers_move_the_totals_of_every_class_the_learner_is_in(starter_bank, learner, teacher):
     first, second = ClassroomFactory(teacher=teacher), ClassroomFactory(teacher=teacher)
-    services.join_classroom(learner=learner, code=first.join_code)
-    services.join_classroom(learner=learner, code=second.join_code)
+    services.classroom_join(learner=learner, code=first.join_code)
+    services.classroom_join(learner=learner, code=second.join_code)
     for _ in range(6):
         answer_next(learner, right=True)
     section_ids = set(SectionProgress.objects.filter(learner=learner).values_list("section_id", flat=True))
@@ -54,12 +54,12 @@ def test_the_grid_columns_follow_joins_and_departures(starter_bank, learner, oth
     for _ in range(5):
         answer_next(learner, right=True)  # before joining: the join brings this progress with it
     classroom = ClassroomFactory(teacher=teacher)
-    services.join_classroom(learner=learner, code=classroom.join_code)
-    services.join_classroom(learner=other_learner, code=classroom.join_code)
+    services.classroom_join(learner=learner, code=classroom.join_code)
+    services.classroom_join(learner=other_learner, code=classroom.join_code)
     progress = SectionProgress.objects.filter(learner=learner).order_by("-mastery").first()
     column = next(c for c in class_grid(classroom).columns if c.section.pk == progress.section_id)
     assert column.mean == pytest.approx(progress.mastery / 2)  # two members, one with progress
-    services.leave_classroom(classroom=classroom, learner=learner)
+    services.classroom_leave(classroom=classroom, learner=learner)
     column = next(c for c in class_grid(classroom).columns if c.section.pk == progress.section_id)
     assert column.mean == 0 and column.mastered == 0
     assert_totals_in_step()
@@ -67,7 +67,7 @@ def test_the_grid_columns_follow_joins_and_departures(starter_bank, learner, oth
 
 def test_a_deleted_account_leaves_its_classes_totals(starter_bank, learner, teacher):
     classroom = ClassroomFactory(teacher=teacher)
-    services.join_classroom(learner=learner, code=classroom.join_code)
+    services.classroom_join(learner=learner, code=classroom.join_code)
     for _ in range(4):
         answer_next(learner, right=True)
     assert stored_totals()
@@ -78,7 +78,7 @@ def test_a_deleted_account_leaves_its_classes_totals(starter_bank, learner, teac
 def test_deleting_a_class_leaves_the_other_classes_totals(starter_bank, learner, teacher, django_assert_max_num_queries):
     kept, dropped = ClassroomFactory(teacher=teacher), ClassroomFactory(teacher=teacher)
     for classroom in (kept, dropped):
-        services.join_classroom(learner=learner, code=classroom.join_code)
+        services.classroom_join(learner=learner, code=classroom.join_code)
     for _ in range(4):
         answer_next(learner, right=True)
     with django_assert_max_num_queries(5):  # no per-member recount for a class that is going away
@@ -107,11 +107,11 @@ def test_a_second_removal_of_the_same_membership_subtracts_nothing(starter_bank,
     """Two requests removing one membership both find it before either deletes it (a double click, or the
     teacher removing while the learner leaves): the second's pre_delete must not subtract again."""
     classroom = ClassroomFactory(teacher=teacher)
-    services.join_classroom(learner=learner, code=classroom.join_code)
+    services.classroom_join(learner=learner, code=classroom.join_code)
     for _ in range(4):
         answer_next(learner, right=True)
     seen_by_second_request = Membership.objects.get(classroom=classroom, learner=learner)
-    services.remove_learner(classroom=classroom, learner_id=learner.pk)
+    services.membership_remove(classroom=classroom, learner_id=learner.pk)
     on_membership_deleted(sender=Membership, instance=seen_by_second_request, origin=seen_by_second_request)
     assert_totals_in_step()
     assert all(abs(m) < 1e-9 and n == 0 for m, n in SectionTotal.objects.values_list("mastery_sum", "mastered"))
@@ -119,14 +119,14 @@ def test_a_second_removal_of_the_same_membership_subtracts_nothing(starter_bank,
 
 def test_rebuild_reports_and_corrects_a_tampered_class_total(starter_bank, learner, teacher):
     classroom = ClassroomFactory(teacher=teacher)
-    services.join_classroom(learner=learner, code=classroom.join_code)
+    services.classroom_join(learner=learner, code=classroom.join_code)
     answer_next(learner, right=True)
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
     SectionTotal.objects.filter(classroom=classroom).update(mastered=7)
     out = StringIO()
     call_command("rebuild_progress", stdout=out)
     assert "SectionTotal" in out.getvalue() and "mastered stored 7, history says 0" in out.getvalue()
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
 
 
 ACTIONS = st.lists(
@@ -146,16 +146,16 @@ def test_class_totals_equal_a_recomputation(starter_bank, learner, teacher, acti
         classes = [ClassroomFactory(teacher=teacher), ClassroomFactory(teacher=teacher)]
         classmate = UserFactory()
         Membership.objects.create(classroom=classes[0], learner=classmate)
-        for kind, value in actions:
-            if kind == "answer":
+        for action, value in actions:
+            if action == "answer":
                 answer_next(learner, right=value)
                 answer_next(classmate, right=not value)
-            elif kind == "join":
-                services.join_classroom(learner=learner, code=classes[value].join_code)
+            elif action == "join":
+                services.classroom_join(learner=learner, code=classes[value].join_code)
             else:
-                services.leave_classroom(classroom=classes[value], learner=learner)
+                services.classroom_leave(classroom=classes[value], learner=learner)
         assert_totals_in_step()
-        assert rebuild_progress(fix=False).differences == []
+        assert progress_rebuild(fix=False).differences == []
         transaction.set_rollback(True)
 
 
@@ -167,7 +167,7 @@ def test_parallel_answers_joins_and_departures_keep_the_totals(starter_bank, tea
     classroom = ClassroomFactory(teacher=teacher)
     members = [UserFactory() for _ in range(4)]
     for learner in members:
-        services.join_classroom(learner=learner, code=classroom.join_code)
+        services.classroom_join(learner=learner, code=classroom.join_code)
     joiner, leaver = UserFactory(), members[0]
     barrier = threading.Barrier(len(members) + 1, timeout=30)
     errors = []
@@ -178,9 +178,9 @@ def test_parallel_answers_joins_and_departures_keep_the_totals(starter_bank, tea
             for n in range(6):
                 answer_next(learner, right=n % 3 != 0)
                 if learner == joiner and n == 2:
-                    services.join_classroom(learner=joiner, code=classroom.join_code)
+                    services.classroom_join(learner=joiner, code=classroom.join_code)
                 if learner == leaver and n == 3:
-                    services.leave_classroom(classroom=classroom, learner=leaver)
+                    services.classroom_leave(classroom=classroom, learner=leaver)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -195,4 +195,4 @@ def test_parallel_answers_joins_and_departures_keep_the_totals(starter_bank, tea
     assert not errors
     assert Membership.objects.filter(classroom=classroom).count() == 4  # 4 - leaver + joiner
     assert_totals_in_step()
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []

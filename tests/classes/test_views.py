@@ -91,11 +91,11 @@ def test_sections_studied_default_to_all_and_can_be_narrowed(client, teacher, cl
 
 @pytest.mark.parametrize("name", ["dashboard", "settings"])
 def test_class_pages_are_404_for_another_teacher_and_403_for_a_learner(client, classroom, name, learner):
-    from quizapp.accounts.roles import make_teacher
+    from quizapp.accounts.roles import teacher_role_grant
     from tests.factories import UserFactory
 
     other_teacher = UserFactory(username="other-teacher")
-    make_teacher(other_teacher)
+    teacher_role_grant(other_teacher)
     url = reverse(f"classes:{name}", args=[classroom.pk])
     client.force_login(other_teacher)
     assert client.get(url).status_code == 404
@@ -107,12 +107,12 @@ def test_class_pages_are_404_for_another_teacher_and_403_for_a_learner(client, c
 
 
 def test_another_teacher_cannot_remove_learners_or_renew_the_code(client, classroom, learner):
-    from quizapp.accounts.roles import make_teacher
+    from quizapp.accounts.roles import teacher_role_grant
     from tests.factories import UserFactory
 
     Membership.objects.create(classroom=classroom, learner=learner)
     other_teacher = UserFactory(username="other-teacher")
-    make_teacher(other_teacher)
+    teacher_role_grant(other_teacher)
     client.force_login(other_teacher)
     code = classroom.join_code
     assert client.post(reverse("classes:remove_learner", args=[classroom.pk, learner.pk])).status_code == 404

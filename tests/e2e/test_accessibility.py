@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from quizapp.accounts.roles import make_teacher
-from quizapp.cards.services import update_study_settings
+from quizapp.accounts.roles import teacher_role_grant
+from quizapp.cards.services import study_settings_update
 from quizapp.catalog.models import Flashcard, Question
 from quizapp.classes.models import Membership
 from quizapp.progress.models import SectionProgress
@@ -36,7 +36,7 @@ def studied(starter_bank):
     for rating in (3, 1, 4):
         review_some_card(learner, rating, clock)
     teacher = UserFactory(username="a11y-teacher")
-    make_teacher(teacher)
+    teacher_role_grant(teacher)
     classroom = ClassroomFactory(teacher=teacher, name="AI 入门一班")
     Membership.objects.create(classroom=classroom, learner=learner)
     idle = UserFactory(username="a11y-idle")  # no activity: flagged for attention
@@ -55,21 +55,21 @@ def check(page, axe, name):
         print(f"{name}: [{v['impact']}] {v['id']} x{len(v['nodes'])}: {v['help']}")
 
 
-def answer_something(page, kind):
+def answer_something(page, type_name):
     """An answer: right for choice questions, anything for the rest, so every feedback state is checked
     over a quiz."""
     form = page.get_by_test_id("question-form")
-    if kind in ("single", "multiple"):
+    if type_name in ("single", "multiple"):
         # The right choices (they are shuffled): a missed question comes back and, in the four-question
-        # section, would crowd out one not yet asked. The other kinds' answers give the wrong states.
+        # section, would crowd out one not yet asked. The other types' answers give the wrong states.
         for key in right_keys():
             form.get_by_test_id(f"option-{key}").check()
-    elif kind == "truefalse":
+    elif type_name == "truefalse":
         form.get_by_test_id("option-1").click()
         return
-    elif kind == "fill":
+    elif type_name == "fill":
         form.get_by_test_id("fill-text").fill("LoRA")
-    elif kind == "matching":
+    elif type_name == "matching":
         for select in form.locator("select").all():
             select.select_option(index=1)
     form.get_by_test_id("submit").click()
@@ -108,15 +108,15 @@ def test_learner_pages(page, live_server, login, axe, studied):
         page.goto(f"{live_server.url}{path}")
         check(page, axe, name)
 
-    # Section quizzes over the whole test bank: every question kind, and the feedback after each.
+    # Section quizzes over the whole test bank: every question type, and the feedback after each.
     seen = set()
-    kinds = {"history": {"single", "ordering", "matching", "truefalse"}, "lora": {"multiple", "fill"},
-             "parallel": {"fill", "single"}}
+    types_in = {"history": {"single", "ordering", "matching", "truefalse"}, "lora": {"multiple", "fill"},
+                "parallel": {"fill", "single"}}
     # A missed question may come back before every question of the section was asked (the engine's choice,
-    # seeded per attempt at random), so a section is taken again, at most three times, until all its kinds
+    # seeded per attempt at random), so a section is taken again, at most three times, until all its types
     # were seen.
     for section in ("history", "lora", "parallel") * 3:
-        if kinds[section] <= seen:
+        if types_in[section] <= seen:
             continue
         page.goto(f"{live_server.url}/quiz/?section={section}")
         page.get_by_test_id("start-form").locator("input[name=length]").fill("5")
@@ -125,17 +125,17 @@ def test_learner_pages(page, live_server, login, axe, studied):
         while True:
             form = page.get_by_test_id("question-form")
             expect(form).to_be_visible()
-            kind = form.get_attribute("data-kind")
-            if kind not in seen:
-                check(page, axe, f"question-{kind}")
-            answer_something(page, kind)
+            type_name = form.get_attribute("data-type")
+            if type_name not in seen:
+                check(page, axe, f"question-{type_name}")
+            answer_something(page, type_name)
             feedback = page.get_by_test_id("feedback")
             expect(feedback).to_be_visible()
             state = re.search(r"is-(right|partial|wrong)", feedback.get_attribute("class")).group(1)
-            if kind not in seen or f"feedback-{state}" not in seen:
-                check(page, axe, f"feedback-{kind}-{state}")
+            if type_name not in seen or f"feedback-{state}" not in seen:
+                check(page, axe, f"feedback-{type_name}-{state}")
                 seen.add(f"feedback-{state}")
-            seen.add(kind)
+            seen.add(type_name)
             next_link = page.get_by_test_id("next")
             if "/summary/" in next_link.get_attribute("href"):
                 break
@@ -157,7 +157,7 @@ def test_learner_pages(page, live_server, login, axe, studied):
     expect(page.locator("#review-status")).not_to_be_empty()
     check(page, axe, "review-rated")
 
-    update_study_settings(learner=studied["learner"], desired_retention=0.9, new_per_day=0,
+    study_settings_update(learner=studied["learner"], desired_retention=0.9, new_per_day=0,
                           max_reviews_per_day=200, time_zone="Asia/Shanghai")
     page.goto(f"{live_server.url}/cards/review/")
     for _ in range(10):  # no new cards today: rate what is left Easy until the day is done
@@ -201,9 +201,9 @@ def test_phone_width(page, live_server, login, axe, studied):
     page.goto(f"{live_server.url}/quiz/")
     page.get_by_test_id("start-quiz").click()
     page.wait_for_url(re.compile(r"/quiz/\d+/$"))
-    kind = page.get_by_test_id("question-form").get_attribute("data-kind")
+    type_name = page.get_by_test_id("question-form").get_attribute("data-type")
     check(page, axe, "question")
-    answer_something(page, kind)
+    answer_something(page, type_name)
     expect(page.get_by_test_id("feedback")).to_be_visible()
     check(page, axe, "feedback")
     page.goto(f"{live_server.url}/cards/review/")

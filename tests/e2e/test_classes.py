@@ -36,7 +36,7 @@ def grid_cell(page, username):
 def answer_right_with_keyboard(page):
     """Press the number of the option that reads RIGHT, then Enter, as a learner who knows the answer."""
     form = page.get_by_test_id("question-form")
-    expect(form).to_have_attribute("data-kind", "single")
+    expect(form).to_have_attribute("data-type", "single")
     options = form.locator("label.option")
     number = next(i for i in range(1, options.count() + 1) if RIGHT in options.nth(i - 1).inner_text())
     page.keyboard.press(str(number))

@@ -23,28 +23,28 @@ def page_in(page, live_server, starter_bank):
     return page
 
 
-def answer_with_keyboard(page, kind):
+def answer_with_keyboard(page, type_name):
     form = page.get_by_test_id("question-form")
-    if kind in ("single", "multiple"):
+    if type_name in ("single", "multiple"):
         # The right choices' keys (choices are shuffled): a quiz of right answers asks no question twice.
         keys = right_keys()
         for key in keys:
             page.keyboard.press(key)
             expect(form.get_by_test_id(f"option-{key}")).to_be_checked()
         page.keyboard.press("Enter")
-    elif kind == "truefalse":
+    elif type_name == "truefalse":
         page.keyboard.press("1")
-    elif kind == "fill":
+    elif type_name == "fill":
         page.get_by_test_id("fill-text").focus()
         page.keyboard.type("QLoRA")
         page.keyboard.press("Enter")
-    elif kind == "ordering":
+    elif type_name == "ordering":
         first_down = form.locator("[data-move='down']").first
         first_down.focus()
         page.keyboard.press("Enter")  # move the first item one place down with the keyboard
         page.get_by_test_id("prompt").focus()
         page.keyboard.press("Enter")
-    elif kind == "matching":
+    elif type_name == "matching":
         for select in form.locator("select").all():
             # The swapped-in question moves focus once it settles; a key pressed before that lands
             # elsewhere, so press again until this select has a value (as a person would).
@@ -65,15 +65,15 @@ def test_keyboard_quiz_swaps_feedback_without_reload_and_reaches_summary(page_in
     page.get_by_test_id("start-quiz").click()
     page.wait_for_url(re.compile(r"/quiz/\d+/$"))
     page.evaluate("window.__sameDocument = true")
-    kinds = []
+    types_seen = []
     for position in range(1, 6):
         form = page.get_by_test_id("question-form")
         expect(form).to_be_visible()
-        kind = form.get_attribute("data-kind")
-        kinds.append(kind)
-        answer_with_keyboard(page, kind)
+        type_name = form.get_attribute("data-type")
+        types_seen.append(type_name)
+        answer_with_keyboard(page, type_name)
         heading = page.get_by_test_id("feedback-heading")
-        expect(heading, f"feedback after answering a {kind} question").to_be_visible()
+        expect(heading, f"feedback after answering a {type_name} question").to_be_visible()
         expect(heading).to_be_focused()  # focus moved to the swapped-in feedback
         assert page.evaluate("window.__sameDocument === true"), "the page reloaded"
         assert Response.objects.count() == position
@@ -89,7 +89,7 @@ def test_keyboard_quiz_swaps_feedback_without_reload_and_reaches_summary(page_in
     expect(page.get_by_test_id("summary-heading")).to_be_visible()
     expect(page.get_by_test_id("score")).to_be_visible()
     page.screenshot(path="test-results/quiz-summary.png", full_page=True)
-    assert len(set(kinds)) >= 3, kinds
+    assert len(set(types_seen)) >= 3, types_seen
 
 
 def test_phone_width_question_page_has_no_horizontal_scroll(page_in, live_server):
@@ -108,7 +108,7 @@ def test_enter_on_leave_this_quiz_opens_its_question_and_records_nothing(page_in
     page.get_by_test_id("start-quiz").click()
     page.wait_for_url(re.compile(r"/quiz/\d+/$"))
     form = page.get_by_test_id("question-form")
-    if form.get_attribute("data-kind") in ("single", "multiple"):
+    if form.get_attribute("data-type") in ("single", "multiple"):
         page.keyboard.press("1")  # something picked, which Enter elsewhere on the page would submit
     leave = page.locator("details.confirm-post")
     leave.locator("summary").focus()
@@ -125,7 +125,7 @@ def test_the_short_quiz_notice_goes_once_the_first_question_is_answered(page_in,
     page.wait_for_url(re.compile(r"/quiz/\d+/$"))
     notices = page.get_by_test_id("messages")
     expect(notices).to_contain_text("4")
-    answer_with_keyboard(page, page.get_by_test_id("question-form").get_attribute("data-kind"))
+    answer_with_keyboard(page, page.get_by_test_id("question-form").get_attribute("data-type"))
     expect(page.get_by_test_id("feedback-heading")).to_be_visible()
     expect(notices).to_be_empty()
 
@@ -136,14 +136,14 @@ def test_ordering_with_the_move_buttons_says_how_and_announces_each_move(page_in
     page.get_by_test_id("start-quiz").click()
     page.wait_for_url(re.compile(r"/quiz/\d+/$"))
     for _ in range(4):
-        kind = page.get_by_test_id("question-form").get_attribute("data-kind")
-        if kind == "ordering":
+        type_name = page.get_by_test_id("question-form").get_attribute("data-type")
+        if type_name == "ordering":
             break
-        answer_with_keyboard(page, kind)
+        answer_with_keyboard(page, type_name)
         expect(page.get_by_test_id("feedback-heading")).to_be_focused()
         page.keyboard.press("n")
         expect(page.get_by_test_id("prompt")).to_be_focused()
-    assert kind == "ordering"
+    assert type_name == "ordering"
     expect(page.locator("#ordering-help")).to_contain_text("↑")  # no place numbers to give: buttons
     items = page.locator(".ordering-item label [lang]")
     first = items.first.inner_text().strip()

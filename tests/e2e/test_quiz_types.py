@@ -34,7 +34,7 @@ def quiz_of(learner, *questions, prepare=None) -> Attempt:
     made = [QuestionFactory(section=section, **spec) for spec in questions]
     if prepare:
         prepare(made)
-    return services.start_attempt(learner=learner, kind=Attempt.Kind.SECTION, section_ids=[section.pk],
+    return services.attempt_start(learner=learner, kind=Attempt.Kind.SECTION, section_ids=[section.pk],
                                   length=5)  # the shortest quiz asked for: it has as many as the section holds
 
 

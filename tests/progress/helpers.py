@@ -29,12 +29,12 @@ def given_for(question: Question, *, right: bool):
 
 def answer_next(learner, *, right: bool):
     """Answer the question currently served in the learner's open quiz (starting one if needed)."""
-    attempt = Attempt.objects.open().filter(learner=learner).first() or quizzes.start_attempt(
+    attempt = Attempt.objects.open().filter(learner=learner).first() or quizzes.attempt_start(
         learner=learner, kind="mixed", section_ids=[], length=30)
     item = attempt.items.order_by("-position").first()
     question = Question.objects.prefetch_related("choices", "accepted_answers", "order_items", "match_pairs").get(
         pk=item.question_id)
-    return quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=item.position,
+    return quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=item.position,
                                  question_id=question.pk, given=given_for(question, right=right))
 
 
@@ -51,9 +51,9 @@ class Clock:
 def review_some_card(learner, rating: int, clock: Clock):
     """Review the first card that is due at the clock's time (new cards are always available)."""
     for flashcard in Flashcard.objects.published().order_by("pk"):
-        card = cards.start_card(learner=learner, flashcard=flashcard)
+        card = cards.card_start(learner=learner, flashcard=flashcard)
         try:
-            return cards.record_review(card=card, rating=rating, expected_reps=card.reps, duration_ms=4000, now=clock.now)
+            return cards.review_record(card=card, rating=rating, expected_reps=card.reps, duration_ms=4000, now=clock.now)
         except cards.ReviewRefused:
             continue
     return None
@@ -71,7 +71,7 @@ def practise(learner, section_key: str, rights, *, at: datetime):
     Returns the mastery in the section after each answer."""
     section = Section.objects.get(key=section_key)
     with moment(at):
-        attempt = quizzes.start_attempt(learner=learner, kind="section", section_ids=[section.pk],
+        attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[section.pk],
                                          length=max(Attempt.MIN_LENGTH, len(rights)))
     masteries = []
     for n, right in enumerate(rights, start=1):
@@ -79,7 +79,7 @@ def practise(learner, section_key: str, rights, *, at: datetime):
             item = attempt.items.order_by("-position").first()
             question = Question.objects.prefetch_related(
                 "choices", "accepted_answers", "order_items", "match_pairs").get(pk=item.question_id)
-            recorded = quizzes.record_answer(learner=learner, attempt_id=attempt.pk, position=item.position,
+            recorded = quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=item.position,
                                              question_id=question.pk, given=given_for(question, right=right))
         masteries.append(LearnerSkill.objects.get(learner=learner, section=section).mastery)
         if not recorded.next_item:

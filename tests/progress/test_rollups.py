@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from quizapp.cards import services as cards
 from quizapp.cards.models import Review
 from quizapp.progress.models import DailyActivity, ItemStats, SectionDay, SectionProgress
-from quizapp.progress.rebuild import rebuild_progress
+from quizapp.progress.rebuild import progress_rebuild
 from quizapp.quizzes.models import Attempt, LearnerSkill, Response
 from tests.progress.helpers import Clock, answer_next, moment, practise, review_some_card
 
@@ -29,7 +29,7 @@ def test_an_answer_updates_every_rollup_in_the_same_transaction(starter_bank, le
     assert (day.answers, day.correct, day.study_ms) == (1, 1, response.seconds * 1000)
     assert SectionDay.objects.get(learner=learner).answers == 1
     stats = ItemStats.objects.get(question_id=response.question_id)
-    assert (stats.attempts, stats.first_attempts, stats.first_correct) == (1, 1, 1)
+    assert (stats.answers, stats.first_answers, stats.first_right) == (1, 1, 1)
 
 
 def test_a_wrong_answer_counts_but_not_as_correct(starter_bank, learner):
@@ -45,7 +45,7 @@ def test_a_review_and_its_undo_leave_the_rollups_as_before(starter_bank, learner
     assert (day.reviews, day.study_ms) == (1, 4000)
     progress = SectionProgress.objects.get(learner=learner)
     assert progress.reviews == 1 and progress.last_activity == review.reviewed_at
-    cards.undo_review(learner=learner, review_id=review.pk)
+    cards.review_undo(learner=learner, review_id=review.pk)
     day.refresh_from_db()
     progress.refresh_from_db()
     assert (day.reviews, day.study_ms) == (0, 0)
@@ -87,19 +87,19 @@ ACTIONS = st.lists(
 def test_rollups_equal_a_recomputation_from_history(starter_bank, learner, actions):
     with transaction.atomic():
         clock = Clock()
-        for kind, value in actions:
-            if kind == "answer":
+        for action, value in actions:
+            if action == "answer":
                 with moment(clock.now):  # answers follow the simulated clock too: study days pass
                     answer_next(learner, right=value)
-            elif kind == "review":
+            elif action == "review":
                 review_some_card(learner, value, clock)
-            elif kind == "undo":
+            elif action == "undo":
                 latest = Review.objects.filter(learner=learner).order_by("-reviewed_at", "-pk").first()
                 if latest:
-                    cards.undo_review(learner=learner, review_id=latest.pk)
+                    cards.review_undo(learner=learner, review_id=latest.pk)
             else:
                 clock.advance(value)
-        report = rebuild_progress(fix=False)
+        report = progress_rebuild(fix=False)
         assert report.differences == []
         transaction.set_rollback(True)
 
@@ -138,7 +138,7 @@ def test_mastery_peak_is_the_best_level_a_study_day_began_with(starter_bank, lea
     assert max(second_day) > late[-1]  # what it reached is no level until a later day begins with it
     practise(learner, "history", [False], at=DAY_ONE + timedelta(days=2))
     assert peak(learner) == pytest.approx(max(late[-1], second_day[-1]))
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
 
 
 def test_rebuild_recomputes_the_peak_from_the_mastery_each_quiz_began_with(starter_bank, learner):
@@ -148,7 +148,7 @@ def test_rebuild_recomputes_the_peak_from_the_mastery_each_quiz_began_with(start
     expected = peak(learner)
     assert expected > 0 and expected == pytest.approx(next(iter(started.values())))
     SectionProgress.objects.filter(learner=learner).update(mastery_peak=1.0)  # as the old rule could leave it
-    report = rebuild_progress(fix=True)
+    report = progress_rebuild(fix=True)
     assert [(d.field, d.stored) for d in report.differences] == [("mastery_peak", 1.0)]
     assert peak(learner) == pytest.approx(expected)
 
@@ -163,7 +163,7 @@ def test_the_migration_recomputes_peaks_as_rebuild_does(starter_bank, learner, o
     migration = importlib.import_module("quizapp.progress.migrations.0005_mastery_peak_per_study_day")
     migration.recompute_peaks(apps, None)
     assert {p.pk: p.mastery_peak for p in SectionProgress.objects.all()} == pytest.approx(recomputed)
-    assert any(recomputed.values()) and rebuild_progress(fix=False).differences == []
+    assert any(recomputed.values()) and progress_rebuild(fix=False).differences == []
 
 
 def test_item_stats_keep_the_first_answers_score_for_facility(starter_bank, learner, other_learner):
@@ -177,7 +177,7 @@ def test_item_stats_keep_the_first_answers_score_for_facility(starter_bank, lear
         scores[(r.question_id, r.question_version)] = scores.get((r.question_id, r.question_version), 0) + r.score
     stored = {(s.question_id, s.version): s.first_score for s in ItemStats.objects.all()}
     assert stored == pytest.approx(scores)
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
     ItemStats.objects.update(first_score=0.0)
     migration = importlib.import_module("quizapp.progress.migrations.0006_item_stats_first_score")
     migration.fill_first_scores(apps, None)

@@ -75,7 +75,7 @@ def _mastery_section(html: str) -> str:
 
 def test_three_right_answers_show_as_the_call_and_its_evidence(client, learner, starter_bank):
     history = Section.objects.get(key="history")
-    quizzes.start_attempt(learner=learner, kind="section", section_ids=[history.pk], length=5)
+    quizzes.attempt_start(learner=learner, kind="section", section_ids=[history.pk], length=5)
     for _ in range(3):
         answer_next(learner, right=True)
     progress = SectionProgress.objects.get(learner=learner, section=history)

@@ -8,15 +8,15 @@ def answer_data(item, *, right=True):
         pk=item.question_id)
     shown = item.shown
     data = {"position": str(item.position), "question": str(item.question_id)}
-    kind = shown["type"]
-    if kind in ("single", "truefalse"):
+    type_name = shown["type"]
+    if type_name in ("single", "truefalse"):
         pick = [c for c in question.choices.all() if c.is_correct == right][0]
         data["choice"] = str(pick.pk)
-    elif kind == "multiple":
+    elif type_name == "multiple":
         data["choice"] = [str(c.pk) for c in question.choices.all() if c.is_correct == right]
-    elif kind == "fill":
+    elif type_name == "fill":
         data["text"] = question.accepted_answers.all()[0].text if right else "不是这个"
-    elif kind == "ordering":
+    elif type_name == "ordering":
         order = [i.pk for i in question.order_items.all()]
         if not right:
             order = order[::-1]

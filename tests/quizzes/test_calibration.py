@@ -1,4 +1,4 @@
-"""Fitting the engine (quizzes/calibration.py) and recalibrating a site (services.recalibrate)."""
+"""Fitting the engine (quizzes/calibration.py) and recalibrating a site (services.calibration_refit)."""
 
 import json
 import random
@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from quizapp.progress.models import SectionProgress
-from quizapp.progress.rebuild import rebuild_progress
+from quizapp.progress.rebuild import progress_rebuild
 from quizapp.quizzes import adaptive, calibration, services
 from quizapp.quizzes.models import EngineCalibration, LearnerSkill, QuestionStats
 from tests.factories import QuestionFactory, SectionFactory, UserFactory
@@ -77,7 +77,7 @@ def test_replay_gives_what_answer_by_answer_updates_give():
 
 def _take_quiz(client, learner, sections, rng, right_share):
     client.force_login(learner)
-    attempt = services.start_attempt(learner=learner, kind="mixed", section_ids=[s.pk for s in sections], length=6)
+    attempt = services.attempt_start(learner=learner, kind="mixed", section_ids=[s.pk for s in sections], length=6)
     for _ in range(6):
         item = current_item(attempt)
         if item is None or not attempt.is_open:
@@ -103,7 +103,7 @@ def answered_site(db, client):
 def test_recalibrating_recomputes_every_learners_mastery_and_the_rollups_agree(answered_site):
     before = {(s.learner_id, s.section_id): (s.answers, s.right) for s in LearnerSkill.objects.all()}
     assert not EngineCalibration.objects.exists()
-    fit = services.recalibrate()
+    fit = services.calibration_refit()
     assert fit.answers == sum(a for a, _ in before.values()) > 0
     assert EngineCalibration.objects.count() == 1
     assert QuestionStats.objects.count() == 12
@@ -112,7 +112,7 @@ def test_recalibrating_recomputes_every_learners_mastery_and_the_rollups_agree(a
     for skill in LearnerSkill.objects.all():
         progress = SectionProgress.objects.get(learner_id=skill.learner_id, section_id=skill.section_id)
         assert (progress.mastery, progress.state) == (skill.mastery, skill.state)
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
 
 
 def test_rebuild_progress_finds_a_belief_that_differs_from_the_answers_and_mends_it(answered_site):
@@ -120,10 +120,10 @@ def test_rebuild_progress_finds_a_belief_that_differs_from_the_answers_and_mends
     wrong_state = adaptive.LEARNING if skill.state == adaptive.MASTERED else adaptive.MASTERED
     LearnerSkill.objects.filter(pk=skill.pk).update(state=wrong_state, mastery=0.99 if skill.mastery < 0.5 else 0.01,
                                                     right=0)
-    report = rebuild_progress(fix=False)
+    report = progress_rebuild(fix=False)
     assert {d.field for d in report.differences if d.model == "LearnerSkill"} >= {"state", "mastery", "right"}
-    rebuild_progress(fix=True)
-    assert rebuild_progress(fix=False).differences == []
+    progress_rebuild(fix=True)
+    assert progress_rebuild(fix=False).differences == []
 
 
 def test_the_site_recalibrates_itself_once_enough_answers_are_in(answered_site, client, django_capture_on_commit_callbacks,
@@ -134,7 +134,7 @@ def test_the_site_recalibrates_itself_once_enough_answers_are_in(answered_site, 
         _take_quiz(client, learner, list({q.section for q in QuestionFactory._meta.model.objects.all()}),
                    random.Random(1), 0.5)
     assert EngineCalibration.objects.exists()
-    assert rebuild_progress(fix=False).differences == []
+    assert progress_rebuild(fix=False).differences == []
 
 
 def test_calibrate_engine_and_learner_mastery_commands(answered_site, full_bank):

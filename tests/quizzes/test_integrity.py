@@ -26,25 +26,25 @@ def client_in(client, learner):
 
 @pytest.fixture
 def attempt(learner, starter_bank):
-    return services.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)
+    return services.attempt_start(learner=learner, kind="mixed", section_ids=[], length=5)
 
 
 def answer_url(attempt):
     return reverse("quizzes:answer", args=[attempt.pk])
 
 
-def served_of_type(learner, kind):
+def served_of_type(learner, type_name):
     """An open attempt whose current question has the given type: a section quiz over the section that
     holds one, answered rightly (so each question is served once) until that question is served."""
-    question = Question.objects.filter(type=kind).first()
-    attempt = services.start_attempt(learner=learner, kind="section", section_ids=[question.section_id], length=5)
+    question = Question.objects.filter(type=type_name).first()
+    attempt = services.attempt_start(learner=learner, kind="section", section_ids=[question.section_id], length=5)
     for _ in range(attempt.length):
         item = current_item(attempt)
-        if item.shown["type"] == kind:
+        if item.shown["type"] == type_name:
             return attempt, item
-        services.record_answer(learner=learner, attempt_id=attempt.pk, position=item.position,
+        services.answer_record(learner=learner, attempt_id=attempt.pk, position=item.position,
                                question_id=item.question_id, given=_given(item))
-    pytest.fail(f"no {kind} question served")
+    pytest.fail(f"no {type_name} question served")
 
 
 def _given(item):
@@ -124,7 +124,7 @@ def test_a_question_not_served_in_this_attempt_is_refused(client_in, attempt):
 def test_answering_in_a_finished_attempt_is_refused(client_in, learner, attempt):
     item = current_item(attempt)
     data = answer_data(item)
-    services.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)  # leaves this one
+    services.attempt_start(learner=learner, kind="mixed", section_ids=[], length=5)  # leaves this one
     page = client_in.post(answer_url(attempt), data, **HX)
     assert page.status_code == 409 and not Response.objects.filter(attempt=attempt).exists()
     assert b'id="answer-problem"' in page.content and page["HX-Retarget"] == "#answer-problem"
@@ -194,7 +194,7 @@ def test_get_on_the_answer_url_is_not_allowed(client_in, attempt):
 
 @pytest.mark.django_db
 def test_first_answers_calibrate_difficulty_once_per_learner(client_in, learner, starter_bank):
-    attempt = services.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)
+    attempt = services.attempt_start(learner=learner, kind="mixed", section_ids=[], length=5)
     item = current_item(attempt)
     client_in.post(answer_url(attempt), answer_data(item, right=True))
     stats = QuestionStats.objects.get(pk=item.question_id)
@@ -208,7 +208,7 @@ def test_first_answers_calibrate_difficulty_once_per_learner(client_in, learner,
 def test_concurrent_submits_record_one_row_and_one_rollup_update(learner, starter_bank):
     """N browsers submit the same answer at the same moment (meaningful on PostgreSQL, where they really
     run in parallel; SQLite serialises writers)."""
-    attempt = services.start_attempt(learner=learner, kind="mixed", section_ids=[], length=5)
+    attempt = services.attempt_start(learner=learner, kind="mixed", section_ids=[], length=5)
     data = answer_data(current_item(attempt))
     n = 8
     barrier = threading.Barrier(n, timeout=30)

@@ -10,7 +10,7 @@ def served_choices(question, learners=12):
     """The choices as each of `learners` new learners is shown them, in a section quiz of that one question."""
     shown = []
     for _ in range(learners):
-        attempt = services.start_attempt(learner=UserFactory(), kind="section", section_ids=[question.section_id],
+        attempt = services.attempt_start(learner=UserFactory(), kind="section", section_ids=[question.section_id],
                                          length=5)
         shown.append([c["id"] for c in attempt.items.get().shown["choices"]])
     return shown

@@ -26,7 +26,7 @@ def client_in(client, learner):
 
 def start(learner, kind="mixed", sections=None, length=5):
     ids = [s.pk for s in Section.objects.filter(key__in=sections)] if sections else []
-    return services.start_attempt(learner=learner, kind=kind, section_ids=ids, length=length)
+    return services.attempt_start(learner=learner, kind=kind, section_ids=ids, length=length)
 
 
 def test_start_page_preselects_the_section_from_the_query(client_in, starter_bank):
@@ -137,9 +137,10 @@ def test_wrong_answers_score_nothing_or_partial_credit_by_type(client_in, learne
     for r in responses:
         by_type.setdefault(r.asked["type"], set()).add(r.score)
     assert len(responses) == attempt.length and len(by_type) >= 3
-    for kind, scores in by_type.items():
+    for type_name, scores in by_type.items():
         # All-or-nothing types score 0; ordering, matching and multiple choice keep what was partly right.
-        assert scores == {0} if kind in ("single", "truefalse", "fill") else all(0 <= s < 1 for s in scores)
+        whole = type_name in ("single", "truefalse", "fill")
+        assert scores == {0} if whole else all(0 <= s < 1 for s in scores)
     assert not any(r.correct for r in responses)
 
 

@@ -122,7 +122,7 @@ def answer_rows_inline(rows) -> type:
     return type(f"{type(rows).__name__}Inline", (AnswerRowsInline,), attrs)
 
 
-ANSWER_ROW_INLINES = [answer_rows_inline(rows) for rows in question_types.row_kinds()]
+ANSWER_ROW_INLINES = [answer_rows_inline(rows) for rows in question_types.answer_row_sets()]
 
 
 class QuestionVersionInline(admin.TabularInline):

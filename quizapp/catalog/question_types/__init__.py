@@ -2,9 +2,9 @@
 
     question_types.get("fill")          the type of a stored question, a spec, a frozen copy
     question_types.all()                every type, in the order of Question.type's choices
-    question_types.row_kinds()          every kind of answer row (what a question may have to prefetch)
+    question_types.answer_row_sets()    every set of answer rows (Rows: what a question may have to prefetch)
 
-To add a type: write its class (and its row model, if no kind of row fits), its two template partials
+To add a type: write its class (and its row model, if no existing Rows fits), its two template partials
 (templates/quizzes/types/<name>_question.html and <name>_feedback.html), register it below, and document
 its YAML fields in content/README.md. Nothing else names a type.
 """
@@ -52,18 +52,16 @@ def choices() -> list[tuple[str, str]]:
     return [(t.name, t.label) for t in _TYPES.values()]
 
 
-def row_kinds() -> list[Rows]:
-    """Every kind of answer row, once each, in the types' order."""
-    kinds = []
+def answer_row_sets() -> list[Rows]:
+    """Every set of answer rows (Rows), once each, in the types' order: several types share one."""
+    row_sets = []
     for qtype in _TYPES.values():
-        if qtype.rows not in kinds:
-            kinds.append(qtype.rows)
-    return kinds
-
-
+        if qtype.rows not in row_sets:
+            row_sets.append(qtype.rows)
+    return row_sets
 def row_fields() -> list[str]:
     """The content keys of the answer rows: `choices`, `answers`, ..."""
-    return [kind.field for kind in row_kinds()]
+    return [rows.field for rows in answer_row_sets()]
 
 
 def gift_readers() -> list[Type]:
@@ -76,5 +74,5 @@ def rows_map() -> dict:
     return {t.name: t.rows.relation for t in _TYPES.values()}
 
 
-__all__ = ["AnswerRefused", "Flow", "FlowMap", "Rows", "Type", "UnknownType", "all", "choices", "exists", "get",
-           "gift_readers", "names", "row_fields", "row_kinds", "rows_map"]
+__all__ = ["AnswerRefused", "Flow", "FlowMap", "Rows", "Type", "UnknownType", "all", "answer_row_sets", "choices",
+           "exists", "get", "gift_readers", "names", "row_fields", "rows_map"]

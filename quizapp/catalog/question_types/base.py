@@ -37,8 +37,8 @@ def whole(value) -> int:
 
 
 class Rows:
-    """One kind of answer row (a related model of Question): how its values are read, written, and entered
-    in the admin. Several types may share one kind (single, multiple and true/false keep choices).
+    """One set of answer rows (a related model of Question): how its values are read, written, and entered
+    in the admin. Several types may share one (single, multiple and true/false keep choices).
 
     `field` names the rows' value in a question's content (`loading.question_content`), in specs and in the
     admin's row validation; `relation` is the related name on Question (what to prefetch)."""

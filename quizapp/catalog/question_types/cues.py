@@ -125,7 +125,7 @@ class Bound:
 
     @property
     def ok(self) -> bool:
-        """None (no question of the kind) gives nothing away."""
+        """None (no such question) gives nothing away."""
         return self.value is None or ((self.low is None or self.value >= self.low) and self.value <= self.high)
 
 

@@ -6,11 +6,11 @@ from django.db import migrations
 
 
 def recompute(apps, schema_editor):
-    from quizapp.quizzes.services import EngineModels, recalibrate
+    from quizapp.quizzes.services import EngineModels, calibration_refit
 
     if not apps.get_model("quizzes", "Response").objects.exists():
         return  # a new site: nothing to recompute, and the defaults hold until the first answers
-    recalibrate(EngineModels(
+    calibration_refit(EngineModels(
         Question=apps.get_model("catalog", "Question"), Response=apps.get_model("quizzes", "Response"),
         LearnerSkill=apps.get_model("quizzes", "LearnerSkill"),
         QuestionStats=apps.get_model("quizzes", "QuestionStats"),

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from quizapp.accounts.models import User
-from quizapp.accounts.roles import make_teacher
+from quizapp.accounts.roles import teacher_role_grant
 
 DEMO_ACCOUNTS = {"learner": "learner", "teacher": "teacher"}
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
                     user.set_password(password)
                     user.save()
                 if role == "teacher" and not user.is_teacher:
-                    make_teacher(user)
+                    teacher_role_grant(user)
                 state = "created" if created else "exists"
                 self.stdout.write(f"  {role:8} username: {username:8} password: {password}   ({state})")
         store.write_text(json.dumps(passwords))

@@ -33,11 +33,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from quizapp.accounts.models import User
-from quizapp.accounts.roles import make_teacher
+from quizapp.accounts.roles import teacher_role_grant
 from quizapp.cards.models import CardState, Phase, Review
 from quizapp.catalog.models import Flashcard, Question
 from quizapp.classes.models import Classroom, Membership
-from quizapp.progress.rebuild import rebuild_progress
+from quizapp.progress.rebuild import progress_rebuild
 from quizapp.quizzes.models import Attempt, AttemptItem, LearnerSkill, Response
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -123,7 +123,7 @@ class Command(BaseCommand):
             teacher, learners, classroom = self._people(size)
             self.cards.update(self._card_states(learners))
             self._grow(learners, size)
-            rebuild_progress(fix=True)
+            progress_rebuild(fix=True)
             setup = time.perf_counter() - t0
             pages = (self._page(teacher, classroom.get_absolute_url()),
                      self._page(learners[len(learners) // 2], "/progress/"))
@@ -131,33 +131,36 @@ class Command(BaseCommand):
             built.append((size, pages, setup, first))
             self.say(f"built {size} events in {setup:.0f} s; class {first[0]:.1f} ms, learner {first[1]:.1f} ms")
 
-        turns = [(size, kind, page) for size, pages, *_ in built for kind, page in enumerate(pages)]
+        # dashboard: 0 is the class dashboard, 1 a learner's (the order of `pages` above)
+        turns = [(size, dashboard, page) for size, pages, *_ in built for dashboard, page in enumerate(pages)]
         for _, _, (client, url) in turns:
             client.get(url)  # untimed: a session older than its renewal age is saved here, not in a round
-        timings = {(size, kind): [] for size, kind, _ in turns}
-        queries = {(size, kind): set() for size, kind, _ in turns}
+        timings = {(size, dashboard): [] for size, dashboard, _ in turns}
+        queries = {(size, dashboard): set() for size, dashboard, _ in turns}
         for _ in range(runs):
             self.rng.shuffle(turns)  # no size always follows the same page
-            for size, kind, page in turns:
+            for size, dashboard, page in turns:
                 times, count = self._time(page, 1)
-                timings[size, kind] += times
-                queries[size, kind].add(count)
+                timings[size, dashboard] += times
+                queries[size, dashboard].add(count)
 
         self.say(f"{'events':>10} {'class ms':>10} {'learner ms':>11} {'class q':>8} {'learner q':>10} "
                  f"{'setup s':>8}  {'when built: class, learner ms':>30}")
         for size, pages, setup, first in built:
-            class_ms, learner_ms = (statistics.median(timings[size, kind]) for kind in (0, 1))
-            class_q, learner_q = (max(queries[size, kind]) for kind in (0, 1))
+            class_ms, learner_ms = (statistics.median(timings[size, dashboard]) for dashboard in (0, 1))
+            class_q, learner_q = (max(queries[size, dashboard]) for dashboard in (0, 1))
             result["class_dashboard_ms"][str(size)] = round(class_ms, 1)
             result["learner_dashboard_ms"][str(size)] = round(learner_ms, 1)
             self.say(f"{size:>10} {class_ms:>10.1f} {learner_ms:>11.1f} {class_q:>8} {learner_q:>10} "
                      f"{setup:>8.1f}  {first[0]:>20.1f}, {first[1]:.1f}")
         # One number when the count is the same at every size (the target), else the largest seen.
-        by_kind = [{n for (size, k), counts in queries.items() if k == kind for n in counts} for kind in (0, 1)]
-        result["queries"] = {"class": max(by_kind[0]), "learner": max(by_kind[1])}
-        if any(len(counts) > 1 for counts in by_kind):
+        by_dashboard = [{n for (size, d), counts in queries.items() if d == dashboard for n in counts}
+                        for dashboard in (0, 1)]
+        result["queries"] = {"class": max(by_dashboard[0]), "learner": max(by_dashboard[1])}
+        if any(len(counts) > 1 for counts in by_dashboard):
             self.say("query counts differ: " + ", ".join(
-                f"{size} {('class', 'learner')[kind]} {sorted(counts)}" for (size, kind), counts in queries.items()))
+                f"{size} {('class', 'learner')[dashboard]} {sorted(counts)}"
+                for (size, dashboard), counts in queries.items()))
         self.say(f"total {time.perf_counter() - started:.0f} s; ratios largest/smallest size: class "
                  f"{self._ratio(result['class_dashboard_ms'])}, learner {self._ratio(result['learner_dashboard_ms'])}")
 
@@ -201,7 +204,7 @@ class Command(BaseCommand):
         password = make_password(None)
         tag = f"bench{self.rng.randrange(10**6)}x{size}"
         teacher = User.objects.create(username=f"{tag}-teacher", password=password)
-        make_teacher(teacher)
+        teacher_role_grant(teacher)
         learners = User.objects.bulk_create(
             [User(username=f"{tag}-{i:04d}", password=password) for i in range(LEARNERS)], batch_size=BATCH)
         learners = list(User.objects.filter(username__startswith=f"{tag}-").exclude(pk=teacher.pk).order_by("pk"))

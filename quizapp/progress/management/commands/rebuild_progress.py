@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from quizapp.progress.rebuild import rebuild_progress
+from quizapp.progress.rebuild import progress_rebuild
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
                                                                    "exit non-zero if there are any")
 
     def handle(self, *args, check=False, **options):
-        report = rebuild_progress(fix=not check)
+        report = progress_rebuild(fix=not check)
         for diff in report.differences[:50]:
             self.stdout.write(f"  {diff.model} {diff.key}: {diff.field} stored {diff.stored!r}, history says {diff.expected!r}")
         if len(report.differences) > 50:

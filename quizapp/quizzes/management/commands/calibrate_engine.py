@@ -11,7 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from quizapp.quizzes.services import recalibrate
+from quizapp.quizzes.services import calibration_refit
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, json=False, **options):
         started = time.monotonic()
-        fit = recalibrate()
+        fit = calibration_refit()
         result = {"answers": fit.answers, "log_likelihood": None if fit.log_likelihood != fit.log_likelihood
                   else round(fit.log_likelihood, 2), "seconds": round(time.monotonic() - started, 2)}
         if json:

@@ -94,7 +94,7 @@ class Command(BaseCommand):
                     result["answers_to_mastery"] / baseline["answers_to_mastery"], 3)
         if not quiet:
             out = self.stdout.write
-            out(f"world {path}: {world.kind}, {world.warmup_learners} warm-up + {world.learners} measured learners, "
+            out(f"world {path}: {world.model}, {world.warmup_learners} warm-up + {world.learners} measured learners, "
                 f"quizzes {list(world.quizzes)}; {time.monotonic() - started:.0f} s")
             out(f"(learner, section) pairs with 3+ answers: {result['sections_scored']}")
             out(f"{'call right':<28}{_fmt(result['call_accuracy'])}  (target >= 0.88 and >= naive + 0.03)")
