@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 
 from quizapp.accounts.roles import teacher_role_grant
 from quizapp.classes.models import Membership
-from tests.classes.test_dashboards import first_answer
+from tests.classes.helpers import first_answer
 from tests.factories import PASSWORD, ClassroomFactory, QuestionFactory, SectionFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
