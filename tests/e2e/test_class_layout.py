@@ -2,22 +2,18 @@
 headers that stay on one line however many columns there are, no page wider than a 390 px phone, and a
 "Remove …" link that stays where it was when its question opens.
 
-A browser test outside tests/e2e/: the data is made before the browser starts, so the test thread never
-touches the database while Playwright's event loop runs (tests/e2e/conftest.py allows that for its tests)."""
-
-from pathlib import Path
+It used to live outside tests/e2e/ and start its own Playwright after making its data, so that the test thread
+never touched the database while Playwright's event loop ran. Here it shares the session's browser like every
+browser test (so the Content-Security-Policy guard watches it too), and tests/e2e/conftest.py's
+DJANGO_ALLOW_ASYNC_UNSAFE lets `crowded_class` write while that loop runs."""
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from quizapp.accounts.roles import teacher_role_grant
 from quizapp.classes.models import Membership
 from tests.classes.helpers import first_answer
-from tests.factories import PASSWORD, ClassroomFactory, QuestionFactory, SectionFactory, UserFactory
+from tests.factories import ClassroomFactory, QuestionFactory, SectionFactory, UserFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
 WIDTHS = (1280, 390)
 
 # How many lines an element's text takes: the distinct tops of the boxes its (non-blank) text is laid out in.
@@ -52,54 +48,43 @@ def crowded_class(live_server, transactional_db):
     return {"url": live_server.url, "teacher": teacher, "classroom": classroom}
 
 
-def teacher_pages(crowded_class, width):
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"])
-    page = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900}).new_page()
-    page.goto(crowded_class["url"] + "/accounts/login/")
-    page.locator("main input[name=username]").fill(crowded_class["teacher"].username)
-    page.locator("main input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(crowded_class["url"] + "/")
-    return playwright, browser, page
+@pytest.fixture
+def teacher_page(crowded_class, browser, login, width):
+    """The class's teacher, logged in, in a Chinese browser window `width` pixels wide."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    login(page, crowded_class["teacher"])
+    yield page
+    context.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_headers_stay_on_one_line_and_pages_fit_the_screen(crowded_class, width):
-    playwright, browser, page = teacher_pages(crowded_class, width)
-    try:
-        page.goto(crowded_class["url"] + crowded_class["classroom"].get_absolute_url())
-        overall = page.locator("table.mastery-grid thead th:not(.section-col)")
-        assert overall.count() == 2
-        for n in range(overall.count()):  # "学员", "总体"
-            assert overall.nth(n).evaluate(LINES) == 1, overall.nth(n).inner_text()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+def test_headers_stay_on_one_line_and_pages_fit_the_screen(crowded_class, teacher_page, width):
+    page = teacher_page
+    page.goto(crowded_class["url"] + crowded_class["classroom"].get_absolute_url())
+    overall = page.locator("table.mastery-grid thead th:not(.section-col)")
+    assert overall.count() == 2
+    for n in range(overall.count()):  # "学员", "总体"
+        assert overall.nth(n).evaluate(LINES) == 1, overall.nth(n).inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
-        page.goto(crowded_class["url"] + f"/classes/{crowded_class['classroom'].pk}/items/")
-        headers = page.locator("table.items-table thead th")
-        assert headers.count() == 6
-        for n in range(headers.count()):  # "作答数", "首次作答数", "最常选的错误答案"...
-            assert headers.nth(n).evaluate(LINES) == 1, headers.nth(n).inner_text()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-    finally:
-        browser.close()
-        playwright.stop()
+    page.goto(crowded_class["url"] + f"/classes/{crowded_class['classroom'].pk}/items/")
+    headers = page.locator("table.items-table thead th")
+    assert headers.count() == 6
+    for n in range(headers.count()):  # "作答数", "首次作答数", "最常选的错误答案"...
+        assert headers.nth(n).evaluate(LINES) == 1, headers.nth(n).inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_a_remove_link_stays_in_place_when_its_question_opens(crowded_class, width):
-    playwright, browser, page = teacher_pages(crowded_class, width)
-    try:
-        page.goto(crowded_class["url"] + crowded_class["classroom"].get_absolute_url())
-        page.locator("details.roster-box > summary").click()
-        link = page.locator(".roster details.confirm-post > summary").first
-        where = "el => { const b = el.getBoundingClientRect(); return [b.left + scrollX, b.top + scrollY]; }"
-        before = link.evaluate(where)
-        link.click()
-        assert page.locator(".roster details.confirm-post[open] button[type=submit]").is_visible()
-        after = link.evaluate(where)
-        assert after == pytest.approx(before, abs=1), (before, after)
-    finally:
-        browser.close()
-        playwright.stop()
+def test_a_remove_link_stays_in_place_when_its_question_opens(crowded_class, teacher_page, width):
+    page = teacher_page
+    page.goto(crowded_class["url"] + crowded_class["classroom"].get_absolute_url())
+    page.locator("details.roster-box > summary").click()
+    link = page.locator(".roster details.confirm-post > summary").first
+    where = "el => { const b = el.getBoundingClientRect(); return [b.left + scrollX, b.top + scrollY]; }"
+    before = link.evaluate(where)
+    link.click()
+    assert page.locator(".roster details.confirm-post[open] button[type=submit]").is_visible()
+    after = link.evaluate(where)
+    assert after == pytest.approx(before, abs=1), (before, after)
