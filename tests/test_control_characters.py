@@ -11,7 +11,7 @@ from quizapp.control_characters import control_character_in
 from quizapp.quizzes.models import Response
 from tests.factories import ClassroomFactory
 from tests.quizzes.helpers import answer_data
-from tests.quizzes.test_integrity import served_of_type
+from tests.quizzes.test_services import served_of_type
 
 HX = {"HTTP_HX_REQUEST": "true"}
 BAD_REQUEST = "无法理解该请求"

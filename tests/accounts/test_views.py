@@ -4,6 +4,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from quizapp.accounts.models import User
+from tests.accounts.helpers import log_in
 from tests.factories import PASSWORD
 
 
@@ -113,3 +114,31 @@ def test_a_next_that_is_not_a_path_goes_home_not_to_a_server_error(client, learn
     client.force_login(learner)
     response = client.get(reverse("signup"), {"next": target})
     assert response.status_code == 302 and response["Location"] == reverse("home")
+
+
+def test_log_in_cycles_the_session_key(client, learner):
+    session = client.session  # an anonymous session, as a visitor has before logging in
+    session["probe"] = 1
+    session.save()
+    before = session.session_key
+    log_in(client, learner.username)
+    assert client.session.session_key != before
+    assert client.session["_auth_user_id"] == str(learner.pk)
+
+
+def test_log_out_invalidates_the_session_on_the_server(client, learner):
+    log_in(client, learner.username)
+    stolen_cookie = client.cookies["sessionid"].value
+    client.post(reverse("logout"))
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.filter(session_key=stolen_cookie).exists()
+
+
+def test_password_reset_sends_the_e_mail_it_announces(client, learner, mailoutbox):
+    learner.email = "lin@example.edu"
+    learner.save()
+    response = client.post(reverse("password_reset"), {"email": "lin@example.edu"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["lin@example.edu"]
+    assert "/accounts/reset/" in mailoutbox[0].body

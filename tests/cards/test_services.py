@@ -1,11 +1,13 @@
 """Scheduling through the services, on the real database."""
 
+import threading
 import weakref
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 
 from quizapp.cards import queue, signals
 from quizapp.cards.receivers import introduce_cards_after_miss
@@ -13,7 +15,7 @@ from quizapp.cards.models import CardState, Phase, Review, StudySettings
 from quizapp.cards.services import (ReviewRefused, StaleReview, card_bury, card_start, card_suspend,
                                     card_unsuspend, review_record, review_undo)
 from quizapp.quizzes.signals import answer_recorded
-from tests.factories import FlashcardFactory, SectionFactory
+from tests.factories import FlashcardFactory, SectionFactory, UserFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 10:00 in Shanghai on 1 March 2025.
@@ -282,3 +284,34 @@ def test_a_missed_question_never_pushes_a_review_further_out(learner):
     missed(learner, section)
     card.refresh_from_db()
     assert card.due == due and card.state == Phase.REVIEW and card.priority_since is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_answering_at_once_record_one_review():
+    if connection.vendor != "postgresql":
+        # The test database on SQLite is in memory with a shared cache, whose table locks fail at once
+        # instead of waiting (the file database in use waits: IMMEDIATE transactions, busy timeout).
+        pytest.skip("needs PostgreSQL: concurrent writers on SQLite's in-memory test database fail fast")
+    learner = UserFactory(username="two-tabs")
+    card = card_start(learner=learner, flashcard=FlashcardFactory())
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def tab(rating):
+        try:
+            barrier.wait()
+            review_record(card=card, rating=rating, expected_reps=0)
+            outcomes.append("recorded")
+        except ReviewRefused:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tab, args=(r,)) for r in (3, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == ["recorded", "refused"]
+    card.refresh_from_db()
+    assert card.reps == 1 and Review.objects.filter(card=card).count() == 1

@@ -1,14 +1,17 @@
 """Item statistics with partial credit: the facility index is the mean first-answer score, as Moodle's is
 and as the discrimination index already reads the scores."""
 
+import math
+
 import pytest
 from django.urls import reverse
 
 from quizapp.catalog.models import Question
-from quizapp.classes.items import flagged_questions, item_analysis
+from quizapp.classes.items import flagged_questions, item_analysis, pearson
 from quizapp.classes.models import Membership
 from quizapp.progress.models import ItemStats
 from quizapp.quizzes import services as quizzes
+from tests.classes.helpers import first_answer
 from tests.factories import ClassroomFactory, QuestionFactory, SectionFactory, UserFactory
 
 
@@ -83,3 +86,61 @@ def test_item_rows_give_the_prompt_as_the_plain_text_learners_read(matching):
     Question.objects.filter(pk=question.pk).update(prompt="把 **方法** 和特点配对<script>x()</script>。")
     [row] = item_analysis()
     assert row.prompt_text == "把 方法 和特点配对。"
+
+
+@pytest.mark.django_db
+def test_item_analysis_matches_a_hand_computed_example():
+    section = SectionFactory()
+    a, b, c = (QuestionFactory(section=section, key=k) for k in ("item-a", "item-b", "item-c"))
+    table = {  # learner: first-answer scores on A, B, C
+        "l1": (1, 1, 1), "l2": (1, 1, 0), "l3": (1, 0, 0), "l4": (0, 1, 0), "l5": (0, 0, 0),
+    }
+    for name, scores in table.items():
+        learner = UserFactory(username=name)
+        for question, score in zip((a, b, c), scores):
+            first_answer(learner, question, correct=bool(score))
+    rows = {r.question.key: r for r in item_analysis()}
+    # Item A: x = 1,1,1,0,0; rest-of-test means y = 1, .5, 0, .5, 0.
+    # n=5, Σx=3, Σy=2, Σxy=1.5, Σx²=3, Σy²=1.5 -> D = (7.5-6)/sqrt((15-9)(7.5-4)) = 1.5/sqrt(21)
+    assert rows["item-a"].facility == pytest.approx(0.6)
+    assert rows["item-a"].discrimination == pytest.approx(1.5 / math.sqrt(21))
+    # Item C: only the strongest learner got it: x = 1,0,0,0,0; y = 1, 1, .5, .5, 0.
+    # Σx=1, Σy=3, Σxy=1, Σx²=1, Σy²=2.5 -> D = (5-3)/sqrt((5-1)(12.5-9)) = 2/sqrt(14)
+    assert rows["item-c"].facility == pytest.approx(0.2)
+    assert rows["item-c"].discrimination == pytest.approx(2 / math.sqrt(14))
+    assert pearson([(1, 1), (1, 1)]) is None  # no spread, no correlation
+    assert rows["item-a"].common_wrong == "错的一" and rows["item-a"].common_wrong_count == 2
+    assert rows["item-c"].flags == []  # 0.2 is the boundary, not below it
+
+
+@pytest.mark.django_db
+def test_too_easy_and_non_discriminating_items_are_flagged():
+    section = SectionFactory()
+    easy, other = QuestionFactory(section=section, key="easy"), QuestionFactory(section=section, key="other")
+    for i in range(6):
+        learner = UserFactory(username=f"u{i}")
+        first_answer(learner, easy, correct=True)
+        first_answer(learner, other, correct=i % 2 == 0)
+    rows = {r.question.key: r for r in item_analysis()}
+    assert rows["easy"].flags == ["too_easy"] and rows["easy"].discrimination is None
+
+
+@pytest.mark.django_db
+def test_flagged_questions_are_the_current_versions_item_analysis_flags(django_assert_num_queries):
+    section = SectionFactory()
+    keys = ["normal1", "normal2", "normal3", "inverse", "hard", "easy", "few"]
+    questions = {k: QuestionFactory(section=section, key=k) for k in keys}
+    for i in range(8):
+        learner, strong = UserFactory(username=f"u{i}"), i < 4
+        right = {"normal1": strong, "normal2": strong, "normal3": strong, "inverse": not strong,
+                 "hard": i == 0, "easy": True, "few": True}
+        for key in keys if i < 4 else keys[:-1]:  # only four learners answer "few"
+            first_answer(learner, questions[key], correct=right[key])
+    flags = {r.question.key: r.flags for r in item_analysis()}
+    assert flags == {"normal1": [], "normal2": [], "normal3": [], "inverse": ["weak_discrimination"],
+                     "hard": ["too_hard"], "easy": ["too_easy"], "few": []}
+    with django_assert_num_queries(3):
+        assert flagged_questions() == {questions[k].pk for k in ("inverse", "hard", "easy")}
+    # A new version of "easy" has no answers yet: its old version's flags are history.
+    type(questions["easy"]).objects.filter(pk=questions["easy"].pk).update(version=2)
+    assert flagged_questions() == {questions[k].pk for k in ("inverse", "hard")}

@@ -1,7 +1,7 @@
 """Driving real learner activity through the quizzes' and cards' services."""
 
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 from django.utils import timezone
@@ -9,6 +9,7 @@ from django.utils import timezone
 from quizapp.cards import services as cards
 from quizapp.catalog.models import Flashcard, Question, Section
 from quizapp.quizzes import services as quizzes
+from quizapp.progress.models import SectionProgress
 from quizapp.quizzes.models import Attempt, LearnerSkill
 
 
@@ -85,3 +86,10 @@ def practise(learner, section_key: str, rights, *, at: datetime):
         if not recorded.next_item:
             break
     return masteries
+
+
+DAY_ONE = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the learner's zone; days turn at 04:00
+
+
+def peak(learner, key="history"):
+    return SectionProgress.objects.get(learner=learner, section__key=key).mastery_peak

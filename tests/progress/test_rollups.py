@@ -1,9 +1,7 @@
 import importlib
-from datetime import UTC, datetime, timedelta
-from io import StringIO
+from datetime import timedelta
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.apps import apps
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
@@ -13,8 +11,8 @@ from quizapp.cards import services as cards
 from quizapp.cards.models import Review
 from quizapp.progress.models import DailyActivity, ItemStats, SectionDay, SectionProgress
 from quizapp.progress.rebuild import progress_rebuild
-from quizapp.quizzes.models import Attempt, LearnerSkill, Response
-from tests.progress.helpers import Clock, answer_next, moment, practise, review_some_card
+from quizapp.quizzes.models import LearnerSkill, Response
+from tests.progress.helpers import DAY_ONE, Clock, answer_next, moment, peak, practise, review_some_card
 
 
 def test_an_answer_updates_every_rollup_in_the_same_transaction(starter_bank, learner):
@@ -104,28 +102,6 @@ def test_rollups_equal_a_recomputation_from_history(starter_bank, learner, actio
         transaction.set_rollback(True)
 
 
-def test_rebuild_reports_and_corrects_a_tampered_rollup(starter_bank, learner):
-    answer_next(learner, right=True)
-    out = StringIO()
-    call_command("rebuild_progress", "--check", stdout=out)
-    assert "found 0 difference(s)" in out.getvalue()
-    SectionProgress.objects.filter(learner=learner).update(answers=99)
-    with pytest.raises(CommandError):
-        call_command("rebuild_progress", "--check", stdout=StringIO())
-    out = StringIO()
-    call_command("rebuild_progress", stdout=out)
-    assert "corrected 1 difference(s)" in out.getvalue()
-    assert "answers stored 99, history says 1" in out.getvalue()
-    assert SectionProgress.objects.get(learner=learner).answers == 1
-
-
-DAY_ONE = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the learner's zone; days turn at 04:00
-
-
-def peak(learner, key="history"):
-    return SectionProgress.objects.get(learner=learner, section__key=key).mastery_peak
-
-
 def test_mastery_peak_is_the_best_level_a_study_day_began_with(starter_bank, learner):
     practise(learner, "history", [True, True, True, True], at=DAY_ONE)
     practise(learner, "history", [False, False], at=DAY_ONE + timedelta(hours=8))
@@ -139,31 +115,6 @@ def test_mastery_peak_is_the_best_level_a_study_day_began_with(starter_bank, lea
     practise(learner, "history", [False], at=DAY_ONE + timedelta(days=2))
     assert peak(learner) == pytest.approx(max(late[-1], second_day[-1]))
     assert progress_rebuild(fix=False).differences == []
-
-
-def test_rebuild_recomputes_the_peak_from_the_mastery_each_quiz_began_with(starter_bank, learner):
-    practise(learner, "history", [True, True, True], at=DAY_ONE)
-    practise(learner, "history", [False], at=DAY_ONE + timedelta(days=1))
-    started = Attempt.objects.filter(learner=learner).order_by("created_at").last().mastery_before
-    expected = peak(learner)
-    assert expected > 0 and expected == pytest.approx(next(iter(started.values())))
-    SectionProgress.objects.filter(learner=learner).update(mastery_peak=1.0)  # as the old rule could leave it
-    report = progress_rebuild(fix=True)
-    assert [(d.field, d.stored) for d in report.differences] == [("mastery_peak", 1.0)]
-    assert peak(learner) == pytest.approx(expected)
-
-
-def test_the_migration_recomputes_peaks_as_rebuild_does(starter_bank, learner, other_learner):
-    for who in (learner, other_learner):
-        practise(who, "history", [True, True, False], at=DAY_ONE)
-        practise(who, "history", [True, False, False], at=DAY_ONE + timedelta(days=1))
-        practise(who, "lora", [True, True], at=DAY_ONE + timedelta(days=1, hours=1))
-    recomputed = {p.pk: p.mastery_peak for p in SectionProgress.objects.all()}
-    SectionProgress.objects.update(mastery_peak=1.0)
-    migration = importlib.import_module("quizapp.progress.migrations.0005_mastery_peak_per_study_day")
-    migration.recompute_peaks(apps, None)
-    assert {p.pk: p.mastery_peak for p in SectionProgress.objects.all()} == pytest.approx(recomputed)
-    assert any(recomputed.values()) and progress_rebuild(fix=False).differences == []
 
 
 def test_item_stats_keep_the_first_answers_score_for_facility(starter_bank, learner, other_learner):

@@ -280,7 +280,7 @@ def test_a_quiz_shorter_than_asked_says_why(client_in, learner, starter_bank):
 
 
 def test_a_refused_answer_without_javascript_keeps_what_was_chosen(client_in, learner, starter_bank):
-    from .test_integrity import served_of_type
+    from .test_services import served_of_type
 
     attempt, item = served_of_type(learner, "matching")
     data = answer_data(item)
@@ -297,7 +297,7 @@ def test_a_refused_answer_without_javascript_keeps_what_was_chosen(client_in, le
 
 
 def test_a_refused_fill_in_answer_without_javascript_keeps_the_typed_text(client_in, learner, starter_bank):
-    from .test_integrity import served_of_type
+    from .test_services import served_of_type
 
     attempt, item = served_of_type(learner, "fill")
     typed = "张量" * 101  # one character over the limit: refused
@@ -306,7 +306,7 @@ def test_a_refused_fill_in_answer_without_javascript_keeps_the_typed_text(client
 
 
 def test_feedback_marks_which_picks_of_a_partly_right_answer_were_right(client_in, learner, starter_bank):
-    from .test_integrity import served_of_type
+    from .test_services import served_of_type
 
     attempt, item = served_of_type(learner, "multiple")
     question = Question.objects.get(pk=item.question_id)
@@ -374,7 +374,7 @@ def test_a_missed_question_asked_again_says_so(client_in, learner, starter_bank)
 
 def test_a_fill_in_answer_one_letter_off_is_wrong_but_the_feedback_shows_it_was_close(client_in, learner,
                                                                                        starter_bank):
-    from .test_integrity import served_of_type
+    from .test_services import served_of_type
 
     attempt, item = served_of_type(learner, "fill")
     question = Question.objects.get(pk=item.question_id)
@@ -397,7 +397,7 @@ def test_a_fill_in_answer_one_letter_off_is_wrong_but_the_feedback_shows_it_was_
 
 
 def test_a_fill_in_answer_far_off_gets_no_close_note(client_in, learner, starter_bank):
-    from .test_integrity import served_of_type
+    from .test_services import served_of_type
 
     attempt, item = served_of_type(learner, "fill")
     html = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(item, right=False),

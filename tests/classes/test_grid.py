@@ -1,6 +1,5 @@
 import csv
 import io
-import math
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -9,10 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from quizapp.classes.grid import class_grid
-from quizapp.classes.items import flagged_questions, item_analysis, pearson
 from quizapp.classes.models import Membership
 from quizapp.progress.models import SectionProgress
-from quizapp.quizzes.models import Attempt, AttemptItem, Response
+from tests.classes.helpers import first_answer
 from tests.factories import ClassroomFactory, QuestionFactory, SectionFactory, UserFactory
 from tests.progress.helpers import answer_next, moment, practise
 
@@ -25,43 +23,6 @@ def classroom(teacher):
 def join(classroom, *learners):
     for learner in learners:
         Membership.objects.create(classroom=classroom, learner=learner)
-
-
-def first_answer(learner, question, *, correct, given=None):
-    """A learner's recorded first answer, as the quiz service stores it."""
-    attempt = Attempt.objects.create(learner=learner, kind="mixed", seed=1, length=5, status="finished")
-    shown = {"type": question.type, "choices": [{"id": c.pk, "text": c.text} for c in question.choices.all()]}
-    item = AttemptItem.objects.create(attempt=attempt, position=1, question=question, question_version=1, shown=shown)
-    chosen = given if given is not None else next(c.pk for c in question.choices.all() if c.is_correct == correct)
-    return Response.objects.create(
-        learner=learner, attempt=attempt, item=item, question=question, section=question.section,
-        question_version=1, asked=shown, given=chosen, correct=correct, score=float(correct), seconds=5,
-        first_try=True)
-
-
-@pytest.mark.django_db
-def test_item_analysis_matches_a_hand_computed_example():
-    section = SectionFactory()
-    a, b, c = (QuestionFactory(section=section, key=k) for k in ("item-a", "item-b", "item-c"))
-    table = {  # learner: first-answer scores on A, B, C
-        "l1": (1, 1, 1), "l2": (1, 1, 0), "l3": (1, 0, 0), "l4": (0, 1, 0), "l5": (0, 0, 0),
-    }
-    for name, scores in table.items():
-        learner = UserFactory(username=name)
-        for question, score in zip((a, b, c), scores):
-            first_answer(learner, question, correct=bool(score))
-    rows = {r.question.key: r for r in item_analysis()}
-    # Item A: x = 1,1,1,0,0; rest-of-test means y = 1, .5, 0, .5, 0.
-    # n=5, Σx=3, Σy=2, Σxy=1.5, Σx²=3, Σy²=1.5 -> D = (7.5-6)/sqrt((15-9)(7.5-4)) = 1.5/sqrt(21)
-    assert rows["item-a"].facility == pytest.approx(0.6)
-    assert rows["item-a"].discrimination == pytest.approx(1.5 / math.sqrt(21))
-    # Item C: only the strongest learner got it: x = 1,0,0,0,0; y = 1, 1, .5, .5, 0.
-    # Σx=1, Σy=3, Σxy=1, Σx²=1, Σy²=2.5 -> D = (5-3)/sqrt((5-1)(12.5-9)) = 2/sqrt(14)
-    assert rows["item-c"].facility == pytest.approx(0.2)
-    assert rows["item-c"].discrimination == pytest.approx(2 / math.sqrt(14))
-    assert pearson([(1, 1), (1, 1)]) is None  # no spread, no correlation
-    assert rows["item-a"].common_wrong == "错的一" and rows["item-a"].common_wrong_count == 2
-    assert rows["item-c"].flags == []  # 0.2 is the boundary, not below it
 
 
 def test_item_report_shows_true_false_answers_and_flags_as_the_teacher_reads_them(client, teacher, classroom):
@@ -81,39 +42,6 @@ def test_item_report_shows_true_false_answers_and_flags_as_the_teacher_reads_the
     english = client.get(reverse("classes:items_csv", args=[classroom.pk]), HTTP_ACCEPT_LANGUAGE="en")
     row = next(r for r in csv.reader(io.StringIO(english.content.decode("utf-8-sig"))) if r[0] == "tf")
     assert row[-2] == "False" and row[-1] == "too hard"
-
-
-@pytest.mark.django_db
-def test_too_easy_and_non_discriminating_items_are_flagged():
-    section = SectionFactory()
-    easy, other = QuestionFactory(section=section, key="easy"), QuestionFactory(section=section, key="other")
-    for i in range(6):
-        learner = UserFactory(username=f"u{i}")
-        first_answer(learner, easy, correct=True)
-        first_answer(learner, other, correct=i % 2 == 0)
-    rows = {r.question.key: r for r in item_analysis()}
-    assert rows["easy"].flags == ["too_easy"] and rows["easy"].discrimination is None
-
-
-@pytest.mark.django_db
-def test_flagged_questions_are_the_current_versions_item_analysis_flags(django_assert_num_queries):
-    section = SectionFactory()
-    keys = ["normal1", "normal2", "normal3", "inverse", "hard", "easy", "few"]
-    questions = {k: QuestionFactory(section=section, key=k) for k in keys}
-    for i in range(8):
-        learner, strong = UserFactory(username=f"u{i}"), i < 4
-        right = {"normal1": strong, "normal2": strong, "normal3": strong, "inverse": not strong,
-                 "hard": i == 0, "easy": True, "few": True}
-        for key in keys if i < 4 else keys[:-1]:  # only four learners answer "few"
-            first_answer(learner, questions[key], correct=right[key])
-    flags = {r.question.key: r.flags for r in item_analysis()}
-    assert flags == {"normal1": [], "normal2": [], "normal3": [], "inverse": ["weak_discrimination"],
-                     "hard": ["too_hard"], "easy": ["too_easy"], "few": []}
-    with django_assert_num_queries(3):
-        assert flagged_questions() == {questions[k].pk for k in ("inverse", "hard", "easy")}
-    # A new version of "easy" has no answers yet: its old version's flags are history.
-    type(questions["easy"]).objects.filter(pk=questions["easy"].pk).update(version=2)
-    assert flagged_questions() == {questions[k].pk for k in ("inverse", "hard")}
 
 
 def grid_rows(html: str) -> dict:

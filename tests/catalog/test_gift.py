@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from quizapp.catalog.exchange.gift import read_gift
-from quizapp.catalog.loading import SectionSpec
+from quizapp.catalog.loading import SectionSpec, question_content
 from quizapp.catalog.models import Question, QuestionVersion, Status
 
 GIFT = Path(__file__).parent / "gift"
@@ -16,6 +16,12 @@ def run_import(path, *args):
     out, err = StringIO(), StringIO()
     call_command("import_questions", str(path), *args, stdout=out, stderr=err)
     return out.getvalue() + err.getvalue()
+
+
+def run(command, *args):
+    out = StringIO()
+    call_command(command, *map(str, args), stdout=out, stderr=out)
+    return out.getvalue()
 
 
 def import_fails(path, *args):
@@ -348,3 +354,46 @@ def test_an_empty_file_or_a_control_character_is_a_problem_and_nothing_is_writte
         call_command("import_questions", str(path), "--section", "lora", stdout=StringIO(), stderr=(err := StringIO()))
     assert said in err.getvalue()
     assert Question.objects.count() == before
+
+
+def contents(**filters):
+    questions = (
+        Question.objects.filter(**filters)
+        .prefetch_related("choices", "accepted_answers", "order_items", "match_pairs")
+        .select_related("section")
+    )
+    return {
+        q.key: {k: v for k, v in question_content(q).items() if k not in ("difficulty", "tags")}
+        for q in questions
+    }
+
+
+def test_gift_export_reimports_every_question_gift_can_express(starter_bank, tmp_path):
+    path = tmp_path / "bank.gift"
+    out = run("export_questions", path, "--format", "gift")
+    assert "note: history-q02 skipped: GIFT has no ordering questions" in out
+    before = contents()
+    Question.objects.all().delete()
+    run("import_questions", path)
+    after = contents()
+    assert set(after) == set(before) - {"history-q02"}
+    assert all(after[key] == before[key] for key in after)
+
+
+def test_gift_export_escapes_what_gift_treats_as_syntax(starter_bank, tmp_path):
+    Question.objects.filter(key="history-q01").update(prompt="集合 {a} = b # c ~ d: e\\f\n\n第二段")
+    path = tmp_path / "q.gift"
+    run("export_questions", path, "--format", "gift", "--section", "history")
+    text = path.read_text(encoding="utf-8")
+    assert "集合 \\{a\\} \\= b \\# c \\~ d\\: e\\\\f\\n\\n第二段{" in text
+    run("import_questions", path, "--update")
+    assert Question.objects.get(key="history-q01").prompt == "集合 {a} = b # c ~ d: e\\f\n\n第二段"
+
+
+def test_gift_export_of_a_section(starter_bank, tmp_path):
+    path = tmp_path / "lora.gift"
+    run("export_questions", path, "--format", "gift", "--section", "lora")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("$CATEGORY: lora\n")
+    assert "::lora-q01::" in text and "::lora-q02::" in text and "parallel" not in text
+    assert "~%50%原始权重被冻结" in text and "~%-100%需要更新全部参数" in text

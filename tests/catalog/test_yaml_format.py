@@ -144,3 +144,24 @@ def test_a_yaml_file_no_bank_can_be_fails_with_a_clear_problem(starter_bank, tmp
         call_command("import_questions", str(path), stdout=StringIO(), stderr=err)
     assert f"{path}: line 1: {said}" in err.getvalue()
     assert Question.objects.count() == before
+
+
+def test_yaml_export_notes_what_content_files_would_refuse(starter_bank, tmp_path):
+    # Saved before the admin checked for the blank (the admin now refuses it, as the loader does).
+    Question.objects.filter(key="lora-q02").update(prompt="在 4-bit 量化模型上做 LoRA 的方法叫什么?")
+    out = run("export_questions", tmp_path / "t.yaml", "--section", "tuning")
+    assert "a fill prompt marks its blank with ____ (content/ files need this)" in out
+
+
+def test_a_question_without_an_explanation_exports_and_imports_again(starter_bank, tmp_path):
+    """The admin and GIFT files allow an empty explanation, so the YAML format does too."""
+    Question.objects.filter(key="lora-q02").update(explanation="")
+    path = tmp_path / "t.yaml"
+    out = run("export_questions", path, "--section", "tuning")
+    assert "note:" not in out
+    first = path.read_text(encoding="utf-8")
+    Question.objects.all().delete()
+    run("import_questions", path)
+    assert Question.objects.get(key="lora-q02").explanation == ""
+    run("export_questions", path, "--section", "tuning")
+    assert path.read_text(encoding="utf-8") == first

@@ -13,6 +13,8 @@ from quizapp.quizzes import services
 from quizapp.quizzes.models import Attempt, LearnerSkill, QuestionStats, Response
 from quizapp.quizzes.signals import answer_recorded
 
+from tests.factories import QuestionFactory, SectionFactory, UserFactory
+
 from .helpers import answer_data, current_item
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -239,3 +241,30 @@ def test_concurrent_submits_record_one_row_and_one_rollup_update(learner, starte
     attempt = Attempt.objects.get(pk=attempt.pk)
     assert attempt.answered == 1 and attempt.items.count() == 2
     assert QuestionStats.objects.get().first_answers == 1
+
+
+def served_choices(question, learners=12):
+    """The choices as each of `learners` new learners is shown them, in a section quiz of that one question."""
+    shown = []
+    for _ in range(learners):
+        attempt = services.attempt_start(learner=UserFactory(), kind="section", section_ids=[question.section_id],
+                                         length=5)
+        shown.append([c["id"] for c in attempt.items.get().shown["choices"]])
+    return shown
+
+
+@pytest.mark.django_db
+def test_the_right_choice_is_not_always_in_the_same_place():
+    question = QuestionFactory(section=SectionFactory(), type="single")
+    right = question.choices.get(is_correct=True).pk
+    shown = served_choices(question)
+    assert all(sorted(ids) == sorted(c.pk for c in question.choices.all()) for ids in shown)
+    # Three choices, twelve learners: all twelve in one place would happen once in 177,000 runs.
+    assert len({ids.index(right) for ids in shown}) > 1
+
+
+@pytest.mark.django_db
+def test_true_and_false_keep_their_order():
+    question = QuestionFactory(section=SectionFactory(), type="truefalse")
+    in_order = [c.pk for c in question.choices.all()]
+    assert all(ids == in_order for ids in served_choices(question, learners=4))
