@@ -10,6 +10,8 @@ app imports it. The templates keep their names (catalog/home.html, catalog/secti
 other apps' partials, which show only what they are given.
 """
 
+import secrets
+
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_safe
@@ -46,6 +48,8 @@ def section_detail(request, key):
         "previous": reading[position - 1] if position > 0 else None,
         "next": reading[position + 1] if position < len(reading) - 1 else None,
         # A part with subsections shows them instead of notes, and so no record either.
+        "quiz_length": Attempt.DEFAULT_LENGTH,  # the one-click Practise button's, and its one-time key
+        "start_key": secrets.token_hex(16),
         "record": (
             section_record_context(request.user, section)
             if request.user.is_authenticated and not children else None
