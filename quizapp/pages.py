@@ -1,5 +1,6 @@
 """The pages that show more than one app's data, each getting all of it from its view:
-the home page (the course outline, from catalog; the learner's open quiz, from quizzes) and a section's
+the home page (the course outline, from catalog; for a learner, Today: the open quiz from quizzes, cards
+due from cards, next sections and streak from progress, assignments from classes) and a section's
 page (its notes and counts, from catalog; the learner's own record there, from progress).
 
 Why here, above the apps, and not in one of them: catalog owns sections but may not import the apps to its
@@ -10,17 +11,23 @@ app imports it. The templates keep their names (catalog/home.html, catalog/secti
 other apps' partials, which show only what they are given.
 """
 
+import secrets
+
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_safe
 
 from quizapp.catalog.models import Section
-from quizapp.progress.dashboard import section_record_context
+from quizapp.classes.assignments import assignments_due
+from quizapp.progress.dashboard import learner_today, section_record_context
 from quizapp.quizzes.models import Attempt
 
 
 @require_safe
 def home(request):
+    """A visitor's home is the course overview; a signed-in learner's is Today (issue 19): cards due and new
+    today, the open quiz, the sections to practise next (one click each), class assignments due, the
+    streak and today's count, then the course overview below."""
     learner = request.user
     context = {
         "tops": Section.objects.with_counts().order_by("order").outline(),
@@ -28,6 +35,15 @@ def home(request):
             Attempt.objects.open().filter(learner=learner).first() if learner.is_authenticated else None
         ),
     }
+    if learner.is_authenticated:
+        today = learner_today(learner)
+        context.update({
+            "today": today,
+            # One Practise button per section, each with its own one-time key (see attempt_start).
+            "practise": [(row, secrets.token_hex(16)) for row in today.next_sections],
+            "quiz_length": Attempt.DEFAULT_LENGTH,
+            "assignments_due": assignments_due(learner),
+        })
     return TemplateResponse(request, "catalog/home.html", context)
 
 
@@ -46,6 +62,8 @@ def section_detail(request, key):
         "previous": reading[position - 1] if position > 0 else None,
         "next": reading[position + 1] if position < len(reading) - 1 else None,
         # A part with subsections shows them instead of notes, and so no record either.
+        "quiz_length": Attempt.DEFAULT_LENGTH,  # the one-click Practise button's, and its one-time key
+        "start_key": secrets.token_hex(16),
         "record": (
             section_record_context(request.user, section)
             if request.user.is_authenticated and not children else None

@@ -9,6 +9,8 @@ class RateForm(forms.Form):
     # The card's review count when it was shown: a stale count means a double submit, replay or other tab.
     reps = forms.IntegerField(min_value=0)
     shown_at = forms.IntegerField(required=False, min_value=0)  # server time (ms) the card was shown
+    # Server time (ms) the intervals on the buttons were computed (the back shown): see review_record.
+    intervals_at = forms.IntegerField(required=False, min_value=0, max_value=2**53)
     section = forms.SlugField(required=False)
 
 
@@ -35,3 +37,10 @@ class StudySettingsForm(forms.Form):
         # A learner's own zone stays on offer (and selected) even when the list leaves such names out
         # ("PRC", "Etc/GMT-8"), so saving other settings never moves their study day.
         self.fields["time_zone"].choices = time_zone_choices(current_time_zone)
+
+
+class ExtraNewForm(forms.Form):
+    """Custom study: more new cards today."""
+
+    extra = forms.IntegerField(label=_("Extra new cards today"), min_value=0, max_value=1000, initial=10,
+                               help_text=_("On top of your daily limit, today only. Tomorrow's limit stays as set."))

@@ -50,6 +50,12 @@ class StudySettings(models.Model):
     )
     learning_steps = models.JSONField(_("learning steps (seconds)"), default=_default_learning_steps)
     relearning_steps = models.JSONField(_("relearning steps (seconds)"), default=_default_relearning_steps)
+    # Custom study's "more new cards today": extra_new more on the study day extra_new_on, and on that day
+    # only. Keyed by the date, not added to new_per_day, so the next study day's limit is untouched.
+    extra_new = models.PositiveSmallIntegerField(
+        _("extra new cards today"), default=0, validators=[MaxValueValidator(1000)]
+    )
+    extra_new_on = models.DateField(_("study day of the extra new cards"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("study settings")
@@ -63,6 +69,10 @@ class StudySettings(models.Model):
 
     def __str__(self):
         return f"{self.learner}"
+
+    def new_limit(self, day) -> int:
+        """New cards allowed on the study day dated `day`: the daily setting, plus that day's extra."""
+        return self.new_per_day + (self.extra_new if self.extra_new_on == day else 0)
 
     def as_scheduling(self) -> scheduling.Settings:
         return scheduling.Settings(

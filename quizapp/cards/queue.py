@@ -4,6 +4,12 @@ card writes nothing here (cards.services writes, and imports this module, never 
 The study day (accounts.study_days) rolls over at 04:00 in the learner's time zone, as in Anki: a review
 card due at any time before the next rollover is due today. Learning cards (minute steps) come up when due, or up to
 LEARN_AHEAD early when nothing else is left.
+
+Custom study (Anki's) is a kind of Scope: review ahead (review cards due within N more study days) and a
+section's every card now (all of them, due or not, new ones past the daily limit). Neither changes what
+the normal queue counts: new cards are counted per study day from the reviews of that day, so studying
+more today leaves tomorrow's limit whole. Extra new cards today are a limit of today only
+(StudySettings.new_limit), keyed by the study day's date.
 """
 
 from __future__ import annotations
@@ -33,16 +39,35 @@ def settings_for(learner) -> StudySettings:
 
 # --- scope ---------------------------------------------------------------------------------------
 
+MAX_AHEAD_DAYS = 365
+
+
 @dataclass(frozen=True)
 class Scope:
-    """All flashcards, or those of one section (a top-level section includes its leaves)."""
+    """All flashcards, or those of one section (a top-level section includes its leaves); in custom study,
+    review ahead by `ahead_days` study days, or `every_card` of the section now."""
 
     section: Section | None = None
     section_ids: tuple[int, ...] | None = None
+    ahead_days: int = 0
+    every_card: bool = False
 
     @property
     def key(self) -> str:
         return self.section.key if self.section else ""
+
+    @property
+    def custom(self) -> bool:
+        return bool(self.ahead_days or self.every_card)
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The scope as the query string (and hidden form fields) of the study pages carry it."""
+        params = {"section": self.key, "ahead": str(self.ahead_days or ""), "every": "1" if self.every_card else ""}
+        return {k: v for k, v in params.items() if v}
+
+    def holds(self, card: CardState) -> bool:
+        return self.section_ids is None or card.flashcard.section_id in self.section_ids
 
     def flashcards(self):
         qs = Flashcard.objects.published()
@@ -53,11 +78,17 @@ class Scope:
         return qs if self.section_ids is None else qs.filter(flashcard__section_id__in=self.section_ids)
 
 
-def scope_for(section: Section | None) -> Scope:
+def scope_for(section: Section | None, *, ahead_days: int = 0, every_card: bool = False) -> Scope:
+    """A section's every card needs a section (all cards at once would be the whole collection); review
+    ahead is capped at MAX_AHEAD_DAYS."""
+    ahead_days = max(0, min(int(ahead_days or 0), MAX_AHEAD_DAYS))
+    every_card = bool(every_card and section is not None)
+    if every_card:
+        ahead_days = 0
     if section is None:
-        return Scope()
+        return Scope(ahead_days=ahead_days)
     ids = list(Section.objects.leaves_under(section).values_list("pk", flat=True))
-    return Scope(section=section, section_ids=tuple(ids))
+    return Scope(section=section, section_ids=tuple(ids), ahead_days=ahead_days, every_card=every_card)
 
 
 # --- limits and counts ---------------------------------------------------------------------------
@@ -106,15 +137,40 @@ def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: Stu
     day = day or study_day(learner, now)
     settings = settings or settings_for(learner)
     done = done or done_today(learner, day)
-    active = scope.card_states(learner).active(now).filter(due__lt=day.end)
-    agg = active.aggregate(
+    active = scope.card_states(learner).active(now)
+    if scope.custom:
+        # Custom study is not held to the daily limits: what it covers is what it counts.
+        review_until = _review_until(scope, day)
+        active = _not_reviewed_today(active, day)
+        agg = active.aggregate(
+            learning=Count("pk", filter=Q(state__in=LEARNING_PHASES, due__lt=day.end)),
+            due=Count("pk", filter=Q(state=Phase.REVIEW, **({"due__lt": review_until} if review_until else {}))),
+        )
+        new = _unstarted(learner, scope, now).count() if scope.every_card else 0
+        return DueCounts(new=new, learning=agg["learning"], due=agg["due"])
+    agg = active.filter(due__lt=day.end).aggregate(
         learning=Count("pk", filter=Q(state__in=LEARNING_PHASES)),
         due=Count("pk", filter=Q(state=Phase.REVIEW)),
     )
-    new_left = max(0, settings.new_per_day - done.new)
+    new_left = max(0, settings.new_limit(day.date) - done.new)
     reviews_left = max(0, settings.max_reviews_per_day - done.reviews)
     new = min(new_left, _unstarted(learner, scope, now).count()) if new_left else 0
     return DueCounts(new=new, learning=agg["learning"], due=min(agg["due"], reviews_left))
+
+
+def _review_until(scope: Scope, day: StudyDay) -> datetime | None:
+    """Review cards due before this are on offer: today's (before the rollover), `ahead_days` more study
+    days in review ahead, every one (None) for a section's every card."""
+    if scope.every_card:
+        return None
+    return day.end + timedelta(days=scope.ahead_days)
+
+
+def _not_reviewed_today(states, day: StudyDay):
+    """Custom study shows a review card once: answered today, its new due date may still fall within the
+    days ahead (or, for a section's every card, anywhere), and it would come round again and again. Cards
+    answered Again are relearning, and come back through their steps as usual."""
+    return states.exclude(Q(state=Phase.REVIEW) & Q(last_review__gte=day.start))
 
 
 def forecast_tomorrow(learner, scope: Scope, now: datetime | None = None) -> DueCounts:
@@ -169,8 +225,13 @@ def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: Due
     states = scope.card_states(learner).active(now).select_related("flashcard__section")
     card = states.filter(state__in=LEARNING_PHASES, due__lte=now).order_by("due", "pk").first()
     if card is None and counts.due:
-        day = study_day(learner, now)
-        card = states.filter(state=Phase.REVIEW, due__lt=day.end).order_by("due", "pk").first()
+        review_until = _review_until(scope, study_day(learner, now))
+        reviews = states.filter(state=Phase.REVIEW)
+        if scope.custom:
+            reviews = _not_reviewed_today(reviews, study_day(learner, now))
+        if review_until is not None:
+            reviews = reviews.filter(due__lt=review_until)
+        card = reviews.order_by("due", "pk").first()
     if card is None and counts.new:
         flashcard = _first_new(learner, scope, now)
         if flashcard is not None:
@@ -190,13 +251,26 @@ def next_learning_due(learner, scope: Scope, now: datetime | None = None) -> dat
     return card
 
 
+def new_limit_reached(card: CardState, scope: Scope, *, day: StudyDay, settings: StudySettings,
+                      done: Done) -> bool:
+    """Is this a new card past today's new-card limit (which a section's every card does not have)?"""
+    if card.state != Phase.NEW or (scope.every_card and scope.holds(card)):
+        return False
+    return done.new >= settings.new_limit(day.date)
+
+
 def is_due_now(card: CardState, learner, now: datetime, *, day: StudyDay, settings: StudySettings,
-               done: Done) -> bool:
-    """May this card be answered now? (The services refuse a rating otherwise.)"""
+               done: Done, scope: Scope | None = None) -> bool:
+    """May this card be answered now? (The services refuse a rating otherwise.) In custom study the scope
+    widens it: review ahead takes review cards due within its days, a section's every card any of its cards."""
+    scope = scope or Scope()
     if card.state == Phase.NEW:
-        return done.new < settings.new_per_day
+        return not new_limit_reached(card, scope, day=day, settings=settings, done=done)
+    if scope.every_card and scope.holds(card):
+        return True
     if card.state == Phase.REVIEW:
-        return card.due is not None and card.due < day.end
+        until = _review_until(scope, day) if scope.ahead_days and scope.holds(card) else day.end
+        return card.due is not None and card.due < until
     return card.due is not None and card.due <= now + LEARN_AHEAD
 
 
@@ -242,7 +316,7 @@ def decks(learner, now: datetime | None = None) -> list[Deck]:
         if bucket is not None:
             bucket[top_of[section_id]] = bucket.get(top_of[section_id], 0) + n
 
-    new_left = max(0, settings.new_per_day - done.new)
+    new_left = max(0, settings.new_limit(day.date) - done.new)
     reviews_left = max(0, settings.max_reviews_per_day - done.reviews)
 
     def counts(keys):

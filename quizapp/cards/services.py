@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from quizapp.accounts.study_days import study_day, study_days_between
 from quizapp.catalog.models import Flashcard, Status
@@ -29,6 +30,11 @@ class ReviewRefused(Exception):
 
 class StaleReview(ReviewRefused):
     """The form was for an earlier state of the card (a double submit, a replay or another tab)."""
+
+
+class StudyDayRolledOver(ReviewRefused):
+    """The study day rolled over (04:00) between showing the rating buttons and pressing one: the elapsed
+    study days, and so the intervals, changed; the card is shown again with the intervals it now gets."""
 
 
 def fuzz_seed(card: CardState) -> int:
@@ -52,9 +58,15 @@ def _locked(card: CardState) -> CardState:
 
 
 def review_record(*, card: CardState, rating: int, expected_reps: int, duration_ms: int = 0,
-                  now: datetime | None = None) -> Review:
+                  now: datetime | None = None, intervals_at: datetime | None = None,
+                  scope: queue.Scope | None = None) -> Review:
     """Answer a card: schedule it with FSRS, log the review, tag leeches. Refuses stale, set-aside and
-    not-yet-due cards, and ratings outside 1-4."""
+    not-yet-due cards, and ratings outside 1-4.
+
+    `intervals_at`: when the intervals on the rating buttons were computed. If that was in an earlier study
+    day, the rating is refused (StudyDayRolledOver): the interval a button showed is the one it gives, or
+    none. `scope`: the custom study the card was shown in (review ahead, a section's every card), which
+    may answer cards the daily queue would not; FSRS still sees the real elapsed time."""
     if rating not in (1, 2, 3, 4):
         raise ReviewRefused(_("Choose Again, Hard, Good or Easy (1 to 4)."))
     now = now or timezone.now()
@@ -72,9 +84,21 @@ def review_record(*, card: CardState, rating: int, expected_reps: int, duration_
         if card.buried_until and card.buried_until > now:
             raise ReviewRefused(_("This card is buried until tomorrow."))
         day = study_day(learner, now)
+        if intervals_at is not None and study_day(learner, intervals_at).date != day.date:
+            raise StudyDayRolledOver(_("A new study day began (at 04:00) after this card's answer was shown, "
+                                       "so its intervals changed. Nothing was recorded: here it is again "
+                                       "with the intervals it gets now."))
         settings = queue.settings_for(learner)
         done = queue.done_today(learner, day)
-        if not queue.is_due_now(card, learner, now, day=day, settings=settings, done=done):
+        scope = scope or queue.Scope()
+        if queue.new_limit_reached(card, scope, day=day, settings=settings, done=done):
+            limit = settings.new_limit(day.date)
+            raise ReviewRefused(ngettext(
+                "You have reached today's limit of %(limit)d new card, so nothing was recorded. More come "
+                "tomorrow, or add more today in custom study.",
+                "You have reached today's limit of %(limit)d new cards, so nothing was recorded. More come "
+                "tomorrow, or add more today in custom study.", limit) % {"limit": limit})
+        if not queue.is_due_now(card, learner, now, day=day, settings=settings, done=done, scope=scope):
             raise ReviewRefused(_("This card is not due yet."))
 
         before = card.snapshot()
@@ -162,6 +186,21 @@ def section_cards_prioritize(*, learner, section, now: datetime | None = None) -
         CardState.objects.filter(learner=learner, flashcard_id__in=waiting, state=Phase.NEW,
                                  priority_since__isnull=True).update(priority_since=now)
     return len(flashcards) - (len(existing) - len(waiting))
+
+
+def new_cards_extend(*, learner, extra: int, now: datetime | None = None) -> StudySettings:
+    """Custom study: allow `extra` more new cards on the current study day only. It sets the day's extra
+    (it does not add to it), so sending the form twice gives the same limit; the next study day's limit is
+    the daily setting again."""
+    if not 0 <= extra <= 1000:
+        raise ReviewRefused(_("Choose between 0 and 1000 extra new cards."))
+    today = study_day(learner, now or timezone.now()).date
+    with transaction.atomic():
+        settings, _created = StudySettings.objects.select_for_update().get_or_create(learner=learner)
+        settings.extra_new = extra
+        settings.extra_new_on = today
+        settings.save(update_fields=["extra_new", "extra_new_on"])
+    return settings
 
 
 def study_settings_update(*, learner, desired_retention: float, new_per_day: int, max_reviews_per_day: int,

@@ -16,5 +16,6 @@ urlpatterns = [
     path("<id:pk>/put-back/", views.put_back, name="put_back"),
     path("leeches/", views.leeches, name="leeches"),
     path("settings/", views.study_settings, name="settings"),
+    path("custom/", views.custom_study, name="custom"),
     path("export.apkg", views.export_apkg, name="export"),
 ]

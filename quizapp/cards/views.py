@@ -1,4 +1,5 @@
 import time
+from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quizapp.accounts.study_days import study_day, study_days_between
@@ -17,10 +18,10 @@ from quizapp.catalog.models import Section
 from quizapp.whole_numbers import whole_number
 
 from . import export, queue, scheduling
-from .forms import RateForm, StudySettingsForm, UndoForm
+from .forms import ExtraNewForm, RateForm, StudySettingsForm, UndoForm
 from .models import CardState, RatingChoices, Review
-from .services import (ReviewRefused, card_bury, card_start, card_suspend, card_unbury, card_unsuspend, fuzz_seed,
-                       review_record, review_undo, study_settings_update)
+from .services import (ReviewRefused, StudyDayRolledOver, card_bury, card_start, card_suspend, card_unbury, card_unsuspend, fuzz_seed,
+                       new_cards_extend, review_record, review_undo, study_settings_update)
 
 TEMPLATE = "cards/review.html"
 
@@ -29,10 +30,16 @@ def _section(key: str | None):
     return get_object_or_404(Section, key=key) if key else None
 
 
-def _review_url(section_key: str = "", card: CardState | None = None,
+def _scope(data) -> queue.Scope:
+    """The study scope a page's query string or form carries: ?section=, and custom study's ?ahead=N (review
+    ahead N days) or ?every=1 (a section's every card now)."""
+    return queue.scope_for(_section(data.get("section")), ahead_days=whole_number(data.get("ahead"), digits=3) or 0,
+                           every_card=data.get("every") == "1")
+
+
+def _review_url(scope: queue.Scope, card: CardState | None = None,
                 set_aside: CardState | None = None) -> str:
-    params = {"section": section_key, "card": card.pk if card else "",
-              "set_aside": set_aside.pk if set_aside else ""}
+    params = {**scope.params, "card": card.pk if card else "", "set_aside": set_aside.pk if set_aside else ""}
     params = {k: v for k, v in params.items() if v}
     return reverse("cards:review") + (f"?{urlencode(params)}" if params else "")
 
@@ -70,6 +77,10 @@ def _set_aside_by(card: CardState | None, now) -> str:
     return "suspend" if card.suspended else "bury"
 
 
+def _ms(moment) -> int:
+    return int(moment.timestamp() * 1000)
+
+
 def _study(request, scope: queue.Scope, *, card: CardState | None = None, revealed: bool = False,
            shown_at: int | None = None, status_message: str = "", status: int = 200, became_leech=False,
            set_aside: CardState | None = None):
@@ -98,6 +109,10 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
         "card": card,
         "revealed": revealed,
         "shown_at": shown_at or _now_ms(),
+        # When the intervals on the buttons were computed: rating sends it back, and a rating from an earlier
+        # study day is refused rather than given an interval the button did not show.
+        "intervals_at": _ms(now),
+        "scope_params": urlencode(scope.params),
         "status_message": status_message,
         "leech_notice": LEECH_NOTICE if became_leech else "",
         "set_aside": set_aside if set_aside_by else None,
@@ -137,7 +152,7 @@ def decks(request):
 @login_required
 @require_GET
 def review(request):
-    scope = queue.scope_for(_section(request.GET.get("section")))
+    scope = _scope(request.GET)
     card = set_aside = None
     card_id, set_aside_id = whole_number(request.GET.get("card")), whole_number(request.GET.get("set_aside"))
     if card_id is not None:
@@ -152,7 +167,7 @@ def review(request):
 @require_GET
 def reveal(request, pk):
     card = _own_card(request, pk)
-    scope = queue.scope_for(_section(request.GET.get("section")))
+    scope = _scope(request.GET)
     return _study(request, scope, card=card, revealed=True,
                   shown_at=whole_number(request.GET.get("shown_at"), digits=None))
 
@@ -164,23 +179,28 @@ def rate(request, pk):
     form = RateForm(request.POST)
     if not form.is_valid():
         if request.htmx:
-            scope = queue.scope_for(_section(request.POST.get("section")))
+            scope = _scope(request.POST)
             return _study(request, scope, card=card, revealed=True, status=400,
                           status_message=_("Choose Again, Hard, Good or Easy (1 to 4)."))
         return HttpResponseBadRequest(_("Choose Again, Hard, Good or Easy (1 to 4)."))
     data = form.cleaned_data
-    scope = queue.scope_for(_section(data["section"]))
+    scope = _scope(request.POST)
     duration = _now_ms() - data["shown_at"] if data["shown_at"] else 0
+    intervals_at = (datetime.fromtimestamp(data["intervals_at"] / 1000, tz=UTC)
+                    if data["intervals_at"] is not None else None)
     try:
         review = review_record(card=card, rating=data["rating"], expected_reps=data["reps"],
-                               duration_ms=duration)
+                               duration_ms=duration, intervals_at=intervals_at, scope=scope)
+    except StudyDayRolledOver as refusal:  # the same card, its back with the intervals of the new day
+        return _study(request, scope, card=card, revealed=True, shown_at=data["shown_at"],
+                      status_message=str(refusal), status=409)
     except ReviewRefused as refusal:  # StaleReview too: the current card comes back, nothing recorded
         return _study(request, scope, status_message=str(refusal), status=409)
     became_leech = review.card.suspended  # this lapse made it a leech (a suspended card cannot be answered)
     if not request.htmx:
         if became_leech:
             messages.warning(request, LEECH_NOTICE)
-        return redirect(_review_url(scope.key))
+        return redirect(_review_url(scope))
     return _study(request, scope, became_leech=became_leech, status_message=_("Answered “%(rating)s”.") % {
         "rating": RatingChoices(review.rating).label})
 
@@ -191,27 +211,27 @@ def undo(request):
     form = UndoForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("Nothing to undo."))
-    scope = queue.scope_for(_section(form.cleaned_data["section"]))
+    scope = _scope(request.POST)
     try:
         card = review_undo(learner=request.user, review_id=form.cleaned_data["review"])
     except ReviewRefused as refusal:
         if not request.htmx:
             messages.error(request, str(refusal))
-            return redirect(_review_url(scope.key))
+            return redirect(_review_url(scope))
         return _study(request, scope, status_message=str(refusal), status=409)
     if not request.htmx:
         messages.success(request, _("Review undone."))
-        return redirect(_review_url(scope.key, card))
+        return redirect(_review_url(scope, card))
     return _study(request, scope, card=card, status_message=_("Review undone."))
 
 
 def _set_aside(request, pk, action, message):
     card = get_object_or_404(CardState, pk=pk, learner=request.user)
-    scope = queue.scope_for(_section(request.POST.get("section")))
+    scope = _scope(request.POST)
     card = action(card=card)
     if not request.htmx:
         messages.success(request, message)
-        return redirect(_review_url(scope.key, set_aside=card))
+        return redirect(_review_url(scope, set_aside=card))
     return _study(request, scope, status_message=message, set_aside=card)
 
 
@@ -239,14 +259,14 @@ def put_back(request, pk):
     """Undo a bury or a suspend from the study screen: the card comes back and is shown again. Putting back
     a card that is no longer set aside that way changes nothing, so a double submit is harmless."""
     card = _own_card(request, pk)
-    scope = queue.scope_for(_section(request.POST.get("section")))
+    scope = _scope(request.POST)
     if request.POST.get("undo") not in PUT_BACK:
         return HttpResponseBadRequest(_("Nothing to undo."))
     action, message = PUT_BACK[request.POST["undo"]]
     card = action(card=card)
     if not request.htmx:
         messages.success(request, message)
-        return redirect(_review_url(scope.key, card))
+        return redirect(_review_url(scope, card))
     return _study(request, scope, card=card, status_message=message)
 
 
@@ -299,3 +319,32 @@ def study_settings(request):
             "time_zone": request.user.time_zone,
         })
     return TemplateResponse(request, "cards/settings.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def custom_study(request):
+    """Anki's custom study: more new cards today (POST, then study), review ahead and a section's every card
+    (plain GET forms onto the study page, which carries them as its scope)."""
+    learner = request.user
+    if request.method == "POST":
+        form = ExtraNewForm(request.POST)
+        if form.is_valid():
+            new_cards_extend(learner=learner, extra=form.cleaned_data["extra"])
+            messages.success(request, ngettext(
+                "%(n)d extra new card today.", "%(n)d extra new cards today.", form.cleaned_data["extra"])
+                % {"n": form.cleaned_data["extra"]})
+            return redirect("cards:review")
+        status = 400
+    else:
+        settings = queue.settings_for(learner)
+        today = study_day(learner).date
+        form = ExtraNewForm(initial={"extra": settings.extra_new} if settings.extra_new_on == today else None)
+        status = 200
+    context = {
+        "form": form,
+        "ahead_choices": (1, 3, 7, 14, 30),
+        "tops": Section.objects.order_by("order").outline(),
+        "max_ahead": queue.MAX_AHEAD_DAYS,
+    }
+    return TemplateResponse(request, "cards/custom.html", context, status=status)

@@ -297,3 +297,36 @@ def dashboard_context(learner, *, viewer_is_learner: bool) -> dict:
         "week_rows": charts.table_rows((w.start.isoformat(), w.answers, f"{round(w.accuracy * 100)}%")
                                        for w in board.weeks if w.answers),
     }
+
+
+@dataclass
+class Today:
+    """What the Today page (a signed-in learner's home) shows of progress and flashcards."""
+
+    cards: object  # cards.queue.DueCounts: due now and new today
+    next_sections: list  # SectionRow: the sections to practise next (as the dashboard's "next" list)
+    streak: int  # study days in a row, today included once it has activity
+    done_today: int  # quiz answers and flashcard reviews on today's study day
+
+    @property
+    def cards_waiting(self) -> int:
+        return self.cards.total
+
+
+def learner_today(learner, now=None, *, next_sections: int = 3) -> Today:
+    """The Today page's figures, in a fixed number of queries whatever the history: today's cards (the daily
+    queue's counts), the weakest sections (`weakest_sections`, the same call the dashboard makes, from the
+    rollups of the quiz engine's mastery), and the streak and today's count from DailyActivity."""
+    now = now or timezone.now()
+    today = study_day(learner, now).date
+    year = [ActivityDay(*row) for row in DailyActivity.objects.filter(
+        learner=learner, day__gt=today - timedelta(days=HEATMAP_DAYS), day__lte=today,
+    ).values_list(*ActivityDay._fields)]
+    days = activity_days(year, today)
+    current, _longest = streaks(days)
+    return Today(
+        cards=counts_today(learner, scope_for(None), now),
+        next_sections=weakest_sections(section_rows(learner), next_sections),
+        streak=current,
+        done_today=days[-1].count,
+    )

@@ -13,18 +13,34 @@ from .services import QuizError
 
 
 class StartForm(forms.Form):
+    """A section quiz takes exactly one leaf section (`section`, radio buttons); a mixed quiz any sections
+    (`sections`, checkboxes: a part's key stands for all its leaves, which is how a part's box works
+    without JavaScript); weak spots picks its own."""
+
     kind = forms.ChoiceField(label=gettext_lazy("Kind of quiz"), choices=Attempt.Kind.choices,
                              widget=forms.RadioSelect, initial=Attempt.Kind.MIXED)
-    sections = forms.ModelMultipleChoiceField(label=gettext_lazy("Sections"), queryset=Section.objects.leaves(),
+    section = forms.ModelChoiceField(label=gettext_lazy("Section"), queryset=Section.objects.leaves(),
+                                     required=False, widget=forms.RadioSelect, to_field_name="key")
+    sections = forms.ModelMultipleChoiceField(label=gettext_lazy("Sections"), queryset=Section.objects.all(),
                                               required=False, widget=forms.CheckboxSelectMultiple,
                                               to_field_name="key")
     length = forms.IntegerField(label=gettext_lazy("Number of questions"), min_value=Attempt.MIN_LENGTH,
                                 max_value=Attempt.MAX_LENGTH, initial=Attempt.DEFAULT_LENGTH)
+    # One-time key of this rendering of the form (see services.attempt_start): a double submit starts one quiz.
+    start_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == Attempt.Kind.SECTION and len(data.get("sections") or []) != 1:
-            self.add_error("sections", _("Choose exactly one section for a section quiz."))
+        if data.get("kind") == Attempt.Kind.SECTION:
+            chosen = data.get("section")
+            ticked = list(data.get("sections") or [])
+            # A form from before the radio buttons (or a link) sends its one section as `sections`.
+            if chosen is None and len(ticked) == 1 and Section.objects.leaves().filter(pk=ticked[0].pk).exists():
+                chosen = ticked[0]
+            if chosen is None:
+                self.add_error("section", _("Choose exactly one section for a section quiz."))
+            else:
+                data["sections"] = [chosen]
         return data
 
 

@@ -135,6 +135,8 @@ class Attempt(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
     seed = models.BigIntegerField(_("random seed"))
     answered = models.PositiveSmallIntegerField(_("answered"), default=0)
+    # The one-time key of the form that started it: the same form sent twice starts one quiz, not two.
+    start_key = models.CharField(_("start form key"), max_length=32, blank=True, default="")
     score = models.FloatField(_("score"), default=0.0)
     # {section id: mastery value when the quiz started}, for the summary's change in mastery.
     mastery_before = models.JSONField(default=dict)

@@ -93,8 +93,9 @@ def _weak_pool(learner) -> tuple[list[int], list[int]]:
 
 
 @transaction.atomic
-def attempt_start(*, learner, kind: str, section_ids: list[int], length: int) -> Attempt:
-    """Start a quiz: abandon the learner's open one, fix the question pool, serve the first question."""
+def attempt_start(*, learner, kind: str, section_ids: list[int], length: int, start_key: str = "") -> Attempt:
+    """Start a quiz: abandon the learner's open one, fix the question pool, serve the first question.
+    `start_key`: the start form's one-time key; the same key again gets the open quiz it started."""
     if kind not in Attempt.Kind.values:
         raise QuizError(_("Unknown kind of quiz."))
     if not Attempt.MIN_LENGTH <= length <= Attempt.MAX_LENGTH:
@@ -117,13 +118,19 @@ def attempt_start(*, learner, kind: str, section_ids: list[int], length: int) ->
     section_ids_all = sorted(set(leaves) | set(
         Question.objects.filter(pk__in=extra).values_list("section_id", flat=True)))
 
+    if start_key:
+        # The same form sent again (a double click on a one-click Practise button, a resent POST, a stale
+        # tab): the quiz it started, not a second one that would leave the first unfinished.
+        again = Attempt.objects.filter(learner=learner, status=Attempt.Status.OPEN, start_key=start_key).first()
+        if again is not None:
+            return again
     Attempt.objects.select_for_update().filter(learner=learner, status=Attempt.Status.OPEN).update(
         status=Attempt.Status.ABANDONED, finished_at=timezone.now())
     # None for a section not started yet: it has no mastery to compare with.
     skills = {s.section_id: s.mastery for s in LearnerSkill.objects.filter(learner=learner, section_id__in=section_ids_all)
               if s.answers}
     attempt = Attempt.objects.create(
-        learner=learner, kind=kind, pool=sorted(pool), length=min(length, len(pool)),
+        learner=learner, kind=kind, pool=sorted(pool), length=min(length, len(pool)), start_key=start_key,
         seed=secrets.randbits(48), mastery_before={str(s): skills.get(s) for s in section_ids_all},
     )
     attempt.sections.set(section_ids_all)

@@ -1,3 +1,5 @@
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -35,7 +37,8 @@ def start(request):
             try:
                 attempt = services.attempt_start(
                     learner=request.user, kind=form.cleaned_data["kind"],
-                    section_ids=[s.pk for s in form.cleaned_data["sections"]], length=form.cleaned_data["length"])
+                    section_ids=[s.pk for s in form.cleaned_data["sections"]], length=form.cleaned_data["length"],
+                    start_key=form.cleaned_data["start_key"])
             except services.QuizError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -55,18 +58,21 @@ def start(request):
         key = request.GET.get("section")
         keys = request.GET.getlist("sections")[:100]
         if key and Section.objects.leaves().filter(key=key).exists():
-            initial = {"kind": Attempt.Kind.SECTION, "sections": [key]}
+            # The section's radio button, and its box too should the learner switch to a mixed quiz.
+            initial = {"kind": Attempt.Kind.SECTION, "section": key, "sections": [key]}
         elif keys:  # a class's sections: a mixed quiz over those that exist
             known = list(Section.objects.leaves().filter(key__in=keys).values_list("key", flat=True))
             if known:
                 initial = {"kind": Attempt.Kind.MIXED, "sections": known}
-        form = StartForm(initial=initial)
+        form = StartForm(initial={**initial, "start_key": secrets.token_hex(16)})
         status = 200
     tops = Section.objects.order_by("order").outline()
     context = {
         "form": form,
         "tops": tops,
         "selected": set(form["sections"].value() or []),
+        "selected_section": form["section"].value() or "",
+        "default_length": Attempt.DEFAULT_LENGTH,
         "open_attempt": Attempt.objects.open().filter(learner=request.user).first(),
     }
     return TemplateResponse(request, "quizzes/start.html", context, status=status)
