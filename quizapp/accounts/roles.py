@@ -1,25 +1,35 @@
 """Roles. A teacher is a member of the `Teachers` group: staff, able to author content in the admin,
 never a superuser and never able to manage users or groups."""
 
+from django.apps import apps
+
 TEACHERS_GROUP = "Teachers"
 
-# Teachers author everything a learner studies; apps that add authorable models list them here (the catalog
-# adds the answer rows of its question types in its ready(): question_types owns that list).
-TEACHER_MODELS = {
-    "catalog": ["section", "question", "flashcard"],
-}
+
+def teacher_models() -> list:
+    """The models teachers author, gathered from the apps: an app lists its own on its AppConfig as a
+    `teacher_models()` method (catalog's: sections, questions, flashcards and every question type's answer
+    rows). accounts is the base layer, so it names no other app's models; it only asks."""
+    found = []
+    for config in apps.get_app_configs():
+        declared = getattr(config, "teacher_models", None)
+        if declared is not None:
+            found += declared()
+    return found
 
 
 def teachers_group_ensure(sender=None, **kwargs):
-    """Create the Teachers group with its authoring permissions; safe to run after every migrate."""
+    """Create the Teachers group with every permission (view, add, change, delete) on the teachers' models;
+    safe to run after every migrate. It runs once per migrated app, so it grants what exists so far and
+    never creates a permission itself."""
     from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
 
     group, _ = Group.objects.get_or_create(name=TEACHERS_GROUP)
-    wanted = Permission.objects.filter(
-        content_type__app_label__in=TEACHER_MODELS.keys(),
-    )
-    wanted = [p for p in wanted if p.content_type.model in TEACHER_MODELS[p.content_type.app_label]]
-    missing = set(wanted) - set(group.permissions.all())
+    models = Q(pk__in=[])
+    for model in teacher_models():
+        models |= Q(content_type__app_label=model._meta.app_label, content_type__model=model._meta.model_name)
+    missing = set(Permission.objects.filter(models)) - set(group.permissions.all())
     if missing:
         group.permissions.add(*missing)
 

@@ -72,7 +72,7 @@ class QuestionAdmin(QuizzesQuestionAdmin):
     # The statistics sit between the question's own columns and the preview link.
     list_display = [
         *[c for c in QuizzesQuestionAdmin.list_display if c != "preview_link"],
-        "attempts",
+        "answers",
         "facility",
         "preview_link",
     ]
@@ -94,10 +94,10 @@ class QuestionAdmin(QuizzesQuestionAdmin):
             )
         )
 
-    @admin.display(description=_("attempts"), ordering="stats_answers")
-    def attempts(self, question):
-        """Answers to the current version (statistics restart when what is asked changes). The column keeps
-        the name and heading teachers know, `attempts`; the rollup's field is ItemStats.answers."""
+    @admin.display(description=_("answers"), ordering="stats_answers")
+    def answers(self, question):
+        """Answers to the current version (statistics restart when what is asked changes), ItemStats.answers:
+        named as what it counts, since an Attempt is a whole quiz."""
         return question.stats_answers
 
     @admin.display(description=_("facility"), ordering=EmptyLast(F("stats_facility")))

@@ -60,6 +60,13 @@ admin.site.unregister(Question)
 class QuestionAdmin(CatalogQuestionAdmin):
     list_display = [*CatalogQuestionAdmin.list_display, "preview_link"]
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The change form's "Preview" button (admin/catalog/question/change_form.html) links here only when
+        # quizzes is there to serve the preview: catalog's own form names no URL of quizzes'.
+        if obj is not None and obj.pk:
+            context["preview_url"] = self.preview_url(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def in_history(self, queryset):
         """Questions served to learners: answered, or waiting in an open quiz (an answer will point here)."""
         served = AttemptItem.objects.filter(question__in=queryset.values("pk")).order_by()
@@ -99,7 +106,7 @@ class QuestionAdmin(CatalogQuestionAdmin):
             opts=self.opts,
             change_url=reverse("admin:catalog_question_change", args=[question.pk]),
         )
-        template = "admin/catalog/question/preview.html"
+        template = "admin/quizzes/question/preview.html"
         if request.htmx:
             template += "#result"
         return TemplateResponse(request, template, context)

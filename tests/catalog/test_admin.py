@@ -1186,12 +1186,12 @@ def cells(response, field):
 
 def test_question_list_shows_attempts_and_facility_of_the_current_version(teacher_client, answered_section):
     response = changelist(teacher_client)
-    assert cells(response, "attempts") == {"easy": "6", "normal": "6", "untouched": "0"}
+    assert cells(response, "answers") == {"easy": "6", "normal": "6", "untouched": "0"}
     assert cells(response, "facility") == {"easy": "1.00", "normal": "0.50", "untouched": "-"}
     # A new version of what is asked starts its statistics afresh.
     Question.objects.filter(key="easy").update(version=2)
     response = changelist(teacher_client)
-    assert cells(response, "attempts")["easy"] == "0" and cells(response, "facility")["easy"] == "-"
+    assert cells(response, "answers")["easy"] == "0" and cells(response, "facility")["easy"] == "-"
 
 
 def test_facility_counts_partly_right_answers_as_the_item_statistics_do(teacher_client, db):
@@ -1216,7 +1216,7 @@ def test_question_list_sorts_by_attempts_and_facility(teacher_client, answered_s
     by_facility = changelist(teacher_client, o=str(columns.index("facility")))
     assert [q.key for q in by_facility.context["cl"].result_list] == ["normal", "easy", "untouched"]
     Question.objects.filter(key="normal").update(version=2)
-    by_attempts = changelist(teacher_client, o=f"{columns.index('attempts')}.{columns.index('key')}")
+    by_attempts = changelist(teacher_client, o=f"{columns.index('answers')}.{columns.index('key')}")
     assert [q.key for q in by_attempts.context["cl"].result_list] == ["normal", "untouched", "easy"]
 
 
