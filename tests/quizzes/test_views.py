@@ -91,6 +91,15 @@ def test_answering_with_htmx_swaps_feedback_with_explanation_and_notes_link(clie
     assert not response.correct and response.asked["prompt"] == item.question.prompt
 
 
+@pytest.mark.parametrize("type_name", ["single", "multiple", "truefalse", "fill", "ordering", "matching"])
+def test_a_wrong_answer_of_every_type_shows_the_right_answer(client_in, learner, starter_bank, type_name):
+    from .test_services import served_of_type
+
+    attempt, item = served_of_type(learner, type_name)
+    page = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(item, right=False), **HX)
+    assert page.status_code == 200 and 'data-testid="right-answer"' in page.content.decode()
+
+
 def test_answering_without_javascript_redirects_to_a_full_feedback_page(client_in, learner, starter_bank):
     attempt = start(learner)
     posted = client_in.post(reverse("quizzes:answer", args=[attempt.pk]), answer_data(current_item(attempt)))
