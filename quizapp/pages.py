@@ -7,7 +7,7 @@ Why here, above the apps, and not in one of them: catalog owns sections but may 
 right (the layers in pyproject.toml), and no app to its right owns these pages more than another; the home
 page inside `progress` would be hard to find, and would have to move again the day it shows due flashcards
 or a class. Like urls.py, this module sits above every app; the layers contract lists it on top so that no
-app imports it. The templates keep their names (catalog/home.html, catalog/section.html) and include the
+app imports it. Their templates live beside it in the layers too (templates/pages/), so they may include
 other apps' partials, which show only what they are given.
 """
 
@@ -44,7 +44,7 @@ def home(request):
             "quiz_length": Attempt.DEFAULT_LENGTH,
             "assignments_due": assignments_due(learner),
         })
-    return TemplateResponse(request, "catalog/home.html", context)
+    return TemplateResponse(request, "pages/home.html", context)
 
 
 @require_safe
@@ -69,4 +69,4 @@ def section_detail(request, key):
             if request.user.is_authenticated and not children else None
         ),
     }
-    return TemplateResponse(request, "catalog/section.html", context)
+    return TemplateResponse(request, "pages/section.html", context)

@@ -6,6 +6,10 @@ app to the right would be that app's code running inside a page that may not imp
 section page once loaded progress_tags and ran progress's queries). Templates shared by every page
 (base.html, includes/, the error pages) load no app's library at all. Django's and third-party
 libraries (i18n, static, partials, django_htmx...) are loaded anywhere.
+
+The same holds for the templates a template includes or extends (by a literal name): its own app's, those
+of apps to its left, or shared ones. The home and section pages show several apps' partials, so they live
+in templates/pages/, beside quizapp/pages.py, the top layer.
 """
 
 import re
@@ -16,6 +20,7 @@ from django.conf import settings
 from django.template.backends.django import get_installed_libraries
 
 LOAD = re.compile(r"{%\s*load\s+(.*?)\s*%}")
+USES = re.compile(r"""{%\s*(?:include|extends)\s+["']([^"']+)["']""")
 
 
 def app_order() -> list[str]:
@@ -60,6 +65,14 @@ def breaches(path: str, source: str, libraries: dict[str, str], apps: list[str])
             found.append(f"{path} loads {name} ({lib_app}): shared by every app, it loads no app's tags")
         elif apps.index(lib_app) > apps.index(app):
             found.append(f"{path} loads {name} ({lib_app}), an app to the right of {app}")
+    for used in USES.findall(source):
+        used_app = owner(used.split("#")[0], apps)
+        if used_app is None:  # base.html, includes/, Django's admin templates
+            continue
+        if app is None:
+            found.append(f"{path} uses {used} ({used_app}): shared by every app, it uses no app's templates")
+        elif apps.index(used_app) > apps.index(app):
+            found.append(f"{path} uses {used} ({used_app}), an app to the right of {app}")
     return found
 
 
@@ -74,7 +87,7 @@ def project_templates() -> dict[str, str]:
 def test_no_template_loads_tags_of_an_app_to_its_right():
     apps, libraries = app_order(), library_apps()
     templates = project_templates()
-    assert "catalog/section.html" in templates and len(templates) > 40  # it reads the real folder
+    assert "pages/section.html" in templates and len(templates) > 40  # it reads the real folder
     assert {"catalog_tags", "progress_tags", "cards_tags"} <= libraries.keys()
     found = [b for path, source in templates.items() for b in breaches(path, source, libraries, apps)]
     assert found == []
@@ -95,6 +108,20 @@ def test_it_catches_the_breaches_it_was_written_for():
         "shared by every app, it loads no app's tags"]
     chart_only = "{% load i18n chart from progress_tags %}"
     assert breaches("admin/catalog/move.html", chart_only, libraries, apps) != []
+
+
+def test_it_catches_a_page_that_includes_another_apps_partial_from_the_left():
+    """catalog/section.html included progress's record partial once the tags were gone (issue 16's review):
+    a catalog page showing progress's data; pages/ may, being the top layer."""
+    apps, libraries = app_order(), library_apps()
+    line = '{% include "progress/_section_history.html" with progress=record.progress only %}'
+    assert breaches("catalog/section.html", line, libraries, apps) == [
+        "catalog/section.html uses progress/_section_history.html (progress), an app to the right of catalog"]
+    assert breaches("pages/section.html", line, libraries, apps) == []
+    assert breaches("includes/confirm_post.html", '{% include "quizzes/question.html#feedback_answers" %}',
+                    libraries, apps) != []
+    assert breaches("quizzes/summary.html", '{% extends "base.html" %}{% include "catalog/x.html" %}',
+                    libraries, apps) == []
 
 
 def test_an_app_loads_its_own_tags_and_those_of_apps_to_its_left():
