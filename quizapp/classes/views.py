@@ -58,6 +58,20 @@ def class_list(request):
     return TemplateResponse(request, "classes/list.html", context)
 
 
+def _form_context(form) -> dict:
+    """The class form with the section tree it draws: each part with its leaves, ticked as the form holds
+    them (a ticked part ticks its leaves), and how many leaf sections that is."""
+    ticked = form.ticked_ids()
+    tops = Section.objects.order_by("order", "pk").outline()
+    count = 0
+    for top in tops:
+        top.ticked = top.pk in ticked
+        for leaf in top.subsections:
+            leaf.ticked = top.ticked or leaf.pk in ticked
+        count += sum(1 for leaf in top.leaves if leaf.ticked)
+    return {"form": form, "tops": tops, "ticked_leaves": count}
+
+
 @teacher_required
 @require_http_methods(["GET", "POST"])
 def class_create(request):
@@ -68,7 +82,7 @@ def class_create(request):
         )
         messages.success(request, _("Class created. Share the join code with your learners."))
         return redirect(classroom)
-    return TemplateResponse(request, "classes/form.html", {"form": form})
+    return TemplateResponse(request, "classes/form.html", _form_context(form))
 
 
 @teacher_required
@@ -88,7 +102,7 @@ def class_settings(request, pk):
             return redirect("classes:settings", pk=classroom.pk)
         messages.success(request, _("Class settings saved."))
         return redirect(classroom)
-    return TemplateResponse(request, "classes/form.html", {"form": form, "classroom": classroom})
+    return TemplateResponse(request, "classes/form.html", {**_form_context(form), "classroom": classroom})
 
 
 @teacher_required
