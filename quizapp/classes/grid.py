@@ -13,20 +13,27 @@ A learner needs attention (a row's `reasons`) when
   section fall, and a day that ends below where an earlier one began does. It costs nothing to read: the
   rollup keeps the figure, in the index the grid's cells come from.
 A member who has never been active and joined less than IDLE_DAYS ago is `new`: not started yet, which is
-no cause for attention."""
+no cause for attention.
+
+Sections are numbered as in the course outline ("2.1": the second part's first section), so a header can be
+its number, with the title in an <abbr> and in the legend: Chinese titles never lie sideways or get cut.
+A column's figures are over the learners who started the section (answered in it), with their number: a
+learner who has not begun is not a zero in the mean."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import NamedTuple
 
 from django.core.paginator import Paginator
-from django.db.models import Count, FloatField, IntegerField, Max, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (Avg, Count, F, FloatField, IntegerField, Max, OuterRef, Subquery, Sum,
+                              Value)
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from quizapp.catalog.models import Section
 from quizapp.progress.models import SectionProgress
 from quizapp.quizzes.mastery import Call
 from quizapp.quizzes.models import MasteryState
@@ -63,6 +70,11 @@ class Row:
     last_activity: object
     reasons: list = field(default_factory=list)  # why they need attention: "idle", "not_started", "falling"
     new: bool = False  # joined less than IDLE_DAYS ago and not active yet
+
+    @property
+    def answers(self) -> int:
+        """Answers in the sections shown (the grid's columns)."""
+        return sum(c.answers for c in self.cells)
 
     @property
     def reason_labels(self) -> list:
@@ -102,8 +114,14 @@ class Row:
 @dataclass
 class Column:
     section: object
-    mean: float
+    mean: float  # the engine's mean estimate over the learners who started: orders only, never printed
     mastered: int
+    started: int = 0  # learners of the class who answered in the section
+    right_share: float | None = None  # mean over those learners of their right answers / answers
+
+    @property
+    def number(self) -> str:
+        return self.section.number
 
 
 @dataclass
@@ -116,6 +134,8 @@ class Grid:
     descending: bool
     class_mean: float
     learners: int
+    parts: list = field(default_factory=list)  # the parts (top-level sections) the class studies, numbered
+    part: object = None  # the part the grid is filtered to, or None for every studied section
 
     @property
     def mastered(self) -> int:
@@ -131,13 +151,35 @@ def _progress(section_ids):
     return SectionProgress.objects.filter(learner=OuterRef("learner"), section_id__in=section_ids)
 
 
+def numbered_outline() -> list:
+    """Every part of the course in order, each section with `number` ("2", "2.1") as the course outline
+    counts them (catalog's home page numbers the parts the same way). One query."""
+    tops = Section.objects.order_by("order", "pk").outline()
+    for i, top in enumerate(tops, 1):
+        top.number = str(i)
+        for j, sub in enumerate(top.subsections, 1):
+            sub.number = f"{i}.{j}"
+    return tops
+
+
+SORTS = ("name", "total", "last", "answers")  # besides a section's key
+
+
 def class_grid(classroom, *, sort: str = "name", descending: bool = False, page: int = 1,
-               per_page: int = PER_PAGE, now=None) -> Grid:
-    """One page of the grid. Only a sort by total or by a section needs a figure for every learner of the
-    class (a subquery per membership on the rollup's (learner, section) index); everything shown is read
-    for the page's learners only, so the cost follows the class size and the page, never the history."""
+               per_page: int = PER_PAGE, now=None, part: str | None = None) -> Grid:
+    """One page of the grid, over the studied sections of one part (its key) or of all. Only a sort by a
+    figure (total, last active, answers, a section) needs it for every learner of the class (a subquery per
+    membership on the rollup's (learner, section) index); everything shown is read for the page's learners
+    only, so the cost follows the class size and the page, never the history."""
     now = now or timezone.now()
-    sections = list(classroom.studied_sections())
+    outline = numbered_outline()
+    numbered = {s.pk: s for top in outline for s in [top, *top.subsections]}
+    sections = [numbered[s.pk] for s in classroom.studied_sections()]
+    studied_tops = {s.top_id for s in sections}
+    parts = [top for top in outline if top.pk in studied_tops]
+    chosen_part = next((p for p in parts if p.key == part), None)
+    if chosen_part is not None:
+        sections = [s for s in sections if s.top_id == chosen_part.pk]
     ids = [s.pk for s in sections]
     n = len(ids) or 1
     memberships = classroom.memberships.select_related("learner")
@@ -158,11 +200,23 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
             Value(0.0),
         ))
         order = ["sort_value", "sort_tiebreak", "learner__username"]
+    elif sort == "answers":
+        memberships = memberships.annotate(sort_value=Coalesce(
+            Subquery(_progress(ids).values("learner").annotate(t=Sum("answers")).values("t")[:1],
+                     output_field=IntegerField()), Value(0)))
+        order = ["sort_value", "learner__username"]
+    elif sort == "last":
+        # Last active in any section, as the column shows; never active sorts as the least recent.
+        memberships = memberships.annotate(sort_value=Subquery(
+            SectionProgress.objects.filter(learner=OuterRef("learner")).values("learner")
+            .annotate(t=Max("last_activity")).values("t")[:1]))
+        order = ["sort_value", "learner__username"]
     else:
         sort, order = "name", ["learner__username"]
-    if descending:  # the figures turn round; learners with equal figures stay in name order
-        keys = order[:-1] or order
-        order = ["-" + o for o in keys] + order[len(keys):]
+    # The figures turn round when descending; learners with equal figures stay in name order. A learner
+    # never active (no last-active figure) is the least recent either way round.
+    figures, tiebreak = (order[:-1], order[-1:]) if len(order) > 1 else (order, [])
+    order = [F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_first=True) for f in figures] + tiebreak
     paginator = Paginator(memberships.order_by(*order), per_page)
     page_obj = paginator.get_page(page)
     learners = [m.learner for m in page_obj]
@@ -194,14 +248,25 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
             row.reasons.append("falling")
         rows.append(row)
 
-    # Column figures over the whole class, from the class's own rollup (one row per section).
+    # Column figures over the whole class: who mastered it from the class's own rollup (one row per
+    # section); who started it, and their means, from the members' progress rows (one per learner and
+    # section, so it follows the class size, never the history).
     columns_data = {t.section_id: t for t in classroom.section_totals.filter(section_id__in=ids)}
+    started_data = {
+        r["section_id"]: r for r in SectionProgress.objects.filter(
+            section_id__in=ids, answers__gt=0,
+            learner__in=classroom.memberships.values("learner")).values("section_id").annotate(
+            started=Count("pk"), mean=Avg("mastery"),
+            right_share=Avg(Cast("correct", FloatField()) / Cast("answers", FloatField())))
+    }
     count = paginator.count
     columns = []
     for s in sections:
         total = columns_data.get(s.pk)
-        columns.append(Column(s, max(0.0, total.mastery_sum) / count if total and count else 0.0,
-                              total.mastered if total else 0))
-    class_mean = sum(c.mean for c in columns) / len(columns) if columns else 0.0
+        begun = started_data.get(s.pk, {})
+        columns.append(Column(s, begun.get("mean") or 0.0, total.mastered if total else 0,
+                              begun.get("started", 0), begun.get("right_share")))
+    started = [c for c in columns if c.started]
+    class_mean = sum(c.mean for c in started) / len(started) if started else 0.0
     return Grid(sections=sections, rows=rows, columns=columns, page=page_obj, sort=sort, descending=descending,
-                class_mean=class_mean, learners=count)
+                class_mean=class_mean, learners=count, parts=parts, part=chosen_part)

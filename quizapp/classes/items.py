@@ -189,3 +189,32 @@ def flagged_questions() -> set[int]:
         if item_flags(len(answers), facility, discrimination_index(answers, totals)):
             flagged.add(qid)
     return flagged
+
+
+ITEM_SORTS = ("facility", "discrimination", "answers", "flags")
+ITEMS_PER_PAGE = 100
+
+
+def item_rows_arrange(rows: list[ItemRow], *, sort: str = "", descending: bool = False, section: str = "",
+                      flag: str = "") -> list[ItemRow]:
+    """The statistics page's rows: those of one section (its key) and with one flag ("any" for any flag),
+    sorted by a statistic. The figures are computed over everything first (discrimination reads each
+    learner's other answers), so a filter narrows what is shown, never what is counted. A row without the
+    figure (discrimination undefined) sorts last either way round; equal figures keep the default order
+    (flagged first, then by section and key)."""
+    if section:
+        rows = [r for r in rows if r.question.section.key == section]
+    if flag == "any":
+        rows = [r for r in rows if r.flags]
+    elif flag:
+        rows = [r for r in rows if flag in r.flags]
+    figure = {
+        "facility": lambda r: r.facility,
+        "discrimination": lambda r: r.discrimination,
+        "answers": lambda r: r.answers,
+        "flags": lambda r: len(r.flags),
+    }.get(sort)
+    if figure is None:
+        return rows
+    known = sorted((r for r in rows if figure(r) is not None), key=figure, reverse=descending)
+    return known + [r for r in rows if figure(r) is None]

@@ -1,8 +1,10 @@
 from decimal import Decimal
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -20,8 +22,8 @@ from quizapp.quizzes.presenting import feedback_context
 
 from . import services
 from .forms import ClassroomForm, JoinForm
-from .grid import class_grid
-from .items import item_analysis
+from .grid import SORTS, class_grid
+from .items import FLAG_LABELS, ITEM_SORTS, ITEMS_PER_PAGE, item_analysis, item_rows_arrange
 from .models import Classroom, studied_leaves
 
 
@@ -56,6 +58,20 @@ def class_list(request):
     return TemplateResponse(request, "classes/list.html", context)
 
 
+def _form_context(form) -> dict:
+    """The class form with the section tree it draws: each part with its leaves, ticked as the form holds
+    them (a ticked part ticks its leaves), and how many leaf sections that is."""
+    ticked = form.ticked_ids()
+    tops = Section.objects.order_by("order", "pk").outline()
+    count = 0
+    for top in tops:
+        top.ticked = top.pk in ticked
+        for leaf in top.subsections:
+            leaf.ticked = top.ticked or leaf.pk in ticked
+        count += sum(1 for leaf in top.leaves if leaf.ticked)
+    return {"form": form, "tops": tops, "ticked_leaves": count}
+
+
 @teacher_required
 @require_http_methods(["GET", "POST"])
 def class_create(request):
@@ -66,7 +82,7 @@ def class_create(request):
         )
         messages.success(request, _("Class created. Share the join code with your learners."))
         return redirect(classroom)
-    return TemplateResponse(request, "classes/form.html", {"form": form})
+    return TemplateResponse(request, "classes/form.html", _form_context(form))
 
 
 @teacher_required
@@ -86,7 +102,7 @@ def class_settings(request, pk):
             return redirect("classes:settings", pk=classroom.pk)
         messages.success(request, _("Class settings saved."))
         return redirect(classroom)
-    return TemplateResponse(request, "classes/form.html", {"form": form, "classroom": classroom})
+    return TemplateResponse(request, "classes/form.html", {**_form_context(form), "classroom": classroom})
 
 
 @teacher_required
@@ -183,13 +199,47 @@ def _sort_args(request):
     return sort, request.GET.get("dir") == "desc"
 
 
+class SortHeader(NamedTuple):
+    """A sortable column's header link: `href` sorts by it (or turns the sort round when it is the sort
+    already), `aria_sort` is "ascending"/"descending" on the sorted column and "" elsewhere."""
+
+    href: str
+    aria_sort: str
+
+
+def sort_headers(keys, *, sort: str, descending: bool, keep: dict, ascending_first=("name",)) -> dict:
+    """{key: SortHeader} for the columns `keys`. A link keeps the filters in `keep` and starts on the first
+    page. Text columns sort A-Z first; figures largest first, which is what a teacher looks for."""
+    headers = {}
+    for key in keys:
+        if key == sort:
+            wants_desc = not descending
+        else:
+            wants_desc = key not in ascending_first
+        query = {"sort": key, **({"dir": "desc"} if wants_desc else {}), **{k: v for k, v in keep.items() if v}}
+        state = ("descending" if descending else "ascending") if key == sort else ""
+        headers[key] = SortHeader("?" + urlencode(query), state)
+    return headers
+
+
 @teacher_required
 @require_safe
 def class_dashboard(request, pk):
     classroom = _taught(request, pk)
     sort, descending = _sort_args(request)
-    grid = class_grid(classroom, sort=sort, descending=descending, page=request.GET.get("page", 1))
-    context = {"classroom": classroom, "grid": grid, "join_link": request.build_absolute_uri(classroom.join_url())}
+    grid = class_grid(classroom, sort=sort, descending=descending, page=request.GET.get("page", 1),
+                      part=request.GET.get("part") or None)
+    part = grid.part.key if grid.part else ""
+    headers = sort_headers([*SORTS, *(s.key for s in grid.sections)], sort=grid.sort,
+                           descending=grid.descending, keep={"part": part})
+    for column in grid.columns:
+        column.header = headers[column.section.key]
+    context = {
+        "classroom": classroom, "grid": grid, "headers": headers,
+        "page_query": urlencode({k: v for k, v in (("sort", grid.sort), ("dir", "desc" if grid.descending else ""),
+                                                   ("part", part)) if v}),
+        "join_link": request.build_absolute_uri(classroom.join_url()),
+    }
     return TemplateResponse(request, "classes/dashboard.html", context)
 
 
@@ -248,7 +298,26 @@ def class_items(request, pk):
     classroom = _taught(request, pk)
     everyone = request.GET.get("scope") == "all"
     learner_ids = None if everyone else list(classroom.memberships.values_list("learner_id", flat=True))
-    context = {"classroom": classroom, "rows": item_analysis(learner_ids), "everyone": everyone}
+    rows = item_analysis(learner_ids)
+    # The filter's choices are the sections with answers in this report, in the course's order.
+    sections = sorted({r.question.section for r in rows}, key=lambda s: (s.order, s.pk))
+    section = request.GET.get("section", "")
+    flag = request.GET.get("flag", "")
+    section = section if section in {s.key for s in sections} else ""
+    flag = flag if flag == "any" or flag in FLAG_LABELS else ""
+    sort, descending = _sort_args(request)
+    sort = sort if sort in ITEM_SORTS else ""
+    shown = item_rows_arrange(rows, sort=sort, descending=descending, section=section, flag=flag)
+    page = Paginator(shown, ITEMS_PER_PAGE).get_page(request.GET.get("page", 1))
+    keep = {"scope": "all" if everyone else "", "section": section, "flag": flag}
+    context = {
+        "classroom": classroom, "everyone": everyone, "page": page, "rows": page.object_list,
+        "any_rows": bool(rows), "sections": sections, "section": section, "flag": flag,
+        "flags": list(FLAG_LABELS.items()), "sort": sort, "descending": descending,
+        "headers": sort_headers(ITEM_SORTS, sort=sort, descending=descending, keep=keep, ascending_first=()),
+        "page_query": urlencode({k: v for k, v in (("sort", sort), ("dir", "desc" if sort and descending else ""),
+                                                   *keep.items()) if v}),
+    }
     return TemplateResponse(request, "classes/items.html", context)
 
 

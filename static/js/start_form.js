@@ -1,6 +1,7 @@
-// The quiz start form: a part's box ticks (or clears) all its sections, and shows "some" when only some
-// are ticked. Without this file the part's box still works: it sends the part, which stands for its
-// sections. Which list shows (one section, or many) follows the kind by CSS alone (:has).
+// A section tree of checkboxes (the quiz start form, the class form): a part's box ticks (or clears) all
+// its sections, and shows "some" when only some are ticked. Without this file the part's box still works:
+// it sends the part, which stands for its sections. On the start form, which list shows (one section, or
+// many) follows the kind by CSS alone (:has).
 (function () {
   "use strict";
   function leavesOf(form, part) {
@@ -14,8 +15,9 @@
     box.indeterminate = ticked > 0 && ticked < leaves.length;
   }
   document.addEventListener("DOMContentLoaded", function () {
-    var form = document.querySelector("[data-testid=start-form]");
-    if (!form) return;
+    document.querySelectorAll("[data-testid=start-form], form[data-section-tree]").forEach(watch);
+  });
+  function watch(form) {
     form.addEventListener("change", function (event) {
       var input = event.target;
       if (input.dataset.part) {
@@ -26,5 +28,5 @@
       }
     });
     form.querySelectorAll("input[data-part]").forEach(function (box) { sync(form, box.dataset.part); });
-  });
+  }
 })();

@@ -34,8 +34,9 @@ def test_item_report_shows_true_false_answers_and_flags_as_the_teacher_reads_the
         first_answer(learner, statement, correct=False)  # everyone says "false": too hard
     client.force_login(teacher)
     page = client.get(reverse("classes:items", args=[classroom.pk])).content.decode()
-    assert '<td>错 <span class="meta">×6</span></td>' in page
-    assert "太难" in page and "too_hard" not in page
+    assert '>错 <span class="meta">×6</span></td>' in page
+    row = page[page.index('data-key="tf"'):].split("</tr>")[0]
+    assert "太难" in row and "too_hard" not in row
     items = client.get(reverse("classes:items_csv", args=[classroom.pk])).content.decode("utf-8-sig")
     row = next(r for r in csv.reader(io.StringIO(items)) if r[0] == "tf")
     assert row[-2] == "错" and row[-1] == "太难"
@@ -146,7 +147,7 @@ def test_grid_query_count_is_fixed(client, teacher, classroom, starter_bank, dja
     client.force_login(teacher)
     client.get(classroom.get_absolute_url())
     join(classroom, *[UserFactory(username=f"q{i}") for i in range(12)])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # one more than before issue 20: the course's numbering
         assert client.get(classroom.get_absolute_url()).status_code == 200
 
 
@@ -222,8 +223,9 @@ def test_a_mastered_cell_says_so_in_words_not_by_colour_alone(client, teacher, c
             in row["sure"])
     assert '<td class="m2">2/2</td>' in row["unsure"]
     assert "90" not in row["sure"] + row["unsure"]
-    grid = html[html.index('class="mastery-grid"'):].split("</table>")[0]
-    assert "%" not in grid and "%" not in html[html.index('class="stat-row"'):].split("</section>")[0]
+    # No percentage in the cells or the summary: the one in the footer is the right answers' share.
+    body = html[html.index("<tbody>"):].split("</tbody>")[0]
+    assert "%" not in body and "%" not in html[html.index('class="stat-row"'):].split("</section>")[0]
 
 
 def record(learner, section, mastery, state, *, answers, right):
@@ -305,3 +307,96 @@ def test_class_csvs_never_hand_a_spreadsheet_a_formula(client, teacher, classroo
     assert items["fill-q"][-2] == "'" + hyperlink.lower()  # the most chosen wrong answer, as normalised
     assert items["single-q"][-2] == "'+SUM(1,2)"
     assert not any(cell.startswith(tuple("=+-@\t\r")) for row in items.values() for cell in row)
+
+
+def column_cells(html: str, testid: str) -> list[str]:
+    """The footer row `testid`'s figures, one per section column, as text."""
+    row = html[html.index(f'data-testid="{testid}"'):].split("</tr>")[0]
+    cells = re.findall(r"<td>(.*?)</td>", row, flags=re.S)
+    return [re.sub(r'<span class="visually-hidden">.*?</span>|<[^>]+>', "", c).strip() for c in cells]
+
+
+def test_a_section_mean_is_over_the_learners_who_started_it_and_says_how_many(client, teacher, classroom,
+                                                                                starter_bank):
+    """Two members, one with 7 of 9 right in LoRA: the footer says 1 started and 78%, not 39%."""
+    from quizapp.catalog.models import Section
+
+    began, idle = UserFactory(username="began"), UserFactory(username="idle")
+    join(classroom, began, idle)
+    record(began, Section.objects.get(key="lora"), 0.6, "learning", answers=9, right=7)
+    client.force_login(teacher)
+    html = client.get(classroom.get_absolute_url()).content.decode()
+    # Columns in course order: 1 history, 2.1 lora, 2.2 parallel.
+    assert column_cells(html, "started-row") == ["0", "1", "0"]
+    assert column_cells(html, "right-share-row") == ["–", "78%", "–"]
+    column = class_grid(classroom).columns[1]
+    assert (column.section.key, column.started, column.mean) == ("lora", 1, pytest.approx(0.6))
+
+
+def test_section_headers_are_numbers_with_the_title_in_an_abbr_and_the_legend(client, teacher, classroom,
+                                                                               starter_bank):
+    join(classroom, UserFactory(username="n1"))
+    client.force_login(teacher)
+    html = client.get(classroom.get_absolute_url()).content.decode()
+    heads = re.findall(r'<th scope="col" class="section-col"[^>]*>.*?<abbr title="([^"]+)">([^<]+)</abbr>', html)
+    assert heads == [("发展历程", "1"), ("LoRA", "2.1"), ("并行方式", "2.2")]
+    legend = html[html.index('data-testid="section-legend"'):].split("</ol>")[0]
+    assert re.findall(r'legend-num">([^<]+)</span> <span lang="zh-Hans">([^<]+)<', legend) == [
+        ("1", "发展历程"), ("2.1", "LoRA"), ("2.2", "并行方式")]
+
+
+def test_each_learner_shows_last_active_and_answers_and_sorts_by_them(client, teacher, classroom, starter_bank):
+    from quizapp.catalog.models import Section
+
+    lora, history = Section.objects.get(key="lora"), Section.objects.get(key="history")
+    a, b, c = (UserFactory(username=name) for name in ("amy", "bob", "cai"))
+    join(classroom, a, b, c)
+    now = timezone.now()
+    record(a, lora, 0.5, "learning", answers=3, right=2)
+    record(a, history, 0.5, "learning", answers=4, right=2)
+    record(b, lora, 0.5, "learning", answers=12, right=6)
+    SectionProgress.objects.filter(learner=a).update(last_activity=now - timedelta(days=3))
+    SectionProgress.objects.filter(learner=b).update(last_activity=now - timedelta(hours=1))
+    client.force_login(teacher)
+    html = client.get(classroom.get_absolute_url() + "?sort=answers&dir=desc").content.decode()
+    assert html.index(">bob</a>") < html.index(">amy</a>") < html.index(">cai</a>")
+    body = html[html.index("<tbody>"):html.index("</tbody>")]
+    answers = dict(re.findall(r'>(\w+)</a>.*?data-testid="answers">(\d+)<', body, flags=re.S))
+    assert answers == {"bob": "12", "amy": "7", "cai": "0"}
+    assert re.search(r'aria-sort="descending"><a href="\?sort=answers">', html)  # the link turns it round
+    html = client.get(classroom.get_absolute_url() + "?sort=last&dir=desc").content.decode()
+    assert html.index(">bob</a>") < html.index(">amy</a>") < html.index(">cai</a>")  # never active: last
+    html = client.get(classroom.get_absolute_url() + "?sort=last").content.decode()
+    assert html.index(">cai</a>") < html.index(">amy</a>") < html.index(">bob</a>")
+    cai = html[html.index(">cai</a>"):].split("</tr>")[0]
+    assert 'data-testid="last-active"><span class="meta">从未</span>' in cai
+
+
+def test_the_grid_filters_by_part_and_keeps_the_filter_when_sorting_and_paging(client, teacher, classroom,
+                                                                                  starter_bank):
+    from quizapp.catalog.models import Section
+
+    learners = [UserFactory(username=f"p{i:02d}") for i in range(3)]
+    join(classroom, *learners)
+    record(learners[0], Section.objects.get(key="history"), 0.9, "mastered", answers=5, right=5)
+    client.force_login(teacher)
+    html = client.get(classroom.get_absolute_url() + "?part=tuning&sort=total&dir=desc").content.decode()
+    heads = re.findall(r'<abbr title="([^"]+)">', html)
+    assert heads == ["LoRA", "并行方式"]
+    assert 'href="?sort=lora&amp;dir=desc&amp;part=tuning"' in html
+    assert '<option value="tuning" selected>' in html
+    row = html[html.index(">p00</a>"):].split("</tr>")[0]
+    assert 'data-testid="answers">0<' in row  # history's answers are not in this part
+    grid = class_grid(classroom, part="tuning", per_page=2, page=2, sort="name")
+    assert [r.learner.username for r in grid.rows] == ["p02"] and grid.part.key == "tuning"
+    assert len(class_grid(classroom, part="no-such-part").sections) == 3  # an unknown part: all of them
+
+
+@pytest.mark.parametrize("query", ["?part=tuning&sort=last&dir=desc", "?sort=answers", "?sort=lora&page=2"])
+def test_sorted_and_filtered_grids_read_a_fixed_number_of_queries(client, teacher, classroom, starter_bank, query,
+                                                                  django_assert_max_num_queries):
+    client.force_login(teacher)
+    client.get(classroom.get_absolute_url())
+    join(classroom, *[UserFactory(username=f"f{i}") for i in range(60)])
+    with django_assert_max_num_queries(13):
+        assert client.get(classroom.get_absolute_url() + query).status_code == 200

@@ -2,6 +2,7 @@
 and as the discrimination index already reads the scores."""
 
 import math
+import re
 
 import pytest
 from django.urls import reverse
@@ -76,7 +77,7 @@ def test_the_class_statistics_page_and_csv_show_partial_credit(client, teacher, 
         Membership.objects.create(classroom=classroom, learner=learner)
     client.force_login(teacher)
     html = client.get(reverse("classes:items", args=[classroom.pk])).content.decode()
-    assert "<td>0.33</td>" in html
+    assert re.search(r'<td data-label="[^"]*">0\.33</td>', html)
     csv_text = client.get(reverse("classes:items_csv", args=[classroom.pk])).content.decode("utf-8-sig")
     assert ",0.333," in csv_text
 
@@ -144,3 +145,69 @@ def test_flagged_questions_are_the_current_versions_item_analysis_flags(django_a
     # A new version of "easy" has no answers yet: its old version's flags are history.
     type(questions["easy"]).objects.filter(pk=questions["easy"].pk).update(version=2)
     assert flagged_questions() == {questions[k].pk for k in ("inverse", "hard")}
+
+
+@pytest.fixture
+def report(client, teacher):
+    """Five learners of a class: three questions of a first section as in the hand-computed example above
+    (facility 0.6, 0.6, 0.2, none flagged), and one in a second section everybody gets right (too easy)."""
+    first, second = SectionFactory(key="sec-one", order=1), SectionFactory(key="sec-two", order=2)
+    a, b, c = (QuestionFactory(section=first, key=k) for k in ("item-a", "item-b", "item-c"))
+    easy = QuestionFactory(section=second, key="easy")
+    classroom = ClassroomFactory(teacher=teacher)
+    table = {"l1": (1, 1, 1), "l2": (1, 1, 0), "l3": (1, 0, 0), "l4": (0, 1, 0), "l5": (0, 0, 0)}
+    for name, scores in table.items():
+        learner = UserFactory(username=name)
+        Membership.objects.create(classroom=classroom, learner=learner)
+        for question, score in zip((a, b, c, easy), (*scores, 1)):
+            first_answer(learner, question, correct=bool(score))
+    client.force_login(teacher)
+    return reverse("classes:items", args=[classroom.pk])
+
+
+def shown_keys(client, url) -> list[str]:
+    return re.findall(r'data-testid="item-row" data-key="([^"]+)"', client.get(url).content.decode())
+
+
+def test_the_statistics_sort_by_each_figure_with_missing_figures_last(client, report):
+    assert shown_keys(client, report) == ["easy", "item-a", "item-b", "item-c"]  # flagged first, then in order
+    assert shown_keys(client, report + "?sort=facility") == ["item-c", "item-a", "item-b", "easy"]
+    assert shown_keys(client, report + "?sort=facility&dir=desc") == ["easy", "item-a", "item-b", "item-c"]
+    # Discrimination: c (0.53) > a (0.33) > b; "easy" has none (everyone right) and stays last both ways.
+    by_discrimination = shown_keys(client, report + "?sort=discrimination&dir=desc")
+    assert by_discrimination[0] == "item-c" and by_discrimination[-1] == "easy"
+    assert shown_keys(client, report + "?sort=discrimination")[-1] == "easy"
+    assert shown_keys(client, report + "?sort=flags&dir=desc")[0] == "easy"
+    html = client.get(report + "?sort=facility&dir=desc").content.decode()
+    assert re.search(r'aria-sort="descending"><a href="\?sort=facility">', html)
+    assert 'href="?sort=answers&amp;dir=desc"' in html  # another figure starts largest first
+
+
+def test_the_statistics_filter_by_section_and_flag_and_keep_the_sort(client, report):
+    assert shown_keys(client, report + "?section=sec-one") == ["item-a", "item-b", "item-c"]
+    assert shown_keys(client, report + "?flag=too_easy") == ["easy"]
+    assert shown_keys(client, report + "?flag=any") == ["easy"]
+    assert shown_keys(client, report + "?flag=too_hard") == []
+    html = client.get(report + "?section=sec-one&sort=facility").content.decode()
+    assert 'href="?sort=discrimination&amp;dir=desc&amp;section=sec-one"' in html
+    assert '<option value="sec-one" selected>' in html
+    assert "No question matches this filter." in client.get(report + "?flag=too_hard",
+                                                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert shown_keys(client, report + "?section=nowhere") == ["easy", "item-a", "item-b", "item-c"]
+
+
+@pytest.mark.django_db
+def test_the_statistics_page_100_questions_at_a_time(client, teacher, django_assert_max_num_queries):
+    section = SectionFactory(key="many")
+    learner = UserFactory(username="busy")
+    classroom = ClassroomFactory(teacher=teacher)
+    Membership.objects.create(classroom=classroom, learner=learner)
+    for n in range(101):
+        first_answer(learner, QuestionFactory(section=section, key=f"many-{n:03d}"), correct=n % 2 == 0)
+    client.force_login(teacher)
+    url = reverse("classes:items", args=[classroom.pk])
+    with django_assert_max_num_queries(12):
+        html = client.get(url + "?sort=answers&section=many").content.decode()
+    assert html.count('data-testid="item-row"') == 100
+    assert 'href="?sort=answers&amp;section=many&amp;page=2" rel="next"' in html
+    assert len(shown_keys(client, url + "?sort=answers&section=many&page=2")) == 1

@@ -58,10 +58,11 @@ def test_the_grid_columns_follow_joins_and_departures(starter_bank, learner, oth
     services.classroom_join(learner=other_learner, code=classroom.join_code)
     progress = SectionProgress.objects.filter(learner=learner).order_by("-mastery").first()
     column = next(c for c in class_grid(classroom).columns if c.section.pk == progress.section_id)
-    assert column.mean == pytest.approx(progress.mastery / 2)  # two members, one with progress
+    # Two members, one with progress: the mean is over the one who started, and says so.
+    assert column.mean == pytest.approx(progress.mastery) and column.started == 1
     services.classroom_leave(classroom=classroom, learner=learner)
     column = next(c for c in class_grid(classroom).columns if c.section.pk == progress.section_id)
-    assert column.mean == 0 and column.mastered == 0
+    assert column.mean == 0 and column.mastered == 0 and column.started == 0
     assert_totals_in_step()
 
 

@@ -216,3 +216,23 @@ def test_the_teachers_class_list_labels_the_join_code_with_a_full_width_colon(cl
     assert f'data-testid="join-code">加入码：<code>{classroom.join_code}</code>' in html
     english = client.get(reverse("classes:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f'data-testid="join-code">Join code:<code>{classroom.join_code}</code>' in english
+
+
+def test_the_class_form_draws_the_section_tree_and_counts_leaves(client, teacher, starter_bank):
+    """A part ticked without JavaScript stands for its leaves: stored once, shown with its leaves ticked, and
+    counted as its leaves (a part and its 2 leaves are 2 sections, not 3)."""
+    from quizapp.catalog.models import Section
+
+    client.force_login(teacher)
+    page = client.get(reverse("classes:create"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-part="' in page and "— " not in page and "Studied now" not in page
+    tuning, lora = Section.objects.get(key="tuning"), Section.objects.get(key="lora")
+    client.post(reverse("classes:create"), {"name": "树", "sections": [tuning.pk, lora.pk]})
+    classroom = Classroom.objects.get(name="树")
+    assert [s.key for s in classroom.sections.all()] == ["tuning"]
+    assert [s.key for s in classroom.studied_sections()] == ["lora", "parallel"]
+    page = client.get(reverse("classes:settings", args=[classroom.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    ticked = re.findall(r'data-testid="section-([\w-]+)" checked', page)
+    assert ticked == ["tuning", "lora", "parallel"] and "Studied now: 2 sections." in page
+    client.post(reverse("classes:settings", args=[classroom.pk]), {"name": "树", "sections": [lora.pk]})
+    assert [s.key for s in classroom.sections.all()] == ["lora"]
