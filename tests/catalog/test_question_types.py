@@ -3,15 +3,18 @@ import and export, the admin (inline rows, preview), the quiz (question and feed
 
 import re
 import shutil
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.core.management.base import CommandError
 from django.utils import translation
 
 from quizapp.catalog import question_types
 from quizapp.catalog.models import NumericalAnswer, Question, Section
+from quizapp.catalog.question_types.numerical import number_text
 from quizapp.classes.items import item_analysis
 from quizapp.quizzes import services as quizzes
 from tests.conftest import FIXTURE_BANK
@@ -105,6 +108,16 @@ def test_the_best_credit_among_the_intervals_that_contain_the_number(typed, scor
     ("1,000", "decimal point"),
     ("NaN", "That is not a number"),
     ("1" * 41, "too long"),
+    ("inf", "That is not a number"),
+    ("-Infinity", "That is not a number"),
+    ("1e999", "too large or too precise"),
+    ("9" * 16, "too large or too precise"),
+    ("1e-999", "too large or too precise"),
+    ("0." + "1" * 16, "too large or too precise"),
+    ("1e999999999999999999999", "That is not a number"),
+    ("10²", "That is not a number"),  # NFKC would read 102
+    ("½", "That is not a number"),  # NFKC would read 1⁄2
+    ("①", "That is not a number"),
 ])
 def test_what_is_not_a_number_is_refused_not_marked(typed, says):
     with pytest.raises(question_types.AnswerRefused, match=says):
@@ -121,6 +134,22 @@ def test_what_is_not_a_number_is_refused_not_marked(typed, says):
 def test_what_makes_numerical_answers_unanswerable(numbers, problem):
     problems = [str(p) for p in question_types.get("numerical").answer_problems(numbers)]
     assert any(problem in p for p in problems), problems
+
+
+@pytest.mark.parametrize("value, text", [
+    (31.4, "31.4"), (-0.0, "0"), (1e-05, "0.00001"), (2021.0, "2021"), (1e14, "100000000000000"),
+    (Decimal("3.1400000"), "3.14"), (Decimal("314E-1"), "31.4"), (Decimal("-0.000"), "0"), (Decimal("1E+2"), "100"),
+])
+def test_numbers_are_shown_plainly(value, text):
+    assert number_text(value) == text
+
+
+@pytest.mark.parametrize("numbers", [
+    [(float("inf"), 0.0, 1.0)], [(1.0, float("nan"), 1.0)], [(1e20, 0.0, 1.0)], [(1e-20, 0.0, 1.0)],
+])
+def test_authored_numbers_out_of_range_are_refused(numbers):
+    problems = [str(p) for p in question_types.get("numerical").answer_problems(numbers)]
+    assert any("at most 15 digits before the point" in p for p in problems), problems
 
 
 # --- YAML content and the YAML exchange ----------------------------------------------------------
@@ -165,6 +194,57 @@ def test_yaml_export_import_export_gives_the_identical_file(numerical_bank, tmp_
     assert "2 created" in run("import_questions", first)
     run("export_questions", second, "--section", "tuning")
     assert second.read_text(encoding="utf-8") == text
+
+
+def import_fails(path, *args):
+    err = StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_questions", str(path), *args, stdout=StringIO(), stderr=err)
+    return err.getvalue()
+
+
+def test_a_yaml_import_with_numbers_too_large_or_not_finite_is_refused_with_a_message(starter_bank, tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_text(NUMERICAL_YAML.replace("section: tuning", "section: tuning").replace(
+        "- {value: 175, tolerance: 1}", "- {value: " + "9" * 400 + ", tolerance: .inf}").replace(
+        "numbers: [2021]", "numbers: [.nan, 1.0e+999]"), encoding="utf-8")
+    err = import_fails(path)
+    assert err.count("too large or too precise") >= 3 and "Traceback" not in err
+    assert not Question.objects.filter(type="numerical").exists()
+
+
+@pytest.mark.parametrize("block", ["{#1e999}", "{#" + "9" * 400 + "}", "{#1e999999..1e999999}", "{#=3:1e999}",
+                                   "{#Infinity}", "{#NaN}"])
+def test_a_gift_numerical_answer_too_large_or_not_finite_is_refused(starter_bank, tmp_path, block):
+    path = tmp_path / "huge.gift"
+    path.write_text(f"::lora-huge::多大?{block}\n", encoding="utf-8")
+    err = import_fails(path, "--section", "lora")
+    assert "too large or too precise" in err or "is not a number" in err
+    assert not Question.objects.filter(key="lora-huge").exists()
+
+
+def test_gift_partial_credit_is_kept_without_float_noise(starter_bank, tmp_path):
+    path, again = tmp_path / "third.gift", tmp_path / "again.gift"
+    path.write_text("::lora-third::三分之一?{#=0.333:0.001 =%33.33333%0.3:0.01}\n", encoding="utf-8")
+    run("import_questions", path, "--section", "lora")
+    question = Question.objects.get(key="lora-third")
+    assert answers_of(question) == [(0.333, 0.001, 1.0), (0.3, 0.01, 0.3333333)]
+    run("export_questions", again, "--section", "lora", "--format", "gift")
+    text = again.read_text(encoding="utf-8")
+    assert "=%33.33333%0.3:0.01" in text
+    question.delete()
+    run("import_questions", again, "--section", "lora")
+    assert answers_of(Question.objects.get(key="lora-third")) == [(0.333, 0.001, 1.0), (0.3, 0.01, 0.3333333)]
+
+
+def test_yaml_export_writes_numbers_plainly(starter_bank, tmp_path):
+    numerical_question(key="lora-small", numbers=((1e-05, 1e-06, 1.0), (2e-05, 0.0, 0.3333333)),
+                       section=Section.objects.get(key="lora"))
+    path = tmp_path / "lora.yaml"
+    run("export_questions", path, "--section", "lora", "--format", "yaml")
+    text = path.read_text(encoding="utf-8")
+    assert "{value: 0.00001, tolerance: 0.000001}" in text and "{value: 0.00002, credit: 0.3333333}" in text
+    assert "e-0" not in text
 
 
 # --- GIFT -----------------------------------------------------------------------------------------
@@ -299,6 +379,21 @@ def test_a_wrong_number_is_wrong(quiz):
     html = post_answer(client, attempt, question, "42").content.decode()
     assert "Not quite." in html and "3.14 ± 0.01" in html and "3 ± 0.5 (50%)" in html
     assert attempt.responses.get().score == 0.0
+
+
+@pytest.mark.parametrize("typed, shown", [("3.1400000", "3.14"), ("314E-2", "3.14"), ("-0", "0"), ("４２", "42")])
+def test_the_feedback_shows_the_typed_number_plainly(quiz, typed, shown):
+    client, attempt, question = quiz
+    html = post_answer(client, attempt, question, typed).content.decode()
+    [yours] = re.findall(r'data-testid="your-answer">(.*?)</dd>', html, re.S)
+    assert f">{shown}<" in yours and typed not in yours.replace(f">{shown}<", "")
+
+
+def test_a_number_too_large_is_refused_and_nothing_recorded(quiz):
+    client, attempt, question = quiz
+    page = post_answer(client, attempt, question, "1e999")
+    assert page.status_code == 400 and "too large or too precise" in page.content.decode()
+    assert not attempt.responses.exists()
 
 
 def test_what_is_not_a_number_is_refused_and_nothing_recorded(quiz):
