@@ -13,6 +13,7 @@ from django.utils.translation import gettext, gettext_lazy
 from .pipeline import (
     CREATE,
     BankPlan,
+    WriteConflict,
     bank_plan,
     plan_apply,
     question_revise,
@@ -102,7 +103,7 @@ def import_apply(*, parsed: ImportFile, update: bool = False, draft: bool = Fals
     try:
         with transaction.atomic():
             plan = plan_apply(plan_import(parsed, update=update, draft=draft), user=user)
-    except IntegrityError as exc:
+    except (IntegrityError, WriteConflict) as exc:
         raise ImportConflict(
             gettext(
                 "These keys were written by someone else at the same moment; nothing was imported. Try again."
@@ -114,22 +115,43 @@ def import_apply(*, parsed: ImportFile, update: bool = False, draft: bool = Fals
 # --- The admin's question form -------------------------------------------------------------------
 
 
+class QuestionConflict(Exception):
+    """Another writer got there first (the key taken, the question deleted, a save at the same moment):
+    nothing was written. `message` tells the teacher what to do, in their language; the admin shows it as
+    the form's error."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
 def question_write(*, spec: QuestionSpec, title: str, pk: int | None = None, user=None) -> BankPlan:
     """Write the admin's add form (`pk` None) or change form (the question `pk`) as an import with update
     writes a question: the same plan (what changes, whether it makes a new version, what sanitizing cuts)
     and the same apply, in one transaction. The form may change the key: the question `pk` is still the one
-    updated. Nothing changed, nothing is written (a form sent twice makes one version)."""
-    with transaction.atomic():
-        renamed = {}
-        if pk is not None:
-            renamed[spec.key] = Question.objects.select_for_update().values_list("key", flat=True).get(pk=pk)
-        plan = bank_plan(questions=[spec], titles={spec.key: title}, update=True, renamed=renamed)
-        [row] = plan.rows
-        if (row.action == CREATE) != (pk is None):
-            # An add whose key another writer took since the form was checked (or a change whose question
-            # went): refused as the database would refuse a second row with the key.
-            raise IntegrityError(f"question {spec.key!r} was written by someone else meanwhile")
-        return plan_apply(plan, user=user)
+    updated. Nothing changed, nothing is written (a form sent twice makes one version). The question is
+    locked first, so two tabs saving it are written one after the other, each against what the other wrote.
+    Raises QuestionConflict (nothing written) when another writer took the key or deleted the question."""
+    try:
+        with transaction.atomic():
+            renamed = {}
+            if pk is not None:
+                key = Question.objects.select_for_update().filter(pk=pk).values_list("key", flat=True).first()
+                if key is None:
+                    raise QuestionConflict(gettext(
+                        "This question was deleted while you were editing it. Nothing was saved."))
+                renamed[spec.key] = key
+            plan = bank_plan(questions=[spec], titles={spec.key: title}, update=True, renamed=renamed)
+            [row] = plan.rows
+            if (row.action == CREATE) != (pk is None):  # the add's key was taken since the form was checked
+                raise QuestionConflict(gettext(
+                    "Someone else saved a question with this key (“%(key)s”) while you were editing. Nothing "
+                    "was saved: choose another key.") % {"key": spec.key})
+            return plan_apply(plan, user=user)
+    except (IntegrityError, WriteConflict) as exc:
+        raise QuestionConflict(gettext(
+            "Someone else saved this question, or took the key “%(key)s”, at the same moment. Nothing was "
+            "saved: check the form and save again.") % {"key": spec.key}) from exc
 
 
 # --- Admin actions -------------------------------------------------------------------------------

@@ -16,6 +16,11 @@ new version; it writes nothing, so a dry run or the admin's preview shows exactl
 `plan_apply` writes a plan in one transaction: every row or none. Whenever what a question asks or accepts
 changes (`what_is_asked`), the content it had is kept as a `QuestionVersion` (`question_revise`) before
 the new answer rows replace the old, with the user who did it (none for content files).
+
+A plan may be older than the database (two tabs, an import previewed while someone edits): applying locks
+the questions it updates (select_for_update) and reads them again, and decides the new version against what
+they hold now, so two edits make two versions, never a lost one or a number twice. A question the plan
+updates that has gone meanwhile is a `WriteConflict`: nothing is written.
 """
 
 from dataclasses import dataclass, field
@@ -32,6 +37,11 @@ from .rendering import removed_by_sanitizing
 from .rules import Problem, message
 
 CREATE, UPDATE, UNCHANGED, REJECT, WITHDRAW = "create", "update", "unchanged", "reject", "withdraw"
+
+
+class WriteConflict(Exception):
+    """Someone else changed what a plan was made against so that applying it cannot follow (a question it
+    updates was deleted meanwhile); the transaction is rolled back."""
 
 def what_is_asked(content: dict) -> dict:
     """What is asked and what counts as right (the type, the prompt, every kind of answer row): a change here
@@ -359,7 +369,9 @@ def _apply(plan: BankPlan, user) -> None:
             _assign(section, fields)
 
     updating = [r.target for r in plan.rows if r.item == "question" and r.action == UPDATE]
-    questions = {q.pk: q for q in with_answer_rows(Question.objects.filter(pk__in=updating))}
+    # Locked (in pk order, so two writers never wait on each other crosswise) and read as they are now.
+    locked = Question.objects.select_for_update(of=("self",)).filter(pk__in=updating).order_by("pk")
+    questions = {q.pk: q for q in with_answer_rows(locked)}
     for row in plan.rows:
         if row.item != "question" or row.action not in (CREATE, UPDATE):
             continue
@@ -373,8 +385,12 @@ def _apply(plan: BankPlan, user) -> None:
             question = Question.objects.create(origin=plan.origin, **fields)
             plan.created_questions.append(question)
         else:
-            question = questions[row.target]
+            question = questions.get(row.target)
+            if question is None:
+                raise WriteConflict(row.key)
             before = question_content(question)
+            # Against what the question holds now, not what it held when the plan was made.
+            row.new_version = what_is_asked(before) != what_is_asked(_wanted(spec, plan.draft))
             if owned:
                 fields["origin"] = plan.origin
             _assign(question, fields)

@@ -593,6 +593,63 @@ def test_changing_a_key_in_the_admin_changes_that_question_not_a_new_one(
     assert QuestionVersion.objects.get(question=renamed).replaced_by == teacher
 
 
+def meanwhile(monkeypatch, write):
+    """Another tab's save lands between this form's checks and its write: `write()` runs (and commits, as far
+    as this request can tell) just before the pipeline writes."""
+    real = authoring.question_write
+
+    def racing(**kwargs):
+        write()
+        return real(**kwargs)
+
+    monkeypatch.setattr(authoring, "question_write", racing)
+
+
+def test_a_key_taken_meanwhile_is_a_form_error_not_a_server_error(teacher_client, starter_bank, monkeypatch):
+    lora = Section.objects.get(key="lora")
+    meanwhile(monkeypatch, lambda: QuestionFactory(key="lora-new", section=lora))
+    data = question_data(section=lora, qtype="fill", answers=["答案"])
+    response = teacher_client.post(ADD_URL, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "errornote" in html and "lora-new" in html and "saved a question with this key" in html
+    # Nothing of this form was written (the stand-in for the other tab ran in this request's transaction, so
+    # it is rolled back with it: the key is free again, as it would not be in life).
+    assert not Question.objects.filter(key="lora-new").exists()
+
+
+def test_a_new_key_taken_meanwhile_on_the_change_form_is_a_form_error(teacher_client, starter_bank, monkeypatch):
+    question = Question.objects.get(key="lora-q02")
+    meanwhile(monkeypatch, lambda: QuestionFactory(key="lora-q02-renamed", section=question.section))
+    data = edit_data(question, key="lora-q02-renamed", prompt="改过的 ____ 问题。")
+    response = teacher_client.post(change_url(question), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and "errornote" in response.content.decode()
+    assert "Nothing was saved" in response.content.decode()
+    question.refresh_from_db()
+    assert (question.key, question.version) == ("lora-q02", 1)
+
+
+def test_a_question_deleted_meanwhile_is_a_form_error(teacher_client, starter_bank, monkeypatch):
+    question = QuestionFactory(key="lora-gone", section=Section.objects.get(key="lora"))
+    data = edit_data(question, prompt="改过的问题?")
+    meanwhile(monkeypatch, lambda: Question.objects.filter(pk=question.pk).delete())
+    response = teacher_client.post(change_url(question), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and "deleted" in response.content.decode()
+
+
+def test_two_tabs_editing_one_question_make_two_versions(teacher_client, teacher, starter_bank):
+    """Both tabs opened version 1; each save re-reads the question, so the first tab's prompt is kept as a
+    version when the second saves over it, and neither is lost."""
+    question = Question.objects.get(key="lora-q02")
+    first, second = (edit_data(question, prompt=p) for p in ("第一个 ____ 标签页。", "第二个 ____ 标签页。"))
+    assert teacher_client.post(change_url(question), first).status_code == 302
+    assert teacher_client.post(change_url(question), second).status_code == 302
+    question.refresh_from_db()
+    kept = QuestionVersion.objects.filter(question=question).order_by("number")
+    assert [v.number for v in kept] == [1, 2] and kept[1].content["prompt"] == "第一个 ____ 标签页。"
+    assert (question.version, question.prompt) == (3, "第二个 ____ 标签页。")
+
+
 def test_an_unchanged_form_writes_nothing(teacher_client, starter_bank):
     question = Question.objects.get(key="history-q03")
     pairs = list(question.match_pairs.values_list("pk", flat=True))

@@ -65,8 +65,12 @@ class QuestionForm(KeyedForm):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = Section.objects.leaves().order_by("order")
 
+    conflict = None  # set by QuestionAdmin when a save found another writer there first
+
     def clean(self):
         cleaned = _unix_newlines(super().clean())
+        if self.conflict:
+            raise forms.ValidationError(self.conflict, code="conflict")
         if question_types.exists(cleaned.get("type")) and cleaned.get("prompt"):
             for problem in question_types.get(cleaned["type"]).prompt_problems(cleaned["prompt"]):
                 self.add_error("prompt", capfirst(problem))
