@@ -418,3 +418,22 @@ def test_item_statistics_count_partial_credit_and_name_the_common_wrong_number(d
     [row] = item_analysis()
     assert row.facility == pytest.approx((1 + 0.5) / 5)
     assert (row.common_wrong, row.common_wrong_count) == ("42", 3)
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("", "请先输入一个数字。"), ("10²", "这不是数字"), ("3,14", "小数点"), ("1e999", "太大或太精确")])
+def test_a_refused_number_is_explained_in_chinese(typed, says):
+    with translation.override("zh-hans"), pytest.raises(question_types.AnswerRefused, match=says):
+        question_types.get("numerical").parse_answer({}, {"number": typed})
+
+
+def test_no_module_hides_gettext_under_a_name_makemessages_does_not_know():
+    """makemessages finds gettext(), _() and friends; `gettext as gettext_now` kept the types' refusals out
+    of the .po files, so a new one would have reached learners in English."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    hidden = [str(path) for path in Path(settings.BASE_DIR, "quizapp").rglob("*.py")
+              if re.search(r"import (?:gettext|pgettext|ngettext)\w* as (?!_\b)", path.read_text(encoding="utf-8"))]
+    assert hidden == []

@@ -1,6 +1,6 @@
 """Single choice, multiple choice and true/false: three types that keep their options as `Choice` rows."""
 
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import answers
@@ -136,7 +136,7 @@ class SingleChoice(_Choices):
     def parse_answer(self, shown, post):
         value = post.get("choice")
         if not value:
-            raise AnswerRefused(gettext_now("Choose an answer first."))
+            raise AnswerRefused(gettext("Choose an answer first."))
         return whole(value)
 
     def sample_answer(self, key, right):
@@ -203,9 +203,9 @@ class MultipleChoice(_Choices):
     def parse_answer(self, shown, post):
         values = post.getlist("choice")
         if not values:
-            raise AnswerRefused(gettext_now("Choose at least one answer."))
+            raise AnswerRefused(gettext("Choose at least one answer."))
         if len(values) > MAX_CHOICES:
-            raise AnswerRefused(gettext_now("Too many choices; nothing was recorded."))
+            raise AnswerRefused(gettext("Too many choices; nothing was recorded."))
         return {whole(v) for v in values}
 
     def sample_answer(self, key, right):
@@ -239,7 +239,7 @@ class TrueFalse(_Choices):
     GIFT_WORDS = {"t": True, "true": True, "f": False, "false": False}
 
     def choice_label(self, choice):
-        return gettext_now("True") if choice["text"] == TRUE else gettext_now("False")
+        return gettext("True") if choice["text"] == TRUE else gettext("False")
 
     def answer_problems(self, choices):
         choices = list(choices)

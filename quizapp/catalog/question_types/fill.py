@@ -1,7 +1,7 @@
 """Fill in the blank: the learner types a term; it is right when it folds to an accepted answer
 (answers.fold: width, case, spaces and trailing punctuation do not count)."""
 
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import answers
@@ -117,9 +117,9 @@ class FillIn(Type):
     def parse_answer(self, shown, post):
         text = post.get("text", "")
         if len(text) > MAX_TEXT:
-            raise AnswerRefused(gettext_now("That answer is too long (at most %(n)d characters).") % {"n": MAX_TEXT})
+            raise AnswerRefused(gettext("That answer is too long (at most %(n)d characters).") % {"n": MAX_TEXT})
         if not text.strip():
-            raise AnswerRefused(gettext_now("Type an answer first."))
+            raise AnswerRefused(gettext("Type an answer first."))
         return text
 
     def sample_answer(self, key, right):

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import answers
@@ -278,18 +278,18 @@ class Numerical(Type):
     def parse_answer(self, shown, post):
         text = post.get("number", "")
         if not text.strip():
-            raise AnswerRefused(gettext_now("Type a number first."))
+            raise AnswerRefused(gettext("Type a number first."))
         if len(text) > MAX_TYPED:
-            raise AnswerRefused(gettext_now("That answer is too long (at most %(n)d characters).") % {"n": MAX_TYPED})
+            raise AnswerRefused(gettext("That answer is too long (at most %(n)d characters).") % {"n": MAX_TYPED})
         value = typed_decimal(text)
         if value is not None and not in_range(value):
-            raise AnswerRefused(gettext_now(
+            raise AnswerRefused(gettext(
                 "That number is too large or too precise: type at most 15 digits before the point and 15 after."))
         if value is None:
             if "," in ascii_typed(text):
-                raise AnswerRefused(gettext_now(
+                raise AnswerRefused(gettext(
                     "Write the number with a decimal point and without separators, such as 3.14 or 1000."))
-            raise AnswerRefused(gettext_now("That is not a number: type digits, such as 3.14 or -2."))
+            raise AnswerRefused(gettext("That is not a number: type digits, such as 3.14 or -2."))
         return ascii_typed(text)
 
     def sample_answer(self, key, right):

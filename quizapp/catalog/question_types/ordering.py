@@ -3,7 +3,7 @@
 from itertools import zip_longest
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from quizapp.whole_numbers import whole_number
@@ -106,13 +106,13 @@ class Ordering(Type):
         for item in items:
             raw = post.get(f"pos_{item['id']}")
             if raw is None:
-                raise AnswerRefused(gettext_now("Give every item a position."))
+                raise AnswerRefused(gettext("Give every item a position."))
             position = whole(raw)
             if not 1 <= position <= len(items):
-                raise AnswerRefused(gettext_now("That answer is not one this question offers; nothing was recorded."))
+                raise AnswerRefused(gettext("That answer is not one this question offers; nothing was recorded."))
             positions[item["id"]] = position
         if len(set(positions.values())) != len(items):
-            raise AnswerRefused(gettext_now("Use each position once."))
+            raise AnswerRefused(gettext("Use each position once."))
         return [item_id for item_id, _p in sorted(positions.items(), key=lambda kv: kv[1])]
 
     def sample_answer(self, key, right):
@@ -244,7 +244,7 @@ class Matching(Type):
         for left in shown.get("lefts", []):
             raw = post.get(f"match_{left['id']}")
             if not raw:
-                raise AnswerRefused(gettext_now("Match every item."))
+                raise AnswerRefused(gettext("Match every item."))
             given[left["id"]] = whole(raw)
         return given
 
