@@ -75,7 +75,7 @@ def answers_of(question):
 def test_every_stored_type_has_a_class_and_partials(settings):
     from django.template.loader import get_template
 
-    assert [name for name, _label in Question.Type.choices] == question_types.names()
+    assert [name for name, _label in Question._meta.get_field("type").choices] == question_types.names()
     for qtype in question_types.all():
         assert question_types.get(qtype.name) is qtype
         get_template(qtype.question_template)

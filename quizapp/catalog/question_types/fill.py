@@ -1,6 +1,8 @@
 """Fill in the blank: the learner types a term; it is right when it folds to an accepted answer
 (answers.fold: width, case, spaces and trailing punctuation do not count)."""
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +10,16 @@ from .. import answers
 from ..rules import ANSWER_LENGTH, BLANK, message
 from .base import AnswerRefused, Flow, Rows, Type, report, texts_of, too_long
 
+FILL = "fill"  # the stored name (Question.type, YAML)
 MAX_TEXT = 200  # the longest answer a learner may type (the input's maxlength)
+
+
+@dataclass(frozen=True)
+class FillKey:
+    """What counts as right: the accepted answers, as authored (folded when compared)."""
+
+    accepted: tuple = ()
+    type: str = FILL
 
 
 class AcceptedAnswerRows(Rows):
@@ -29,7 +40,7 @@ class AcceptedAnswerRows(Rows):
 
 
 class FillIn(Type):
-    name = "fill"
+    name = FILL
     label = _("Fill in the blank")
     short = "fill"
     rows = AcceptedAnswerRows()
@@ -109,10 +120,13 @@ class FillIn(Type):
         return {"accepted": [a.text for a in question.accepted_answers.all()]}
 
     def answer_key(self, question):
-        return answers.AnswerKey(type=self.name, accepted=tuple(a.text for a in question.accepted_answers.all()))
+        return FillKey(accepted=tuple(a.text for a in question.accepted_answers.all()))
 
     def check(self, key, given):
-        return answers.check_fill(key, given)
+        if not isinstance(given, str):
+            raise answers.InvalidAnswer("expected text")
+        typed = answers.normalize(given)
+        return answers.whole(bool(typed) and any(typed == answers.normalize(a) for a in key.accepted))
 
     def parse_answer(self, shown, post):
         text = post.get("text", "")

@@ -26,6 +26,7 @@ from .. import answers
 from ..rules import message
 from .base import AnswerRefused, FlowMap, Rows, Type, report
 
+NUMERICAL = "numerical"  # the stored name (Question.type, YAML)
 MAX_TYPED = 40  # characters a learner may type
 MAX_ANSWERS = 10
 LIMIT = 15  # digits before the point
@@ -124,8 +125,8 @@ class NumericalRows(Rows):
 
 @dataclass(frozen=True)
 class NumericalKey:
-    type: str
-    intervals: tuple  # ((low Decimal, high Decimal, credit), ...)
+    intervals: tuple = ()  # ((low Decimal, high Decimal, credit), ...)
+    type: str = NUMERICAL
 
 
 def _describe(value, tolerance) -> str:
@@ -133,7 +134,7 @@ def _describe(value, tolerance) -> str:
 
 
 class Numerical(Type):
-    name = "numerical"
+    name = NUMERICAL
     label = _("Numerical")
     short = "num"
     rows = NumericalRows()
@@ -265,7 +266,7 @@ class Numerical(Type):
         for a in question.numerical_answers.all():
             value, tolerance = decimal(a.value), abs(decimal(a.tolerance))
             intervals.append((value - tolerance, value + tolerance, a.fraction))
-        return NumericalKey(type=self.name, intervals=tuple(intervals))
+        return NumericalKey(intervals=tuple(intervals))
 
     def check(self, key, given):
         """The best credit among the answers whose interval contains the number; right at full credit."""
