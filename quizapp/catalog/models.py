@@ -285,7 +285,7 @@ class NumericalAnswer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="numerical_answers")
     value = models.FloatField(_("value"))
     tolerance = models.FloatField(_("tolerance"), default=0)
-    fraction = models.FloatField(_("credit"), default=1, help_text=_("1 is full marks, 0.5 half."))
+    credit = models.FloatField(_("credit"), default=1, help_text=_("1 is full marks, 0.5 half."))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -294,7 +294,7 @@ class NumericalAnswer(models.Model):
         verbose_name_plural = _("numerical answers")
         constraints = [
             models.CheckConstraint(condition=Q(tolerance__gte=0), name="numericalanswer_tolerance_not_negative"),
-            models.CheckConstraint(condition=Q(fraction__gt=0, fraction__lte=1), name="numericalanswer_fraction_0_1"),
+            models.CheckConstraint(condition=Q(credit__gt=0, credit__lte=1), name="numericalanswer_credit_0_1"),
         ]
 
     def __str__(self):

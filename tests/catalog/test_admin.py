@@ -25,7 +25,7 @@ INLINES = {
     "accepted_answers": ["text"],
     "order_items": ["text", "position"],
     "match_pairs": ["left", "right", "order"],
-    "numerical_answers": ["value", "tolerance", "fraction", "order"],
+    "numerical_answers": ["value", "tolerance", "credit", "order"],
 }
 
 

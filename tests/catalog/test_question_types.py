@@ -61,12 +61,12 @@ def numerical_question(*, key="num", numbers=((3.14, 0.01, 1.0), (3.0, 0.5, 0.5)
     question = Question.objects.create(key=key, section=section or SectionFactory(), type="numerical",
                                        prompt="π 约等于多少?", explanation="π ≈ 3.14159。", difficulty=2)
     for i, (value, tolerance, credit) in enumerate(numbers):
-        NumericalAnswer.objects.create(question=question, value=value, tolerance=tolerance, fraction=credit, order=i)
+        NumericalAnswer.objects.create(question=question, value=value, tolerance=tolerance, credit=credit, order=i)
     return question
 
 
 def answers_of(question):
-    return [(a.value, a.tolerance, a.fraction) for a in question.numerical_answers.all()]
+    return [(a.value, a.tolerance, a.credit) for a in question.numerical_answers.all()]
 
 
 # --- The registry ----------------------------------------------------------------------------------
@@ -307,11 +307,11 @@ def test_the_admin_saves_numerical_rows_and_checks_them(client, teacher, starter
     client.force_login(teacher)
     section = Section.objects.get(key="lora")
     add = reverse("admin:catalog_question_add")
-    page = client.post(add, admin_data(section, [{"value": "3.14", "tolerance": "0.01", "fraction": "0.5",
+    page = client.post(add, admin_data(section, [{"value": "3.14", "tolerance": "0.01", "credit": "0.5",
                                                    "order": 0}]), **EN)
     assert page.status_code == 200 and "A numerical question needs an answer with full credit" in page.content.decode()
-    page = client.post(add, admin_data(section, [{"value": "3.14", "tolerance": "0.01", "fraction": "1", "order": 0},
-                                                 {"value": "3", "tolerance": "0.5", "fraction": "0.5", "order": 1}]),
+    page = client.post(add, admin_data(section, [{"value": "3.14", "tolerance": "0.01", "credit": "1", "order": 0},
+                                                 {"value": "3", "tolerance": "0.5", "credit": "0.5", "order": 1}]),
                        **EN)
     assert page.status_code == 302
     assert answers_of(Question.objects.get(key="lora-admin-n")) == [(3.14, 0.01, 1.0), (3.0, 0.5, 0.5)]

@@ -181,7 +181,7 @@ def test_the_review_shows_each_types_own_feedback_partly_right_numbers_too(clien
     question = Question.objects.create(key="num-review", section=SectionFactory(), type="numerical",
                                        prompt="π 约等于多少?", difficulty=2)
     for i, (value, tolerance, credit) in enumerate([(3.14, 0.01, 1.0), (3.0, 0.5, 0.5)]):
-        NumericalAnswer.objects.create(question=question, value=value, tolerance=tolerance, fraction=credit, order=i)
+        NumericalAnswer.objects.create(question=question, value=value, tolerance=tolerance, credit=credit, order=i)
     attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[question.section_id], length=5)
     quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
                           given=question_types.get("numerical").parse_answer({}, {"number": "2.90"}))

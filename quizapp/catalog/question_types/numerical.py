@@ -104,20 +104,20 @@ def authored_number(value) -> Decimal | None:
 class NumericalRows(Rows):
     field = "numbers"  # [(value, tolerance, credit)], credit a fraction in (0, 1]
     relation = "numerical_answers"
-    admin_fields = ["value", "tolerance", "fraction", "order"]
+    admin_fields = ["value", "tolerance", "credit", "order"]
     admin_label = _("Numerical answers (value ± tolerance, credit: 1 is full marks, 0.5 half)")
 
     def read(self, question):
-        return [(a.value, a.tolerance, a.fraction) for a in question.numerical_answers.all()]
+        return [(a.value, a.tolerance, a.credit) for a in question.numerical_answers.all()]
 
     def write(self, question, values):
         model = question.numerical_answers.model
         model.objects.bulk_create(
-            model(question=question, value=v, tolerance=t, fraction=f, order=i) for i, (v, t, f) in enumerate(values))
+            model(question=question, value=v, tolerance=t, credit=f, order=i) for i, (v, t, f) in enumerate(values))
 
     def from_form(self, rows):
         return [(float(r.get("value") or 0), float(r.get("tolerance") or 0),
-                 float(r["fraction"]) if r.get("fraction") is not None else 1.0) for r in rows]
+                 float(r["credit"]) if r.get("credit") is not None else 1.0) for r in rows]
 
     def normalised(self, values):
         return [tuple(float(x) for x in v) for v in values]
@@ -259,13 +259,13 @@ class Numerical(Type):
         return {}
 
     def right_answer(self, question):
-        return {"numbers": [[a.value, a.tolerance, a.fraction] for a in question.numerical_answers.all()]}
+        return {"numbers": [[a.value, a.tolerance, a.credit] for a in question.numerical_answers.all()]}
 
     def answer_key(self, question):
         intervals = []
         for a in question.numerical_answers.all():
             value, tolerance = decimal(a.value), abs(decimal(a.tolerance))
-            intervals.append((value - tolerance, value + tolerance, a.fraction))
+            intervals.append((value - tolerance, value + tolerance, a.credit))
         return NumericalKey(intervals=tuple(intervals))
 
     def check(self, key, given):
