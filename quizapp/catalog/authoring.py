@@ -39,7 +39,7 @@ def section_specs() -> dict:
     }
 
 
-def read_import(text: str, *, format: str, section: str | None = None, name: str = "upload") -> ImportFile:
+def import_read(text: str, *, format: str, section: str | None = None, name: str = "upload") -> ImportFile:
     # An empty file is almost always the wrong file (or a failed save): say so instead of "0 created".
     if not text.strip():
         return ImportFile(problems=[Problem(1, gettext_lazy("the file is empty"))])
@@ -65,7 +65,7 @@ def read_import(text: str, *, format: str, section: str | None = None, name: str
 
 # --- Holding an upload between preview and confirmation -----------------------------------------
 
-def hold_import(*, user, text: str, name: str, format: str, section: str, draft: bool, update: bool) -> HeldImport:
+def import_hold(*, user, text: str, name: str, format: str, section: str, draft: bool, update: bool) -> HeldImport:
     """Keep an uploaded file for its uploader's confirmation; uploads whose time has lapsed go at the same time."""
     with transaction.atomic():
         HeldImport.objects.filter(created_at__lt=timezone.now() - HeldImport.HELD_FOR).delete()
@@ -73,7 +73,7 @@ def hold_import(*, user, text: str, name: str, format: str, section: str, draft:
                                          section=section, draft=draft, update=update)
 
 
-def held_import(*, user, token) -> HeldImport | None:
+def import_held(*, user, token) -> HeldImport | None:
     """The upload `token` names, if `user` made it and it has not lapsed. It stays until it lapses, so
     confirming twice (a double click, the back button) re-plans it and finds nothing more to do."""
     return HeldImport.objects.filter(
@@ -86,7 +86,7 @@ class ImportConflict(Exception):
     """Someone else wrote the same keys while this import ran; nothing was written."""
 
 
-def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> BankPlan:
+def import_plan(parsed: ImportFile, *, update: bool, draft: bool) -> BankPlan:
     """What applying `parsed` would do, row by row, against the database as it is now."""
     return bank_plan(
         questions=parsed.questions, flashcards=parsed.flashcards, notes=parsed.notes, titles=parsed.titles,
@@ -99,10 +99,10 @@ def import_apply(*, parsed: ImportFile, update: bool = False, draft: bool = Fals
     """Apply a checked file: every row or none. The plan is made again inside the transaction, so a
     second submission of the same file finds everything unchanged and writes nothing."""
     if parsed.problems:
-        return plan_import(parsed, update=update, draft=draft)
+        return import_plan(parsed, update=update, draft=draft)
     try:
         with transaction.atomic():
-            plan = plan_apply(plan_import(parsed, update=update, draft=draft), user=user)
+            plan = plan_apply(import_plan(parsed, update=update, draft=draft), user=user)
     except (IntegrityError, WriteConflict) as exc:
         raise ImportConflict(
             gettext(
@@ -282,13 +282,13 @@ __all__ = [
     "export_gift",
     "export_yaml_all",
     "export_yaml_section",
-    "held_import",
-    "hold_import",
+    "import_held",
+    "import_hold",
     "import_apply",
-    "plan_import",
+    "import_plan",
     "question_revise",
     "question_write",
-    "read_import",
+    "import_read",
     "what_is_asked",
     "with_answer_rows",
 ]

@@ -4,7 +4,7 @@ Everything that writes questions and flashcards comes through here, so versions,
 sanitizing warnings cannot differ between ways in:
 
 - `load_content` (content/ files: `loading.read_bank`, then `bank_load`),
-- imports (`import_questions` and the admin's import: `authoring.read_import`, then `authoring.import_apply`),
+- imports (`import_questions` and the admin's import: `authoring.import_read`, then `authoring.import_apply`),
 - the admin's duplicate action (`authoring.questions_duplicate`), and the admin's add and change forms
   (`authoring.question_write`: the form and its answer-row formsets read as one QuestionSpec, planned as an
   import with update is, and applied; Django's formsets write nothing).

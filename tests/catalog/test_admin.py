@@ -296,7 +296,7 @@ def test_a_fill_in_prompt_without_a_blank_is_refused_in_the_loaders_words(teache
         "      - key: lora-new\n        type: fill\n        difficulty: 2\n"
         f"        prompt: {prompt}\n        answers: [QLoRA]\n"
     )
-    loader = [str(p.message) for p in authoring.read_import(yaml_text, format="yaml").problems]
+    loader = [str(p.message) for p in authoring.import_read(yaml_text, format="yaml").problems]
     assert loader == ["填空题的题干须用 ____ 标出空格"] and errors == loader
     data["prompt"] = "在 4-bit 量化模型上做 LoRA 的方法叫 ____。"
     assert teacher_client.post(ADD_URL, data).status_code == 302
@@ -334,7 +334,7 @@ def test_every_type_authored_in_the_admin_exports_and_imports_again(teacher_clie
         data = question_data(section=lora, qtype=qtype, key=f"lora-admin-{qtype}", **rows)
         assert teacher_client.post(ADD_URL, data).status_code == 302, qtype
     exported = authoring.export_yaml_section(Section.objects.get(key="tuning"))
-    parsed = authoring.read_import(exported, format="yaml")
+    parsed = authoring.import_read(exported, format="yaml")
     assert parsed.problems == []
     Question.objects.filter(key__startswith="lora-admin-").delete()
     authoring.import_apply(parsed=parsed, update=True)
@@ -526,7 +526,7 @@ def test_an_admin_edit_writes_exactly_what_the_same_edit_imported_with_update_wr
         assert old in text
         text = text.replace(old, new)
     text = re.sub(r"explanation: .*", "explanation: 新的解释。", text)
-    parsed = authoring.read_import(text, format="yaml")
+    parsed = authoring.import_read(text, format="yaml")
     authoring.import_apply(parsed=parsed, update=True, user=teacher)
     by_import = written(question)
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from quizapp.catalog import pipeline
-from quizapp.catalog.authoring import import_apply, questions_duplicate, read_import
+from quizapp.catalog.authoring import import_apply, questions_duplicate, import_read
 from quizapp.catalog.loading import QuestionSpec, question_content
 from quizapp.catalog.models import Question, QuestionVersion, Section, Status
 from quizapp.catalog.rules import Problem
@@ -63,7 +63,7 @@ def test_reloading_changed_content_writes_exactly_one_version_row(bank):
 
 @pytest.mark.django_db
 def test_an_import_keeps_the_version_with_who_replaced_it(starter_bank, teacher):
-    parsed = read_import("::parallel-q01:: 张量并行的英文缩写? {=TP =Tensor Parallel}", format="gift",
+    parsed = import_read("::parallel-q01:: 张量并行的英文缩写? {=TP =Tensor Parallel}", format="gift",
                          section="parallel")
     plan = import_apply(parsed=parsed, update=True, user=teacher)
     assert [(r.key, r.action, r.new_version) for r in plan.rows] == [("parallel-q01", "update", True)]

@@ -166,7 +166,7 @@ class ImportForm(forms.Form):
 
 
 class ConfirmImportForm(forms.Form):
-    """Names the upload held on the server (`authoring.hold_import`): the file and its options stay there."""
+    """Names the upload held on the server (`authoring.import_hold`): the file and its options stay there."""
 
     token = forms.UUIDField(widget=forms.HiddenInput)
 
