@@ -24,7 +24,7 @@ from .exchange import ImportFile, Problem, SectionSpec
 from .exchange.flashcards_csv import read_flashcards_csv, write_flashcards_csv
 from .exchange.gift import read_gift, write_gift
 from .exchange.yaml_format import read_yaml, write_section_map, write_yaml
-from .loading import QuestionSpec, question_content
+from .loading import FlashcardSpec, QuestionSpec, question_content
 from .models import Flashcard, HeldImport, Origin, Question, Section, Status
 
 
@@ -115,8 +115,8 @@ def import_apply(*, parsed: ImportFile, update: bool = False, draft: bool = Fals
 # --- The admin's question form -------------------------------------------------------------------
 
 
-class QuestionConflict(Exception):
-    """Another writer got there first (the key taken, the question deleted, a save at the same moment):
+class EditConflict(Exception):
+    """Another writer got there first (the key taken, the item deleted, a save at the same moment):
     nothing was written. `message` tells the teacher what to do, in their language; the admin shows it as
     the form's error."""
 
@@ -125,33 +125,56 @@ class QuestionConflict(Exception):
         self.message = message
 
 
+def _conflict_messages(model) -> tuple:
+    """(deleted, key taken, at the same moment) in the teacher's language, for questions or flashcards."""
+    if model is Question:
+        return (gettext("This question was deleted while you were editing it. Nothing was saved."),
+                gettext("Someone else saved a question with this key (“%(key)s”) while you were editing. Nothing "
+                        "was saved: choose another key."),
+                gettext("Someone else saved this question, or took the key “%(key)s”, at the same moment. "
+                        "Nothing was saved: check the form and save again."))
+    return (gettext("This flashcard was deleted while you were editing it. Nothing was saved."),
+            gettext("Someone else saved a flashcard with this key (“%(key)s”) while you were editing. Nothing "
+                    "was saved: choose another key."),
+            gettext("Someone else saved this flashcard, or took the key “%(key)s”, at the same moment. "
+                    "Nothing was saved: check the form and save again."))
+
+
+def _item_write(*, model, spec, pk, plan, user) -> BankPlan:
+    """An admin form's one item through the pipeline (see question_write), locked first."""
+    deleted, key_taken, same_moment = _conflict_messages(model)
+    try:
+        with transaction.atomic():
+            renamed = {}
+            if pk is not None:
+                key = model.objects.select_for_update().filter(pk=pk).values_list("key", flat=True).first()
+                if key is None:
+                    raise EditConflict(deleted)
+                renamed[spec.key] = key
+            made = plan(renamed)
+            [row] = made.rows
+            if (row.action == CREATE) != (pk is None):  # the add's key was taken since the form was checked
+                raise EditConflict(key_taken % {"key": spec.key})
+            return plan_apply(made, user=user)
+    except (IntegrityError, WriteConflict) as exc:
+        raise EditConflict(same_moment % {"key": spec.key}) from exc
+
+
 def question_write(*, spec: QuestionSpec, title: str, pk: int | None = None, user=None) -> BankPlan:
     """Write the admin's add form (`pk` None) or change form (the question `pk`) as an import with update
     writes a question: the same plan (what changes, whether it makes a new version, what sanitizing cuts)
     and the same apply, in one transaction. The form may change the key: the question `pk` is still the one
     updated. Nothing changed, nothing is written (a form sent twice makes one version). The question is
     locked first, so two tabs saving it are written one after the other, each against what the other wrote.
-    Raises QuestionConflict (nothing written) when another writer took the key or deleted the question."""
-    try:
-        with transaction.atomic():
-            renamed = {}
-            if pk is not None:
-                key = Question.objects.select_for_update().filter(pk=pk).values_list("key", flat=True).first()
-                if key is None:
-                    raise QuestionConflict(gettext(
-                        "This question was deleted while you were editing it. Nothing was saved."))
-                renamed[spec.key] = key
-            plan = bank_plan(questions=[spec], titles={spec.key: title}, update=True, renamed=renamed)
-            [row] = plan.rows
-            if (row.action == CREATE) != (pk is None):  # the add's key was taken since the form was checked
-                raise QuestionConflict(gettext(
-                    "Someone else saved a question with this key (“%(key)s”) while you were editing. Nothing "
-                    "was saved: choose another key.") % {"key": spec.key})
-            return plan_apply(plan, user=user)
-    except (IntegrityError, WriteConflict) as exc:
-        raise QuestionConflict(gettext(
-            "Someone else saved this question, or took the key “%(key)s”, at the same moment. Nothing was "
-            "saved: check the form and save again.") % {"key": spec.key}) from exc
+    Raises EditConflict (nothing written) when another writer took the key or deleted the question."""
+    return _item_write(model=Question, spec=spec, pk=pk, user=user, plan=lambda renamed: bank_plan(
+        questions=[spec], titles={spec.key: title}, update=True, renamed=renamed))
+
+
+def flashcard_write(*, spec: FlashcardSpec, pk: int | None = None, user=None) -> BankPlan:
+    """The admin's flashcard add or change form, written as question_write writes a question."""
+    return _item_write(model=Flashcard, spec=spec, pk=pk, user=user, plan=lambda renamed: bank_plan(
+        flashcards=[spec], update=True, renamed=renamed))
 
 
 # --- Admin actions -------------------------------------------------------------------------------
@@ -190,19 +213,15 @@ def questions_duplicate(*, questions) -> list:
 
 
 def flashcards_duplicate(*, flashcards) -> list:
+    """A draft copy of each flashcard under a new key, written as any new flashcard is (pipeline.py)."""
     with transaction.atomic():
-        return [
-            Flashcard.objects.create(
-                key=_copy_key(Flashcard, c.key),
-                section=c.section,
-                front=c.front,
-                back=c.back,
-                hint=c.hint,
-                status=Status.DRAFT,
-                origin=Origin.AUTHORED,
-            )
-            for c in flashcards
-        ]
+        specs = []
+        for card in flashcards.select_related("section"):
+            key = _copy_key(Flashcard, card.key, also_taken={s.key for s in specs})
+            specs.append(FlashcardSpec(key=key, section=card.section.key, front=card.front, back=card.back,
+                                       hint=card.hint, status=card.status))
+        plan = plan_apply(bank_plan(flashcards=specs, update=False, draft=True))
+    return plan.created_cards
 
 
 def items_move(*, items, section: Section) -> list:
@@ -288,6 +307,7 @@ __all__ = [
     "import_plan",
     "question_revise",
     "question_write",
+    "flashcard_write",
     "import_read",
     "what_is_asked",
     "with_answer_rows",

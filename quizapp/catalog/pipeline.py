@@ -5,9 +5,10 @@ sanitizing warnings cannot differ between ways in:
 
 - `load_content` (content/ files: `loading.read_bank`, then `bank_load`),
 - imports (`import_questions` and the admin's import: `authoring.import_read`, then `authoring.import_apply`),
-- the admin's duplicate action (`authoring.questions_duplicate`), and the admin's add and change forms
-  (`authoring.question_write`: the form and its answer-row formsets read as one QuestionSpec, planned as an
-  import with update is, and applied; Django's formsets write nothing).
+- the admin's duplicate actions (`authoring.questions_duplicate`, `authoring.flashcards_duplicate`), and the
+  admin's add and change forms (`authoring.question_write`: the form and its answer-row formsets read as one
+  QuestionSpec, planned as an import with update is, and applied, Django's formsets writing nothing;
+  `authoring.flashcard_write` likewise for a flashcard).
 
 Readers turn text into specs (`loading.QuestionSpec`, `FlashcardSpec`, `SectionSpec`) and problems
 (`rules.Problem`), checked by `rules`. `bank_plan` compares specs with the database and says, row by row,
@@ -120,7 +121,7 @@ class PlanRow:
     new_version: bool = False
     section_title: str = ""  # what teachers call the section (`section` is its key)
     spec: object = field(default=None, repr=False, compare=False)  # what applying writes
-    target: int | None = field(default=None, repr=False, compare=False)  # the pk of the question updated
+    target: int | None = field(default=None, repr=False, compare=False)  # the pk of the item updated
 
     @property
     def item_label(self):
@@ -231,8 +232,8 @@ def bank_plan(*, questions=(), flashcards=(), notes=None, sections=None, titles=
     `origin` CONTENT: the content files own what they write (an authored item they name becomes theirs).
     `withdraw`: content items whose keys the specs do not name are withdrawn (unpublished, never deleted:
     learners' history points at them): True for every section, or a set of the leaf keys the files cover.
-    `renamed` (spec key -> the key its question has now): the admin's change form may change a question's
-    key; that question is updated, key and all, instead of a new one created.
+    `renamed` (spec key -> the key its question or flashcard has now): the admin's change form may change a
+    key; that item is updated, key and all, instead of a new one created.
     With `problems`, nothing is compared: the plan only reports them."""
     lines = lines or {}
     plan = BankPlan(problems=list(problems), skipped=list(skipped), warnings=list(warnings), origin=origin,
@@ -265,14 +266,17 @@ def bank_plan(*, questions=(), flashcards=(), notes=None, sections=None, titles=
             row.new_version = row.action == UPDATE and what_is_asked(have) != what_is_asked(wanted)
         plan.rows.append(row)
 
-    cards = {c.key: c for c in Flashcard.objects.filter(key__in=[s.key for s in flashcards])
+    cards = {c.key: c for c in Flashcard.objects.filter(key__in=[renamed.get(s.key, s.key) for s in flashcards])
              .select_related("section")}
     for spec in flashcards:
         row = PlanRow("flashcard", spec.key, spec.section, CREATE, summary(spec.front),
                       lines.get(("flashcard", spec.key), 1), spec=spec)
-        card = cards.get(spec.key)
+        card = cards.get(renamed.get(spec.key, spec.key))
         if card is not None:
+            row.target = card.pk
             have, wanted = _card_content(card), _wanted(spec, draft)
+            if card.key != spec.key:
+                have["key"], wanted["key"] = card.key, spec.key
             if owned:
                 have["origin"], wanted["origin"] = card.origin, origin
             _decide(row, have, wanted, update)
@@ -401,8 +405,9 @@ def _apply(plan: BankPlan, user) -> None:
             question_revise(question=question, before=before, user=user)
         write_answer_rows(question, **spec.rows())
 
-    updating = [r.key for r in plan.rows if r.item == "flashcard" and r.action == UPDATE]
-    cards = {c.key: c for c in Flashcard.objects.filter(key__in=updating)}
+    updating = [r.target for r in plan.rows if r.item == "flashcard" and r.action == UPDATE]
+    cards = {c.pk: c for c in Flashcard.objects.select_for_update(of=("self",)).filter(pk__in=updating)
+             .order_by("pk")}
     for row in plan.rows:
         if row.item != "flashcard" or row.action not in (CREATE, UPDATE):
             continue
@@ -412,9 +417,12 @@ def _apply(plan: BankPlan, user) -> None:
         if row.action == CREATE:
             plan.created_cards.append(Flashcard.objects.create(key=spec.key, origin=plan.origin, **fields))
         else:
+            card = cards.get(row.target)
+            if card is None:
+                raise WriteConflict(row.key)
             if owned:
                 fields["origin"] = plan.origin
-            plan.updated_cards.append(_assign(cards[spec.key], fields))
+            plan.updated_cards.append(_assign(card, {"key": spec.key, **fields}))
 
     for row in plan.rows:
         if row.item == "notes" and row.action == UPDATE:

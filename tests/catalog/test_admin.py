@@ -650,6 +650,42 @@ def test_two_tabs_editing_one_question_make_two_versions(teacher_client, teacher
     assert (question.version, question.prompt) == (3, "第二个 ____ 标签页。")
 
 
+def card_data(card, **changes):
+    return {"key": card.key, "section": card.section_id, "status": card.status, "front": card.front,
+            "back": card.back, "hint": card.hint, **changes}
+
+
+def test_the_flashcard_form_writes_through_the_pipeline_key_and_all(teacher_client, starter_bank, monkeypatch):
+    card = Flashcard.objects.get(key="lora-c01")
+    calls = []
+    real = authoring.flashcard_write
+    monkeypatch.setattr(authoring, "flashcard_write", lambda **kw: calls.append(kw["spec"].key) or real(**kw))
+    url = reverse("admin:catalog_flashcard_change", args=[card.pk])
+    assert teacher_client.post(url, card_data(card, key="lora-c01-renamed", back="新的背面")).status_code == 302
+    assert calls == ["lora-c01-renamed"]
+    renamed = Flashcard.objects.get(pk=card.pk)
+    assert (renamed.key, renamed.back) == ("lora-c01-renamed", "新的背面")
+    assert not Flashcard.objects.filter(key="lora-c01").exists()
+    added = card_data(card, key="lora-c99", front="新卡片?")
+    assert teacher_client.post(reverse("admin:catalog_flashcard_add"), added).status_code == 302
+    assert calls[-1] == "lora-c99" and Flashcard.objects.get(key="lora-c99").front == "新卡片?"
+
+
+def test_a_flashcard_key_taken_meanwhile_is_a_form_error(teacher_client, starter_bank, monkeypatch):
+    card = Flashcard.objects.get(key="lora-c01")
+    real = authoring.flashcard_write
+
+    def racing(**kwargs):
+        Flashcard.objects.create(key="lora-c98", section=card.section, front="别人的", back="卡片")
+        return real(**kwargs)
+
+    monkeypatch.setattr(authoring, "flashcard_write", racing)
+    response = teacher_client.post(reverse("admin:catalog_flashcard_add"), card_data(card, key="lora-c98"),
+                                   HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode() and "saved a flashcard with this key" in response.content.decode()
+
+
 def test_an_unchanged_form_writes_nothing(teacher_client, starter_bank):
     question = Question.objects.get(key="history-q03")
     pairs = list(question.match_pairs.values_list("pk", flat=True))

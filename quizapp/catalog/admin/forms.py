@@ -39,6 +39,14 @@ class TagsField(forms.CharField):
 class KeyedForm(forms.ModelForm):
     """Keys become names in content/ files and exports, which the loader checks: the admin checks the same."""
 
+    conflict = None  # set by AuthoredAdmin when a save found another writer there first
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.conflict:
+            raise ValidationError(self.conflict, code="conflict")
+        return cleaned
+
     def clean_key(self):
         key = self.cleaned_data["key"]
         wrong = rules.key_problem(key, max_length=self._meta.model._meta.get_field("key").max_length)
@@ -65,12 +73,8 @@ class QuestionForm(KeyedForm):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = Section.objects.leaves().order_by("order")
 
-    conflict = None  # set by QuestionAdmin when a save found another writer there first
-
     def clean(self):
         cleaned = _unix_newlines(super().clean())
-        if self.conflict:
-            raise forms.ValidationError(self.conflict, code="conflict")
         if question_types.exists(cleaned.get("type")) and cleaned.get("prompt"):
             for problem in question_types.get(cleaned["type"]).prompt_problems(cleaned["prompt"]):
                 self.add_error("prompt", capfirst(problem))

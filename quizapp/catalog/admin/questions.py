@@ -95,24 +95,6 @@ class QuestionAdmin(QuestionImportViews, QuestionExportViews, AuthoredAdmin):
     def duplicate_rows(self, queryset):
         return authoring.questions_duplicate(questions=queryset)
 
-    # A conflict found while writing (authoring.QuestionConflict: the key taken or the question deleted by
-    # another tab since the form was checked) comes after Django's validation, where the admin has no way
-    # back to the form. The write is rolled back with the view's transaction, and the view runs again with
-    # the conflict as the form's error: the teacher sees their form as sent, with what happened.
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except authoring.QuestionConflict as conflict:
-            if request.method != "POST" or getattr(request, "question_conflict", None):
-                raise
-            request.question_conflict = conflict.message
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        conflict = getattr(request, "question_conflict", None)
-        return type(form.__name__, (form,), {"conflict": conflict}) if conflict else form
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # Which answer rows each type keeps, for the script that shows only those (static/js/catalog_admin.js).
         context["type_rows"] = json.dumps(question_types.rows_map())
