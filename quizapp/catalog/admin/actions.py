@@ -69,6 +69,25 @@ class AuthoredAdmin(MarkdownAdmin):
         css = {"all": ["css/admin.css"]}
         js = ["js/catalog_admin.js"]
 
+    # Adding and changing write through the bank's pipeline (authoring.question_write, flashcard_write). A
+    # conflict found while writing (authoring.EditConflict: the key taken or the item deleted by another tab
+    # since the form was checked) comes after Django's validation, where the admin has no way back to the
+    # form. The write is rolled back with the view's transaction, and the view runs again with the conflict
+    # as the form's error (KeyedForm.conflict): the teacher sees their form as sent, with what happened.
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except authoring.EditConflict as conflict:
+            if request.method != "POST" or getattr(request, "edit_conflict", None):
+                raise
+            request.edit_conflict = conflict.message
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        conflict = getattr(request, "edit_conflict", None)
+        return type(form.__name__, (form,), {"conflict": conflict}) if conflict else form
+
     @admin.action(description=_("Publish selected"), permissions=["change"])
     def publish(self, request, queryset):
         changed = authoring.items_set_status(items=queryset, status=Status.PUBLISHED)
