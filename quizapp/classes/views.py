@@ -85,7 +85,8 @@ def _assignment(classroom, assignment_id):
 
 def _assignment_form_page(request, classroom, form, assignment=None, status=200):
     context = {**_form_context(form), "classroom": classroom, "assignment": assignment}
-    return TemplateResponse(request, "classes/assignment_form.html", context, status=status)
+    # Rendered now, inside the caller's time zone override: the date pickers show the class's local times.
+    return TemplateResponse(request, "classes/assignment_form.html", context, status=status).render()
 
 
 def _assignment_fields(form) -> dict:

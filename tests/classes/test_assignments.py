@@ -235,6 +235,13 @@ def test_deleting_is_post_only_and_twice_is_harmless(client, teacher, classroom,
     assert not Assignment.objects.filter(pk=assignment.pk).exists()
 
 
+def test_the_edit_form_shows_the_times_in_the_class_time_zone(client, teacher, classroom, starter_bank):
+    assignment = assign(classroom, ["history"])
+    client.force_login(teacher)
+    html = client.get(reverse("classes:assignment_edit", args=[classroom.pk, assignment.pk])).content.decode()
+    assert 'name="opens_at" value="2026-03-02T08:00"' in html and 'name="due_at" value="2026-03-06T23:59"' in html
+
+
 def test_editing_from_a_stale_form_twice_gives_the_same_assignment(client, teacher, classroom, starter_bank):
     assignment = assign(classroom, ["history"])
     client.force_login(teacher)
