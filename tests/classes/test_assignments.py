@@ -336,3 +336,17 @@ def test_today_keeps_to_its_budget_with_assignments(client, classroom, learner, 
         html = client.get("/").content.decode()
     assert html.count('data-testid="my-assignment"') == 6
     assert len(assignments_due(learner)) == 6
+
+
+def test_a_class_takes_its_time_zone_from_a_list_and_keeps_it_when_a_form_leaves_it_out(client, teacher,
+                                                                                     starter_bank):
+    client.force_login(teacher)
+    assert 'name="time_zone"' in client.get(reverse("classes:create")).content.decode()
+    client.post(reverse("classes:create"), {"name": "东八区班", "time_zone": "Asia/Shanghai"})
+    classroom = teacher.classes_taught.get()
+    assert classroom.time_zone == "Asia/Shanghai"
+    client.post(reverse("classes:settings", args=[classroom.pk]), {"name": "改名"})  # no zone sent
+    classroom.refresh_from_db()
+    assert (classroom.name, classroom.time_zone) == ("改名", "Asia/Shanghai")
+    client.post(reverse("classes:create"), {"name": "默认班"})
+    assert teacher.classes_taught.get(name="默认班").time_zone == "UTC"  # settings.TIME_ZONE
