@@ -82,6 +82,10 @@ def test_teacher_sets_an_assignment_the_learner_does_it_from_today_and_the_grid_
     expect(mine).to_have_attribute("data-status", "done")
     expect(mine.get_by_test_id("start-assignment")).to_have_count(0)
     shoot(learner_page, "today-done")
+    learner_page.goto(f"{live_server.url}/classes/")  # the class page: the same row, under the class
+    expect(learner_page.get_by_test_id("class-assignments").get_by_test_id("my-assignment")).to_have_attribute(
+        "data-status", "done")
+    shoot(learner_page, "class-list")
 
     # The teacher's class page: the grid's assignment column says done, its footer counts 1.
     teacher_page.goto(f"{live_server.url}{classroom.get_absolute_url()}")
