@@ -350,3 +350,29 @@ def test_a_class_takes_its_time_zone_from_a_list_and_keeps_it_when_a_form_leaves
     assert (classroom.name, classroom.time_zone) == ("改名", "Asia/Shanghai")
     client.post(reverse("classes:create"), {"name": "默认班"})
     assert teacher.classes_taught.get(name="默认班").time_zone == "UTC"  # settings.TIME_ZONE
+
+
+def test_an_archived_class_takes_no_new_or_changed_assignments(client, teacher, classroom, starter_bank):
+    assignment = assign(classroom, ["history"])
+    services.classroom_archive(classroom=classroom)
+    client.force_login(teacher)
+    assert 'data-testid="new-assignment"' not in client.get(classroom.get_absolute_url()).content.decode()
+    client.post(reverse("classes:assignment_create", args=[classroom.pk]), form_data())
+    client.post(reverse("classes:assignment_edit", args=[classroom.pk, assignment.pk]), form_data(questions="9"))
+    client.post(reverse("classes:assignment_delete", args=[classroom.pk, assignment.pk]))
+    assert list(classroom.assignments.values_list("questions", flat=True)) == [4]
+
+
+def test_a_deck_assignment_on_today_opens_the_cards_of_its_first_section_not_yet_reviewed(
+        client, classroom, learner, starter_bank):
+    join(classroom, learner)
+    now = datetime.now(UTC)
+    assign(classroom, ["history", "lora"], kind="deck", opens=now - timedelta(hours=1), due=now + timedelta(days=1))
+    for flashcard in Flashcard.objects.filter(section__key="history"):
+        cards.review_record(card=cards.card_start(learner=learner, flashcard=flashcard), rating=3, expected_reps=0,
+                            now=now - timedelta(minutes=5))
+    client.force_login(learner)
+    html = client.get("/").content.decode()
+    row = re.search(r'data-testid="my-assignment".*?</li>', html, re.S).group(0)
+    assert 'data-status="in_progress"' in row
+    assert f'{reverse("cards:review")}?section=lora&amp;every=1' in row
