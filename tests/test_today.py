@@ -99,7 +99,7 @@ def test_today_keeps_to_its_query_budget_whatever_the_history(client_in, learner
     client_in.get("/")  # renews the idle-session expiry once
     # Session and user, the outline, the open quiz, a year of activity, 4 for today's cards (settings, done,
     # due, new), 3 for the next sections (leaves, rollups, cards), 1 for class assignments (none here; with
-    # some, test_today_keeps_to_its_budget_with_assignments): 14, whatever the sections or history.
+    # some, tests/classes/test_assignments.py): 14, whatever the sections or history.
     with django_assert_max_num_queries(14):
         response = client_in.get("/")
     assert response.status_code == 200 and 'data-testid="today"' in response.content.decode()

@@ -18,7 +18,8 @@ sections since the open time (mastery: answered in them at all; deck: reviewed o
 "not started". Learners see an assignment from its open time.
 
 Every function here reads a fixed number of queries whatever the number of learners, assignments or the
-length of anyone's history (the rows read are grouped per quiz and per card): see tests/test_today.py."""
+length of anyone's history (answers are read grouped per quiz and section, reviews per card, and only since
+the earliest open time): the budgets are in tests/classes/test_assignments.py."""
 
 import secrets
 from dataclasses import dataclass
