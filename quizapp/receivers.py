@@ -11,6 +11,7 @@ from django.db.models.signals import post_save, pre_delete, pre_save
 
 from quizapp.cards import receivers as cards
 from quizapp.cards.signals import review_recorded, review_undone
+from quizapp.classes import assignments
 from quizapp.classes import rollups as classes
 from quizapp.classes.models import Membership
 from quizapp.progress import rollups as progress
@@ -24,6 +25,8 @@ RECEIVERS = [
     (answer_recorded, cards.introduce_cards_after_miss, None, "cards.introduce_after_miss"),
     (answer_recorded, progress.on_answer_recorded, None, "progress.answer"),
     (answer_recorded, classes.on_answer_recorded, None, "classes.answer"),
+    # When a section became mastered, for "reach mastery" assignments done on time or late.
+    (answer_recorded, assignments.on_answer_recorded, None, "classes.mastered_since"),
     # A flashcard review, and its undo: the learner's rollups.
     (review_recorded, progress.on_review_recorded, None, "progress.review"),
     (review_undone, progress.on_review_undone, None, "progress.undo"),

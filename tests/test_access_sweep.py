@@ -125,6 +125,28 @@ def _archived_class(w):
     return {"pk": w.classroom_a.pk}
 
 
+def _assignment(w):
+    """Teacher A's class's assignment (made before the sweep's snapshot)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizapp.catalog.models import Section
+    from quizapp.classes.services import assignment_create
+
+    assignment, _created = assignment_create(
+        classroom=w.classroom_a, kind="quiz", sections=list(Section.objects.filter(key="history")), questions=5,
+        opens_at=timezone.now(), due_at=timezone.now() + timedelta(days=7))
+    return {"pk": w.classroom_a.pk, "assignment_id": assignment.pk}
+
+
+def _assignment_form(w):
+    from quizapp.catalog.models import Section
+
+    return {"kind": "quiz", "sections": [str(Section.objects.get(key="history").pk)], "questions": "6",
+            "opens_at": "2026-03-02T08:00", "due_at": "2026-03-06T23:59"}
+
+
 ROUTES: dict[str, Route] = {
     "quizzes:question": Route("learner_a", lambda w: {"attempt": w.attempt.pk}),
     "quizzes:answer": Route("learner_a", lambda w: {"attempt": w.attempt.pk},
@@ -153,6 +175,10 @@ ROUTES: dict[str, Route] = {
     "classes:learner": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk, "learner_id": w.learner_a.pk}),
     "classes:learner_attempt": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk, "learner_id": w.learner_a.pk,
                                                              "attempt_id": w.attempt.pk}),
+    "classes:assignment_create": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}, post=_assignment_form),
+    "classes:assignment": Route("teacher_a", _assignment),
+    "classes:assignment_edit": Route("teacher_a", _assignment, post=_assignment_form),
+    "classes:assignment_delete": Route("teacher_a", _assignment, post=lambda w: {}, get=False),
     "classes:items": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),
     "classes:grid_csv": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),
     "classes:items_csv": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),

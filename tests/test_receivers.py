@@ -24,6 +24,7 @@ def test_recording_an_answer_reaches_cards_then_progress_then_classes():
         "quizapp.cards.receivers.introduce_cards_after_miss",
         "quizapp.progress.rollups.on_answer_recorded",
         "quizapp.classes.rollups.on_answer_recorded",
+        "quizapp.classes.assignments.on_answer_recorded",
     ]
 
 

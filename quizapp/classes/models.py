@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from quizapp.catalog.models import Section
 
@@ -43,6 +44,9 @@ class Classroom(models.Model):
     # Archived: closed to joining and read-only for its teacher, with every page and download still there.
     # Nothing is deleted, so restoring (back to null) gives the class back as it was.
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    # Assignments' open and due dates are typed and shown in this zone (stored in UTC, as every time).
+    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE,
+                                 help_text=_("Assignments open and fall due at the times you type, in this zone."))
 
     objects = ClassroomQuerySet.as_manager()
 
@@ -119,3 +123,71 @@ class SectionTotal(models.Model):
 
     def __str__(self):
         return f"{self.classroom} / {self.section}"
+
+
+class Assignment(models.Model):
+    """Work a teacher sets a class, open from `opens_at` to `due_at`. Whether a learner has done it is never
+    stored: it is computed from their recorded answers and reviews (classes.assignments), so editing or
+    deleting an assignment never touches their work."""
+
+    class Kind(models.TextChoices):
+        QUIZ = "quiz", _("A quiz of N questions")
+        MASTERY = "mastery", _("Reach mastery")
+        DECK = "deck", _("Flashcard deck")
+
+    MIN_QUESTIONS = 1
+    MAX_QUESTIONS = 50
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="assignments",
+                                  verbose_name=_("class"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.QUIZ)
+    # As the class form stores them: a ticked part stands for all its leaves.
+    sections = models.ManyToManyField(Section, related_name="+", verbose_name=_("sections"))
+    questions = models.PositiveSmallIntegerField(_("number of questions"), null=True, blank=True)
+    opens_at = models.DateTimeField(_("opens"))
+    due_at = models.DateTimeField(_("due"))
+    # The one-time key of the form that created it: the same form sent twice creates one assignment.
+    form_key = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(due_at__gt=models.F("opens_at")),
+                                   name="assignment_due_after_open"),
+            models.CheckConstraint(
+                condition=models.Q(questions__isnull=True) | models.Q(questions__gte=1, questions__lte=50),
+                name="assignment_questions_1_50"),
+            models.CheckConstraint(condition=~models.Q(kind="quiz") | models.Q(questions__isnull=False),
+                                   name="assignment_quiz_has_questions"),
+            models.UniqueConstraint(fields=["classroom", "form_key"], condition=~models.Q(form_key=""),
+                                    name="assignment_one_per_form_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.classroom}: {self.get_kind_display()} #{self.pk}"
+
+    @property
+    def what(self) -> str:
+        """What to do, in a few words: "A quiz of 10 questions", "Reach mastery", "Flashcard deck"."""
+        if self.kind == self.Kind.QUIZ:
+            return ngettext("A quiz of %(n)d question", "A quiz of %(n)d questions", self.questions or 0) % {
+                "n": self.questions or 0}
+        return str(self.get_kind_display())
+
+
+class MasteredSince(models.Model):
+    """When a learner's call in a leaf section last became "mastered" (deleted when it stops being so): the
+    time a "reach mastery" assignment was done, for on time or late. Written by the answer that changes the
+    call (classes.assignments.on_answer_recorded); whether a section is mastered is read from the progress
+    rollup, so a missing row (mastered before this table, or by a recalibration) only loses the time."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                db_index=False)  # indexed by the unique constraint's leading column
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["learner", "section"], name="masteredsince_one_per_section")]

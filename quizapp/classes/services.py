@@ -2,7 +2,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Classroom, Membership, new_join_code
+from .models import Assignment, Classroom, Membership, new_join_code
 
 
 class JoinError(Exception):
@@ -29,9 +29,10 @@ def _refuse_if_archived(classroom: Classroom) -> None:
         raise ClassArchived(classroom)
 
 
-def classroom_create(*, teacher, name: str, sections=()) -> Classroom:
+def classroom_create(*, teacher, name: str, sections=(), time_zone: str = "") -> Classroom:
     with transaction.atomic():
-        classroom = Classroom.objects.create(teacher=teacher, name=name.strip())
+        classroom = Classroom.objects.create(teacher=teacher, name=name.strip(),
+                                             **({"time_zone": time_zone} if time_zone else {}))
         classroom.sections.set(sections)
     return classroom
 
@@ -68,11 +69,12 @@ def archived_join_message(classroom: Classroom) -> str:
     return _("“%(name)s” is archived and no longer takes new learners. Ask your teacher.") % {"name": classroom.name}
 
 
-def classroom_update(*, classroom: Classroom, name: str, sections=()) -> Classroom:
+def classroom_update(*, classroom: Classroom, name: str, sections=(), time_zone: str = "") -> Classroom:
     with transaction.atomic():
         _refuse_if_archived(classroom)
         classroom.name = name.strip()
-        classroom.save(update_fields=["name"])
+        classroom.time_zone = time_zone or classroom.time_zone
+        classroom.save(update_fields=["name", "time_zone"])
         classroom.sections.set(sections)
     return classroom
 
@@ -115,3 +117,48 @@ def join_code_renew(*, classroom: Classroom) -> str:
         classroom.join_code = new_join_code()
         classroom.save(update_fields=["join_code"])
     return classroom.join_code
+
+
+def assignment_create(*, classroom: Classroom, kind: str, sections, questions: int | None, opens_at, due_at,
+                      form_key: str = "") -> tuple[Assignment, bool]:
+    """Set the class an assignment. The same form sent twice (a double click, a resent POST, a second tab
+    of the same form: one `form_key`) creates one: (the assignment, False) the second time."""
+    if form_key:
+        again = Assignment.objects.filter(classroom=classroom, form_key=form_key).first()
+        if again is not None:
+            return again, False
+    try:
+        with transaction.atomic():
+            _refuse_if_archived(classroom)
+            assignment = Assignment.objects.create(
+                classroom=classroom, kind=kind, questions=questions if kind == Assignment.Kind.QUIZ else None,
+                opens_at=opens_at, due_at=due_at, form_key=form_key)
+            assignment.sections.set(sections)
+    except IntegrityError:  # the same form's other submit committed first
+        if not form_key:
+            raise
+        return Assignment.objects.get(classroom=classroom, form_key=form_key), False
+    return assignment, True
+
+
+def assignment_update(*, assignment: Assignment, kind: str, sections, questions: int | None, opens_at,
+                      due_at) -> Assignment:
+    """Change an assignment. Only the assignment changes: whether each learner has done it is computed from
+    their answers and reviews (classes.assignments), which stay as they are. Sending it twice is harmless."""
+    with transaction.atomic():
+        _refuse_if_archived(assignment.classroom)
+        assignment.kind = kind
+        assignment.questions = questions if kind == Assignment.Kind.QUIZ else None
+        assignment.opens_at, assignment.due_at = opens_at, due_at
+        assignment.save(update_fields=["kind", "questions", "opens_at", "due_at"])
+        assignment.sections.set(sections)
+    return assignment
+
+
+def assignment_delete(*, classroom: Classroom, assignment_id: int) -> bool:
+    """Remove the assignment, and only it: learners' answers, reviews and quizzes are theirs and stay. False
+    when it was gone already (a double submit, a second tab)."""
+    with transaction.atomic():
+        _refuse_if_archived(classroom)
+        deleted, _count = Assignment.objects.filter(classroom=classroom, pk=assignment_id).delete()
+    return bool(deleted)

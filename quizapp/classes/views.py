@@ -1,3 +1,6 @@
+import secrets
+import zoneinfo
+from datetime import timedelta
 from decimal import Decimal
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -6,10 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
@@ -20,11 +24,12 @@ from quizapp.progress.dashboard import dashboard_context
 from quizapp.quizzes.models import Attempt, Response
 from quizapp.quizzes.presenting import feedback_context
 
+from . import assignments as assignment_status
 from . import services
-from .forms import ClassroomForm, JoinForm
+from .forms import AssignmentForm, ClassroomForm, JoinForm
 from .grid import SORTS, class_grid
 from .items import FLAG_LABELS, ITEM_SORTS, ITEMS_PER_PAGE, item_analysis, item_rows_arrange
-from .models import Classroom, studied_leaves
+from .models import Assignment, Classroom, studied_leaves
 
 
 def _taught(request, pk):
@@ -43,8 +48,10 @@ def practise_url(leaves) -> str:
 def class_list(request):
     joined = list(Classroom.objects.joined_by(request.user).select_related("teacher").with_sections())
     leaves = studied_leaves(joined)
+    mine = assignment_status.learner_assignments(request.user, joined)
     for classroom in joined:
         classroom.practise_url = practise_url(leaves[classroom.pk])
+        classroom.my_assignments = mine[classroom.pk]
     # Active classes first; an archived class stays listed (greyed and labelled): the learner still has its
     # sections to revise and can leave it, and a class that silently vanished would look like a fault.
     joined.sort(key=lambda c: c.is_archived)
@@ -72,13 +79,111 @@ def _form_context(form) -> dict:
     return {"form": form, "tops": tops, "ticked_leaves": count}
 
 
+def _assignment(classroom, assignment_id):
+    return get_object_or_404(classroom.assignments.prefetch_related("sections"), pk=assignment_id)
+
+
+def _assignment_form_page(request, classroom, form, assignment=None, status=200):
+    context = {**_form_context(form), "classroom": classroom, "assignment": assignment}
+    # Rendered now, inside the caller's time zone override: the date pickers show the class's local times.
+    return TemplateResponse(request, "classes/assignment_form.html", context, status=status).render()
+
+
+def _assignment_fields(form) -> dict:
+    data = form.cleaned_data
+    return {"kind": data["kind"], "sections": data["sections"], "questions": data["questions"],
+            "opens_at": data["opens_at"], "due_at": data["due_at"]}
+
+
+@teacher_required
+@require_http_methods(["GET", "POST"])
+def class_assignment_create(request, pk):
+    classroom = _taught(request, pk)
+    # The times typed are the class's local times: the form reads and shows them in its zone.
+    with timezone.override(zoneinfo.ZoneInfo(classroom.time_zone)):
+        if request.method == "POST":
+            form = AssignmentForm(request.POST)
+            if form.is_valid():
+                try:
+                    _assignment_made, created = services.assignment_create(
+                        classroom=classroom, form_key=form.cleaned_data["form_key"], **_assignment_fields(form))
+                except services.ClassArchived as exc:
+                    messages.error(request, str(exc))
+                    return redirect(classroom)
+                if created:
+                    messages.success(request, _("Assignment set. Learners see it on their Today page from its "
+                                                "open time."))
+                return redirect(f"{classroom.get_absolute_url()}#assignments")
+            return _assignment_form_page(request, classroom, form, status=400)
+        opens = timezone.localtime().replace(second=0, microsecond=0)
+        form = AssignmentForm(initial={"opens_at": opens, "due_at": opens + timedelta(days=7),
+                                       "form_key": secrets.token_hex(16)})
+        return _assignment_form_page(request, classroom, form)
+
+
+@teacher_required
+@require_http_methods(["GET", "POST"])
+def class_assignment_edit(request, pk, assignment_id):
+    classroom = _taught(request, pk)
+    assignment = _assignment(classroom, assignment_id)
+    with timezone.override(zoneinfo.ZoneInfo(classroom.time_zone)):
+        if request.method == "POST":
+            form = AssignmentForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.assignment_update(assignment=assignment, **_assignment_fields(form))
+                except services.ClassArchived as exc:
+                    messages.error(request, str(exc))
+                    return redirect(classroom)
+                messages.success(request, _("Assignment saved. Learners' answers and reviews are unchanged; "
+                                            "who has done it is worked out again from them."))
+                return redirect("classes:assignment", pk=classroom.pk, assignment_id=assignment.pk)
+            return _assignment_form_page(request, classroom, form, assignment, status=400)
+        form = AssignmentForm(initial=AssignmentForm.initial_from(assignment))
+        return _assignment_form_page(request, classroom, form, assignment)
+
+
+@teacher_required
+@require_POST
+def class_assignment_delete(request, pk, assignment_id):
+    classroom = _taught(request, pk)
+    if Assignment.objects.filter(pk=assignment_id).exclude(classroom=classroom).exists():
+        raise Http404  # another class's: the same answer as for another teacher's class
+    try:
+        deleted = services.assignment_delete(classroom=classroom, assignment_id=assignment_id)
+    except services.ClassArchived as exc:
+        messages.error(request, str(exc))
+        return redirect(classroom)
+    if deleted:
+        messages.success(request, _("Assignment deleted. Learners keep every answer and review."))
+    else:
+        messages.info(request, _("That assignment was already deleted."))
+    return redirect(f"{classroom.get_absolute_url()}#assignments")
+
+
+@teacher_required
+@require_safe
+def class_assignment(request, pk, assignment_id):
+    """One assignment's completion, learner by learner."""
+    classroom = _taught(request, pk)
+    assignment = _assignment(classroom, assignment_id)
+    members = list(classroom.memberships.select_related("learner").order_by("learner__username"))
+    done = assignment_status.completions([assignment], [m.learner_id for m in members])
+    rows = [(m.learner, done[(assignment.pk, m.learner_id)]) for m in members]
+    counts = {status: sum(1 for _l, c in rows if c.status == status) for status in assignment_status.STATUS_LABELS}
+    context = {"classroom": classroom, "assignment": assignment, "rows": rows,
+               "counts": [(assignment_status.STATUS_LABELS[s], n, s) for s, n in counts.items() if n]}
+    return TemplateResponse(request, "classes/assignment.html", context)
+
+
 @teacher_required
 @require_http_methods(["GET", "POST"])
 def class_create(request):
     form = ClassroomForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         classroom = services.classroom_create(
-            teacher=request.user, name=form.cleaned_data["name"], sections=form.cleaned_data["sections"]
+            teacher=request.user, name=form.cleaned_data["name"], sections=form.cleaned_data["sections"],
+            time_zone=form.cleaned_data["time_zone"],
         )
         messages.success(request, _("Class created. Share the join code with your learners."))
         return redirect(classroom)
@@ -96,7 +201,8 @@ def class_settings(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.classroom_update(classroom=classroom, name=form.cleaned_data["name"],
-                                      sections=form.cleaned_data["sections"])
+                                      sections=form.cleaned_data["sections"],
+                                      time_zone=form.cleaned_data["time_zone"])
         except services.ClassArchived as exc:  # archived since the check above
             messages.error(request, str(exc))
             return redirect("classes:settings", pk=classroom.pk)
@@ -234,8 +340,13 @@ def class_dashboard(request, pk):
                            descending=grid.descending, keep={"part": part})
     for column in grid.columns:
         column.header = headers[column.section.key]
+    # The open assignments are columns of the grid too: each learner's status, and how many are done.
+    overview = assignment_status.class_assignments(classroom)
+    for row in grid.rows:
+        row.assignment_cells = [overview.completions.get((a.pk, row.learner.pk)) for a in overview.open]
     context = {
-        "classroom": classroom, "grid": grid, "headers": headers,
+        "classroom": classroom, "grid": grid, "headers": headers, "assignments": overview.assignments,
+        "open_assignments": overview.open,
         "page_query": urlencode({k: v for k, v in (("sort", grid.sort), ("dir", "desc" if grid.descending else ""),
                                                    ("part", part)) if v}),
         "join_link": request.build_absolute_uri(classroom.join_url()),
@@ -344,8 +455,19 @@ def class_grid_csv(request, pk):
     # (not_started, learning, mastered), which is what the pages show.
     header = ([_("Learner")] + [s.title for s in grid.sections] + [_("Overall")]
               + [f"{s.title} {name}" for s in grid.sections for name in ("answers", "right", "state")])
+    # Then a column per assignment (by number, as the page numbers them): each learner's status, one of
+    # not_started, in_progress, done, late (done after the due time), missed, upcoming (not open yet).
+    overview = assignment_status.class_assignments(classroom)
+    header += [_("Assignment %(number)d: %(what)s") % {"number": a.number, "what": a.what}
+               for a in overview.assignments]
+
+    def assignment_cells(learner_id):
+        return [getattr(overview.completions.get((a.pk, learner_id)), "status", "")
+                for a in overview.assignments]
+
     rows = ([r.learner.username] + [f"{c.mastery:.2f}" for c in r.cells] + [f"{r.total:.2f}"]
-            + [value for c in r.cells for value in (c.answers, c.right, c.state)] for r in grid.rows)
+            + [value for c in r.cells for value in (c.answers, c.right, c.state)]
+            + assignment_cells(r.learner.pk) for r in grid.rows)
     return _csv_response(f"class-{classroom.pk}-mastery.csv", header, rows)
 
 
