@@ -57,9 +57,13 @@ class MarkdownAdmin(admin.ModelAdmin):
         )
 
 
+PUBLISH = "_publish"  # the change form's "Save and publish" button
+
+
 class AuthoredAdmin(MarkdownAdmin):
-    """What questions and flashcards share: publishing, duplicating and moving, each logged; and deleting,
-    which learners' history forbids (see in_history)."""
+    """What questions and flashcards share: draft first, publishing (the change form's "Save and publish",
+    the list's actions), duplicating and moving, each logged; and deleting, which learners' history forbids
+    (see in_history)."""
 
     form = LeafSectionForm
     list_select_related = ["section"]
@@ -68,6 +72,30 @@ class AuthoredAdmin(MarkdownAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
         js = ["js/catalog_admin.js"]
+
+    # Draft first: what a teacher adds here reaches learners' quizzes and decks only once published, so a
+    # half-written question never goes live by accident. The models' default stays "published": the content
+    # files, and the code that creates rows, keep publishing.
+    def get_changeform_initial_data(self, request):
+        return {"status": Status.DRAFT, **super().get_changeform_initial_data(request)}
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """"Save and publish" is "Save" with the status set to published: the form validates, writes (through
+        the one write path, for questions), and logs the status change as any edit. Sending it twice
+        publishes once: the second finds nothing changed."""
+        if request.method == "POST" and PUBLISH in request.POST:
+            request.POST = request.POST.copy()
+            request.POST["status"] = Status.PUBLISHED
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def response_change(self, request, obj):
+        if PUBLISH in request.POST:
+            self.message_user(request, gettext("Published: learners meet it from now on."), messages.SUCCESS)
+        return super().response_change(request, obj)
+
+    def preview_change_url(self, obj):
+        """The preview's URL on the change form, or None when no app serves one (see preview_view)."""
+        return self.preview_url(obj) if self.preview_view is not None else None
 
     @admin.action(description=_("Publish selected"), permissions=["change"])
     def publish(self, request, queryset):
@@ -164,6 +192,12 @@ class AuthoredAdmin(MarkdownAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and self._undeletable(request, obj):
             context["undeletable"] = self.undeletable_message
+        if obj is not None and obj.pk and obj.status == Status.DRAFT:
+            # A saved draft: the form says learners do not see it yet, links the preview, and offers
+            # "Save and publish" next to Save (admin/catalog/submit_line.html).
+            context["draft"] = True
+            context["offer_publish"] = self.has_change_permission(request, obj)
+            context.setdefault("preview_url", self.preview_change_url(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(description=delete_selected_action.short_description, permissions=["delete"])
@@ -178,6 +212,13 @@ class AuthoredAdmin(MarkdownAdmin):
             )
             return None
         return delete_selected_action(self, request, queryset)
+
+    # The lists read at 1280 px (issue 20): long texts (the section here, the prompt or front beside it) keep
+    # to one line, cut with an ellipsis by static/css/admin.css, their whole text on hover (title).
+    @admin.display(description=_("section"), ordering="section__order")
+    def in_section(self, obj):
+        title = obj.section.title
+        return format_html('<span class="one-line" title="{}">{}</span>', title, title)
 
     def preview_url(self, obj):
         return reverse(f"admin:catalog_{self.opts.model_name}_preview", args=[obj.pk])
