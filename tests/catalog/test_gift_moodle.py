@@ -134,3 +134,20 @@ def test_a_long_title_makes_a_key_that_fits(starter_bank):
     assert problems == []
     first, second = (q.key for q in parsed.questions)
     assert len(first) <= 80 and second == f"{first}-2"
+
+
+def test_an_answer_without_its_marker_is_named_alone(starter_bank):
+    _parsed, problems, _ = read("问题?{对 ~错}\n")
+    assert problems == ["line 1: each answer starts with '=' (right) or '~' (wrong): put one before '对', or "
+                        "write \\= or \\~ for a literal one"]
+
+
+def test_a_matching_distractor_is_dropped_with_a_note(starter_bank):
+    """Moodle's `= -> answer` adds a wrong answer to pick from; our matching pairs every item, so it goes."""
+    parsed, problems, warnings = read("配对:{=甲 -> 1 =乙 -> 2 =丙 -> 3 = -> 4}\n")
+    assert problems == []
+    assert parsed.questions[0].pairs == [("甲", "1"), ("乙", "2"), ("丙", "3")]
+    assert warnings == ["line 1: '= -> 4' is an extra wrong answer, which a matching question here does not "
+                        "have: dropped"]
+    _parsed, problems, _ = read("配对:{=甲 -> 1 =乙 -> 2 =丙 -> }\n")
+    assert problems == ["line 1: every matching pair needs a right item after '->'"]

@@ -344,7 +344,9 @@ class _Reader:
         """[(marker, weight or None, text, feedback)] for each answer of a block; None after a problem."""
         first = m.skip_space(start, end)
         if first < end and (m.chars[first] not in markers or m.escaped[first]):
-            self.problem(m.line(first), message(STARTS[markers], found=m.text(first, first + 12)))
+            upto = m.find_any(markers, first + 1, end)  # the answer without its marker: up to the next one
+            found = m.text(first, min(upto if upto >= 0 else end, first + 20)).strip()
+            self.problem(m.line(first), message(STARTS[markers], found=found))
             return None
         answers, i = [], first
         while i < end:
