@@ -229,3 +229,34 @@ def test_a_moodle_gift_import_asks_for_the_status_and_its_plan_names_each_type(
     assert imported.count() == 4
     assert set(imported.values_list("status", flat=True)) == {Status.DRAFT}
     assert imported.filter(key="e2e-parallel-tp-true-or-false", title="TP true or false").exists()
+
+
+def test_a_new_flashcard_is_a_draft_until_save_and_publish_and_the_card_list_reads_at_1280_px(
+    browser, live_server, login, teacher, crowded_leaf
+):
+    from quizapp.catalog.models import Flashcard
+
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    login(page, teacher)
+    page.goto(f"{live_server.url}/admin/catalog/flashcard/add/")
+    expect(page.locator("#id_status")).to_have_value("draft")
+    page.locator("#id_key").fill("e2e-parallel-c01")
+    page.locator("#id_section").select_option(str(crowded_leaf.pk))
+    page.locator("#id_front").fill(f"{LONG_PROMPT}（卡片）")
+    page.locator("#id_back").fill("上下文窗口：对话内容作为输入再次送入模型。")
+    page.locator("input[name='_continue']").click()
+    expect(page.locator("[data-testid=draft-note]")).to_contain_text("草稿：学员暂时看不到。")
+    expect(page.locator("[data-testid=draft-preview-link]")).to_have_attribute(
+        "href", re.compile(r"/admin/catalog/flashcard/\d+/preview/$"))
+    shoot(page, "authoring-flashcard-draft-form")
+    page.locator("[data-testid=save-and-publish]").click()
+    expect(page.locator("ul.messagelist")).to_contain_text("已发布：从现在起学员会遇到它。")
+    assert Flashcard.objects.get(key="e2e-parallel-c01").status == Status.PUBLISHED
+
+    # The card list: every column in view, the front cut to two lines with its whole text on hover.
+    assert page.locator("#changelist-form .results").evaluate("el => el.scrollWidth <= el.clientWidth")
+    front = page.locator("#result_list td.field-shown_front .one-line").first
+    expect(front).to_have_attribute("title", f"{LONG_PROMPT}（卡片）")
+    expect(page.locator("#result_list thead th.column-preview_link")).to_be_in_viewport()
+    shoot(page, "authoring-flashcard-list")
+    accessible(page, "#result_list")
