@@ -151,3 +151,18 @@ def test_a_matching_distractor_is_dropped_with_a_note(starter_bank):
                         "have: dropped"]
     _parsed, problems, _ = read("配对:{=甲 -> 1 =乙 -> 2 =丙 -> }\n")
     assert problems == ["line 1: every matching pair needs a right item after '->'"]
+
+
+def test_a_question_imported_before_titles_named_keys_is_found_again(starter_bank, tmp_path):
+    """Before, every title that was not a key gave `<section>-g<digest of the title>`: a file imported then
+    and imported again now updates those questions instead of adding copies."""
+    from quizapp.catalog.exchange import item_key
+
+    path = tmp_path / "old.gift"
+    path.write_text("::Grants tomb::Who is buried in Grant's tomb?{=no one ~Grant}\n", encoding="utf-8")
+    run_import(path, "--section", "history")
+    question = Question.objects.get(title="Grants tomb")
+    assert question.key == "history-grants-tomb"
+    Question.objects.filter(pk=question.pk).update(key=item_key("history", "g", "Grants tomb", ""))
+    assert "0 created, 0 updated, 1 unchanged" in run_import(path, "--section", "history")
+    assert Question.objects.filter(title="Grants tomb").count() == 1

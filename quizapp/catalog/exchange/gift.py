@@ -22,7 +22,8 @@ A `::title::` names the question's key, as Moodle's question name names its ques
 kept; other titles become `<section>-<slug>` (an ASCII title) or `<section>-<slug of its ASCII part>-g<8 hex
 digits of the title>` (a title in Chinese: there is no pinyin here); without a title, `<section>-g<8 hex
 digits of the text>`. A key is made unique within the section (`-2`, `-3`...): two questions of the file never
-share one, nor does a question take the key of another question of the bank with another title.
+share one, nor does a question take the key of another question of the bank with another title. A question
+imported before titles named keys (its key `<section>-g<digest of the title>`) keeps its key.
 """
 
 import hashlib
@@ -37,7 +38,7 @@ from quizapp.catalog.loading import QuestionSpec
 from quizapp.catalog.models import Question, Status
 from quizapp.catalog.rules import BLANK, KEY_LENGTH, KEY_PATTERN, message
 
-from . import ImportFile, Problem, chosen_section_problem, find_section, leaf_problem
+from . import ImportFile, Problem, chosen_section_problem, find_section, item_key, leaf_problem
 
 SPECIAL = set("~=#{}:\\")
 FORMAT_TAGS = {"markdown", "html", "plain", "moodle"}
@@ -271,7 +272,12 @@ class _Reader:
         if problems or not self.section:
             return
         spec.section = self.section
-        spec.key = self.unique_key(title_key(self.section, title, prompt), title)
+        # A question imported before titles named keys has the digest key: importing its file again finds it.
+        before = item_key(self.section, "g", title, prompt)
+        if title and self.keys.get(before) == title and ("question", before) not in self.result.lines:
+            spec.key = before
+        else:
+            spec.key = self.unique_key(title_key(self.section, title, prompt), title)
         if self.result.add_key("question", spec.key, start):
             self.result.questions.append(spec)
             self.result.titles[spec.key] = title
