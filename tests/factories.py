@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth.hashers import make_password
 
 from quizapp.accounts.models import User
+from quizapp.catalog.question_types.choice import SINGLE
 from quizapp.catalog.models import (AcceptedAnswer, Choice, Flashcard, MatchPair, OrderItem, Question,
                                     Section)
 
@@ -43,7 +44,7 @@ class QuestionFactory(factory.django.DjangoModelFactory):
 
     key = factory.Sequence(lambda n: f"q-{n}")
     section = factory.SubFactory(SectionFactory)
-    type = Question.Type.SINGLE
+    type = SINGLE
     prompt = factory.Sequence(lambda n: f"问题 {n}?")
     explanation = "因为如此。"
     difficulty = 3

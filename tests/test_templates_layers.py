@@ -132,3 +132,19 @@ def test_an_app_loads_its_own_tags_and_those_of_apps_to_its_left():
     assert breaches("classes/learner.html", "{% load progress_tags %}", libraries, apps) == []
     assert breaches("admin/catalog/import.html", "{% load i18n admin_urls static catalog_tags %}",
                     libraries, apps) == []
+
+
+def test_only_a_types_feedback_partial_names_what_its_type_gives_it():
+    """What a type's `feedback()` adds to the generic feedback (yours, correct_answer) is shown by its partial
+    templates/quizzes/types/<type>_feedback.html alone: a page listing answers (a teacher's review) passes the
+    whole feedback context on (`{% feedback_answers %}`), so a new type's extras reach it too."""
+    templates = project_templates()
+    extras = set()
+    for path, source in templates.items():
+        if re.fullmatch(r"quizzes/types/\w+_feedback\.html", path):
+            extras |= set(re.findall(r"{%\s*(?:if|for [\w, ]+ in)\s+(\w+)", source))
+    extras -= {"answer_of", "not", "differs", "in_place"}
+    assert {"partly_right", "near_miss", "also_accepted", "compare_rows"} <= extras
+    named = {(path, extra) for path, source in templates.items() if not path.startswith("quizzes/types/")
+             for extra in extras if re.search(rf"\b{extra}\b", source)}
+    assert named == set()

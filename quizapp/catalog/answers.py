@@ -1,35 +1,20 @@
-"""Answer checking: the pure checking functions the question types call (question_types: each type's
-`check`), shared by every caller (quizzes, admin preview, imports). Plain data in, an `Outcome` out.
+"""Answer checking: what every question type's `check` shares (question_types: each type builds its own
+answer key and checks against it): the `Outcome`, `InvalidAnswer`, and folding typed text. Plain data in,
+plain data out.
 
-The shape of a given answer is its type's (`Type.parse_answer`):
-  one choice         the chosen choice id (int)
-  several choices    the set of chosen choice ids
-  typed text         the typed text (str)
-  an order           the ordering-item ids in the order the learner put them
-  pairs              {left pair id: pair id whose right item the learner chose}
-
-An answer that names ids outside the question (tampering, a stale form) raises `InvalidAnswer`:
+The shape of a given answer, and of the key it is checked against, is its type's (`Type.parse_answer`,
+`Type.answer_key`). An answer that names ids outside the question (tampering, a stale form) raises `InvalidAnswer`:
 callers refuse it rather than mark it wrong.
 """
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 
 class InvalidAnswer(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class AnswerKey:
-    type: str
-    correct_choices: frozenset = field(default_factory=frozenset)
-    choices: tuple = ()
-    accepted: tuple = ()
-    order: tuple = ()  # ordering-item ids in the right order
-    pairs: tuple = ()  # matching pair ids
 
 
 @dataclass(frozen=True)
@@ -105,37 +90,9 @@ def plain_form(text: str) -> str:
     return text.rstrip(_TRAILING_PUNCTUATION + " ").strip()
 
 
-def _whole(ok: bool) -> Outcome:
+def whole(ok: bool) -> Outcome:
+    """Right or wrong, nothing in between."""
     return Outcome(correct=ok, score=1.0 if ok else 0.0)
-
-
-def check_single(key: AnswerKey, given) -> Outcome:
-    if isinstance(given, bool) or not isinstance(given, int) or given not in key.choices:
-        raise InvalidAnswer("not a choice of this question")
-    return _whole(given in key.correct_choices)
-
-
-def check_multiple(key: AnswerKey, given) -> Outcome:
-    """Right only when exactly the right set is chosen. Partial score as Moodle's multiple-answer
-    grading: (right picks - wrong picks) / number of right choices, floored at 0."""
-    try:
-        chosen = frozenset(given)
-    except TypeError as exc:
-        raise InvalidAnswer("expected a set of choices") from exc
-    if not chosen <= frozenset(key.choices):
-        raise InvalidAnswer("not a choice of this question")
-    hits = len(chosen & key.correct_choices)
-    misses = len(chosen - key.correct_choices)
-    if chosen == key.correct_choices:
-        return Outcome(True, 1.0)
-    return Outcome(False, max(0.0, (hits - misses) / len(key.correct_choices)))
-
-
-def check_fill(key: AnswerKey, given) -> Outcome:
-    if not isinstance(given, str):
-        raise InvalidAnswer("expected text")
-    typed = normalize(given)
-    return _whole(bool(typed) and any(typed == normalize(a) for a in key.accepted))
 
 
 # Anki's type-in answers show a near miss; we show it only for answers long enough that one character is a
@@ -215,25 +172,3 @@ def near_miss(accepted: Sequence[str], typed: str) -> NearMiss | None:
             accepted_part=theirs.text[start:theirs_end] and next(t for t, differs in accepted_parts if differs),
         )
     return None
-
-
-def check_ordering(key: AnswerKey, given) -> Outcome:
-    """Score: the share of items standing in their right place."""
-    if not isinstance(given, Sequence) or isinstance(given, str):
-        raise InvalidAnswer("expected an order of items")
-    given = tuple(given)
-    if sorted(given) != sorted(key.order):
-        raise InvalidAnswer("the order must contain every item exactly once")
-    in_place = sum(1 for a, b in zip(given, key.order) if a == b)
-    return Outcome(given == key.order, in_place / len(key.order))
-
-
-def check_matching(key: AnswerKey, given) -> Outcome:
-    """Score: the share of left items paired with their own right item."""
-    if not isinstance(given, Mapping):
-        raise InvalidAnswer("expected pairs")
-    pairs = set(key.pairs)
-    if set(given) != pairs or not set(given.values()) <= pairs:
-        raise InvalidAnswer("every left item needs one right item of this question")
-    right = sum(1 for left, chosen in given.items() if left == chosen)
-    return Outcome(right == len(pairs), right / len(pairs))

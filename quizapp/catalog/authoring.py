@@ -13,6 +13,7 @@ from django.utils.translation import gettext, gettext_lazy
 from .pipeline import (
     CREATE,
     BankPlan,
+    WriteConflict,
     bank_plan,
     plan_apply,
     question_revise,
@@ -23,7 +24,7 @@ from .exchange import ImportFile, Problem, SectionSpec
 from .exchange.flashcards_csv import read_flashcards_csv, write_flashcards_csv
 from .exchange.gift import read_gift, write_gift
 from .exchange.yaml_format import read_yaml, write_section_map, write_yaml
-from .loading import QuestionSpec, question_content
+from .loading import FlashcardSpec, QuestionSpec, question_content
 from .models import Flashcard, HeldImport, Origin, Question, Section, Status
 
 
@@ -38,7 +39,7 @@ def section_specs() -> dict:
     }
 
 
-def read_import(text: str, *, format: str, section: str | None = None, name: str = "upload") -> ImportFile:
+def import_read(text: str, *, format: str, section: str | None = None, name: str = "upload") -> ImportFile:
     # An empty file is almost always the wrong file (or a failed save): say so instead of "0 created".
     if not text.strip():
         return ImportFile(problems=[Problem(1, gettext_lazy("the file is empty"))])
@@ -66,7 +67,7 @@ def read_import(text: str, *, format: str, section: str | None = None, name: str
 
 # --- Holding an upload between preview and confirmation -----------------------------------------
 
-def hold_import(*, user, text: str, name: str, format: str, section: str, draft: bool, update: bool) -> HeldImport:
+def import_hold(*, user, text: str, name: str, format: str, section: str, draft: bool, update: bool) -> HeldImport:
     """Keep an uploaded file for its uploader's confirmation; uploads whose time has lapsed go at the same time."""
     with transaction.atomic():
         HeldImport.objects.filter(created_at__lt=timezone.now() - HeldImport.HELD_FOR).delete()
@@ -74,7 +75,7 @@ def hold_import(*, user, text: str, name: str, format: str, section: str, draft:
                                          section=section, draft=draft, update=update)
 
 
-def held_import(*, user, token) -> HeldImport | None:
+def import_held(*, user, token) -> HeldImport | None:
     """The upload `token` names, if `user` made it and it has not lapsed. It stays until it lapses, so
     confirming twice (a double click, the back button) re-plans it and finds nothing more to do."""
     return HeldImport.objects.filter(
@@ -87,7 +88,7 @@ class ImportConflict(Exception):
     """Someone else wrote the same keys while this import ran; nothing was written."""
 
 
-def plan_import(parsed: ImportFile, *, update: bool, draft: bool) -> BankPlan:
+def import_plan(parsed: ImportFile, *, update: bool, draft: bool) -> BankPlan:
     """What applying `parsed` would do, row by row, against the database as it is now."""
     return bank_plan(
         questions=parsed.questions, flashcards=parsed.flashcards, notes=parsed.notes, titles=parsed.titles,
@@ -100,11 +101,11 @@ def import_apply(*, parsed: ImportFile, update: bool = False, draft: bool = Fals
     """Apply a checked file: every row or none. The plan is made again inside the transaction, so a
     second submission of the same file finds everything unchanged and writes nothing."""
     if parsed.problems:
-        return plan_import(parsed, update=update, draft=draft)
+        return import_plan(parsed, update=update, draft=draft)
     try:
         with transaction.atomic():
-            plan = plan_apply(plan_import(parsed, update=update, draft=draft), user=user)
-    except IntegrityError as exc:
+            plan = plan_apply(import_plan(parsed, update=update, draft=draft), user=user)
+    except (IntegrityError, WriteConflict) as exc:
         raise ImportConflict(
             gettext(
                 "These keys were written by someone else at the same moment; nothing was imported. Try again."
@@ -116,22 +117,66 @@ def import_apply(*, parsed: ImportFile, update: bool = False, draft: bool = Fals
 # --- The admin's question form -------------------------------------------------------------------
 
 
+class EditConflict(Exception):
+    """Another writer got there first (the key taken, the item deleted, a save at the same moment):
+    nothing was written. `message` tells the teacher what to do, in their language; the admin shows it as
+    the form's error."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _conflict_messages(model) -> tuple:
+    """(deleted, key taken, at the same moment) in the teacher's language, for questions or flashcards."""
+    if model is Question:
+        return (gettext("This question was deleted while you were editing it. Nothing was saved."),
+                gettext("Someone else saved a question with this key (“%(key)s”) while you were editing. Nothing "
+                        "was saved: choose another key."),
+                gettext("Someone else saved this question, or took the key “%(key)s”, at the same moment. "
+                        "Nothing was saved: check the form and save again."))
+    return (gettext("This flashcard was deleted while you were editing it. Nothing was saved."),
+            gettext("Someone else saved a flashcard with this key (“%(key)s”) while you were editing. Nothing "
+                    "was saved: choose another key."),
+            gettext("Someone else saved this flashcard, or took the key “%(key)s”, at the same moment. "
+                    "Nothing was saved: check the form and save again."))
+
+
+def _item_write(*, model, spec, pk, plan, user) -> BankPlan:
+    """An admin form's one item through the pipeline (see question_write), locked first."""
+    deleted, key_taken, same_moment = _conflict_messages(model)
+    try:
+        with transaction.atomic():
+            renamed = {}
+            if pk is not None:
+                key = model.objects.select_for_update().filter(pk=pk).values_list("key", flat=True).first()
+                if key is None:
+                    raise EditConflict(deleted)
+                renamed[spec.key] = key
+            made = plan(renamed)
+            [row] = made.rows
+            if (row.action == CREATE) != (pk is None):  # the add's key was taken since the form was checked
+                raise EditConflict(key_taken % {"key": spec.key})
+            return plan_apply(made, user=user)
+    except (IntegrityError, WriteConflict) as exc:
+        raise EditConflict(same_moment % {"key": spec.key}) from exc
+
+
 def question_write(*, spec: QuestionSpec, title: str, pk: int | None = None, user=None) -> BankPlan:
     """Write the admin's add form (`pk` None) or change form (the question `pk`) as an import with update
     writes a question: the same plan (what changes, whether it makes a new version, what sanitizing cuts)
     and the same apply, in one transaction. The form may change the key: the question `pk` is still the one
-    updated. Nothing changed, nothing is written (a form sent twice makes one version)."""
-    with transaction.atomic():
-        renamed = {}
-        if pk is not None:
-            renamed[spec.key] = Question.objects.select_for_update().values_list("key", flat=True).get(pk=pk)
-        plan = bank_plan(questions=[spec], titles={spec.key: title}, update=True, renamed=renamed)
-        [row] = plan.rows
-        if (row.action == CREATE) != (pk is None):
-            # An add whose key another writer took since the form was checked (or a change whose question
-            # went): refused as the database would refuse a second row with the key.
-            raise IntegrityError(f"question {spec.key!r} was written by someone else meanwhile")
-        return plan_apply(plan, user=user)
+    updated. Nothing changed, nothing is written (a form sent twice makes one version). The question is
+    locked first, so two tabs saving it are written one after the other, each against what the other wrote.
+    Raises EditConflict (nothing written) when another writer took the key or deleted the question."""
+    return _item_write(model=Question, spec=spec, pk=pk, user=user, plan=lambda renamed: bank_plan(
+        questions=[spec], titles={spec.key: title}, update=True, renamed=renamed))
+
+
+def flashcard_write(*, spec: FlashcardSpec, pk: int | None = None, user=None) -> BankPlan:
+    """The admin's flashcard add or change form, written as question_write writes a question."""
+    return _item_write(model=Flashcard, spec=spec, pk=pk, user=user, plan=lambda renamed: bank_plan(
+        flashcards=[spec], update=True, renamed=renamed))
 
 
 # --- Admin actions -------------------------------------------------------------------------------
@@ -170,19 +215,15 @@ def questions_duplicate(*, questions) -> list:
 
 
 def flashcards_duplicate(*, flashcards) -> list:
+    """A draft copy of each flashcard under a new key, written as any new flashcard is (pipeline.py)."""
     with transaction.atomic():
-        return [
-            Flashcard.objects.create(
-                key=_copy_key(Flashcard, c.key),
-                section=c.section,
-                front=c.front,
-                back=c.back,
-                hint=c.hint,
-                status=Status.DRAFT,
-                origin=Origin.AUTHORED,
-            )
-            for c in flashcards
-        ]
+        specs = []
+        for card in flashcards.select_related("section"):
+            key = _copy_key(Flashcard, card.key, also_taken={s.key for s in specs})
+            specs.append(FlashcardSpec(key=key, section=card.section.key, front=card.front, back=card.back,
+                                       hint=card.hint, status=card.status))
+        plan = plan_apply(bank_plan(flashcards=specs, update=False, draft=True))
+    return plan.created_cards
 
 
 def items_move(*, items, section: Section) -> list:
@@ -262,13 +303,14 @@ __all__ = [
     "export_gift",
     "export_yaml_all",
     "export_yaml_section",
-    "held_import",
-    "hold_import",
+    "import_held",
+    "import_hold",
     "import_apply",
-    "plan_import",
+    "import_plan",
     "question_revise",
     "question_write",
-    "read_import",
+    "flashcard_write",
+    "import_read",
     "what_is_asked",
     "with_answer_rows",
 ]

@@ -127,22 +127,15 @@ class PublishedQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
 
-# The stored names and labels of the question types come from their registry (question_types), the one place
-# that lists them; `Question.Type.SINGLE`... still reads as before.
-QuestionType = models.TextChoices(
-    "QuestionType", [(name.upper(), (name, label)) for name, label in question_types.choices()])
-
-
 class Question(models.Model):
-    Type = QuestionType
-
     key = models.SlugField(_("key"), max_length=KEY_LENGTH, unique=True)
     section = models.ForeignKey(
         Section, on_delete=models.PROTECT, related_name="questions", verbose_name=_("section")
     )
     # A name for teachers only (a GIFT `::title::`); learners never see it.
     title = models.CharField(_("title"), max_length=200, blank=True)
-    type = models.CharField(_("type"), max_length=16, choices=Type.choices)
+    # The stored names and labels come from the types' registry (question_types), the one place that lists them.
+    type = models.CharField(_("type"), max_length=16, choices=question_types.choices())
     prompt = models.TextField(_("prompt"), help_text=_("Markdown."))
     explanation = models.TextField(_("explanation"), blank=True, help_text=_("Markdown."))
     difficulty = models.PositiveSmallIntegerField(_("difficulty"), default=3, help_text=_("1 (easy) to 5 (hard)."))
@@ -162,7 +155,7 @@ class Question(models.Model):
         verbose_name_plural = _("questions")
         constraints = [
             models.CheckConstraint(condition=Q(difficulty__gte=1, difficulty__lte=5), name="question_difficulty_1_5"),
-            models.CheckConstraint(condition=Q(type__in=QuestionType.values), name="question_type_valid"),
+            models.CheckConstraint(condition=Q(type__in=question_types.names()), name="question_type_valid"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="question_status_valid"),
         ]
 
@@ -292,7 +285,7 @@ class NumericalAnswer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="numerical_answers")
     value = models.FloatField(_("value"))
     tolerance = models.FloatField(_("tolerance"), default=0)
-    fraction = models.FloatField(_("credit"), default=1, help_text=_("1 is full marks, 0.5 half."))
+    credit = models.FloatField(_("credit"), default=1, help_text=_("1 is full marks, 0.5 half."))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -301,7 +294,7 @@ class NumericalAnswer(models.Model):
         verbose_name_plural = _("numerical answers")
         constraints = [
             models.CheckConstraint(condition=Q(tolerance__gte=0), name="numericalanswer_tolerance_not_negative"),
-            models.CheckConstraint(condition=Q(fraction__gt=0, fraction__lte=1), name="numericalanswer_fraction_0_1"),
+            models.CheckConstraint(condition=Q(credit__gt=0, credit__lte=1), name="numericalanswer_credit_0_1"),
         ]
 
     def __str__(self):

@@ -4,10 +4,11 @@ Everything that writes questions and flashcards comes through here, so versions,
 sanitizing warnings cannot differ between ways in:
 
 - `load_content` (content/ files: `loading.read_bank`, then `bank_load`),
-- imports (`import_questions` and the admin's import: `authoring.read_import`, then `authoring.import_apply`),
-- the admin's duplicate action (`authoring.questions_duplicate`), and the admin's add and change forms
-  (`authoring.question_write`: the form and its answer-row formsets read as one QuestionSpec, planned as an
-  import with update is, and applied; Django's formsets write nothing).
+- imports (`import_questions` and the admin's import: `authoring.import_read`, then `authoring.import_apply`),
+- the admin's duplicate actions (`authoring.questions_duplicate`, `authoring.flashcards_duplicate`), and the
+  admin's add and change forms (`authoring.question_write`: the form and its answer-row formsets read as one
+  QuestionSpec, planned as an import with update is, and applied, Django's formsets writing nothing;
+  `authoring.flashcard_write` likewise for a flashcard).
 
 Readers turn text into specs (`loading.QuestionSpec`, `FlashcardSpec`, `SectionSpec`) and problems
 (`rules.Problem`), checked by `rules`. `bank_plan` compares specs with the database and says, row by row,
@@ -16,6 +17,11 @@ new version; it writes nothing, so a dry run or the admin's preview shows exactl
 `plan_apply` writes a plan in one transaction: every row or none. Whenever what a question asks or accepts
 changes (`what_is_asked`), the content it had is kept as a `QuestionVersion` (`question_revise`) before
 the new answer rows replace the old, with the user who did it (none for content files).
+
+A plan may be older than the database (two tabs, an import previewed while someone edits): applying locks
+the questions it updates (select_for_update) and reads them again, and decides the new version against what
+they hold now, so two edits make two versions, never a lost one or a number twice. A question the plan
+updates that has gone meanwhile is a `WriteConflict`: nothing is written.
 """
 
 from dataclasses import dataclass, field
@@ -32,6 +38,11 @@ from .rendering import removed_by_sanitizing
 from .rules import Problem, message
 
 CREATE, UPDATE, UNCHANGED, REJECT, WITHDRAW = "create", "update", "unchanged", "reject", "withdraw"
+
+
+class WriteConflict(Exception):
+    """Someone else changed what a plan was made against so that applying it cannot follow (a question it
+    updates was deleted meanwhile); the transaction is rolled back."""
 
 def what_is_asked(content: dict) -> dict:
     """What is asked and what counts as right (the type, the prompt, every kind of answer row): a change here
@@ -110,7 +121,7 @@ class PlanRow:
     new_version: bool = False
     section_title: str = ""  # what teachers call the section (`section` is its key)
     spec: object = field(default=None, repr=False, compare=False)  # what applying writes
-    target: int | None = field(default=None, repr=False, compare=False)  # the pk of the question updated
+    target: int | None = field(default=None, repr=False, compare=False)  # the pk of the item updated
 
     @property
     def item_label(self):
@@ -230,8 +241,8 @@ def bank_plan(*, questions=(), flashcards=(), notes=None, sections=None, titles=
     `origin` CONTENT: the content files own what they write (an authored item they name becomes theirs).
     `withdraw`: content items whose keys the specs do not name are withdrawn (unpublished, never deleted:
     learners' history points at them): True for every section, or a set of the leaf keys the files cover.
-    `renamed` (spec key -> the key its question has now): the admin's change form may change a question's
-    key; that question is updated, key and all, instead of a new one created.
+    `renamed` (spec key -> the key its question or flashcard has now): the admin's change form may change a
+    key; that item is updated, key and all, instead of a new one created.
     With `problems`, nothing is compared: the plan only reports them."""
     lines = lines or {}
     plan = BankPlan(problems=list(problems), skipped=list(skipped), warnings=list(warnings), origin=origin,
@@ -264,14 +275,17 @@ def bank_plan(*, questions=(), flashcards=(), notes=None, sections=None, titles=
             row.new_version = row.action == UPDATE and what_is_asked(have) != what_is_asked(wanted)
         plan.rows.append(row)
 
-    cards = {c.key: c for c in Flashcard.objects.filter(key__in=[s.key for s in flashcards])
+    cards = {c.key: c for c in Flashcard.objects.filter(key__in=[renamed.get(s.key, s.key) for s in flashcards])
              .select_related("section")}
     for spec in flashcards:
         row = PlanRow("flashcard", spec.key, spec.section, CREATE, summary(spec.front),
                       lines.get(("flashcard", spec.key), 1), spec=spec)
-        card = cards.get(spec.key)
+        card = cards.get(renamed.get(spec.key, spec.key))
         if card is not None:
+            row.target = card.pk
             have, wanted = _card_content(card), _wanted(spec, draft)
+            if card.key != spec.key:
+                have["key"], wanted["key"] = card.key, spec.key
             if owned:
                 have["origin"], wanted["origin"] = card.origin, origin
             _decide(row, have, wanted, update)
@@ -368,7 +382,9 @@ def _apply(plan: BankPlan, user) -> None:
             _assign(section, fields)
 
     updating = [r.target for r in plan.rows if r.item == "question" and r.action == UPDATE]
-    questions = {q.pk: q for q in with_answer_rows(Question.objects.filter(pk__in=updating))}
+    # Locked (in pk order, so two writers never wait on each other crosswise) and read as they are now.
+    locked = Question.objects.select_for_update(of=("self",)).filter(pk__in=updating).order_by("pk")
+    questions = {q.pk: q for q in with_answer_rows(locked)}
     for row in plan.rows:
         if row.item != "question" or row.action not in (CREATE, UPDATE):
             continue
@@ -382,8 +398,12 @@ def _apply(plan: BankPlan, user) -> None:
             question = Question.objects.create(origin=plan.origin, **fields)
             plan.created_questions.append(question)
         else:
-            question = questions[row.target]
+            question = questions.get(row.target)
+            if question is None:
+                raise WriteConflict(row.key)
             before = question_content(question)
+            # Against what the question holds now, not what it held when the plan was made.
+            row.new_version = what_is_asked(before) != what_is_asked(_wanted(spec, plan.draft))
             if owned:
                 fields["origin"] = plan.origin
             _assign(question, fields)
@@ -394,8 +414,9 @@ def _apply(plan: BankPlan, user) -> None:
             question_revise(question=question, before=before, user=user)
         write_answer_rows(question, **spec.rows())
 
-    updating = [r.key for r in plan.rows if r.item == "flashcard" and r.action == UPDATE]
-    cards = {c.key: c for c in Flashcard.objects.filter(key__in=updating)}
+    updating = [r.target for r in plan.rows if r.item == "flashcard" and r.action == UPDATE]
+    cards = {c.pk: c for c in Flashcard.objects.select_for_update(of=("self",)).filter(pk__in=updating)
+             .order_by("pk")}
     for row in plan.rows:
         if row.item != "flashcard" or row.action not in (CREATE, UPDATE):
             continue
@@ -405,9 +426,12 @@ def _apply(plan: BankPlan, user) -> None:
         if row.action == CREATE:
             plan.created_cards.append(Flashcard.objects.create(key=spec.key, origin=plan.origin, **fields))
         else:
+            card = cards.get(row.target)
+            if card is None:
+                raise WriteConflict(row.key)
             if owned:
                 fields["origin"] = plan.origin
-            plan.updated_cards.append(_assign(cards[spec.key], fields))
+            plan.updated_cards.append(_assign(card, {"key": spec.key, **fields}))
 
     for row in plan.rows:
         if row.item == "notes" and row.action == UPDATE:

@@ -2,14 +2,15 @@
 
 from django.db.models import Count, Q
 
+from . import question_types
 from .models import Question, Section, Status
-from .question_types.cues import CUED_TYPES, ChoiceQuestion, cues
+from .question_types.cues import CUED_TYPES, cues_of
 
 
 def content_report() -> dict:
     """Published questions (by type) and flashcards for every leaf section, in document order, and the
     cues the published choice questions give away (`cues`)."""
-    types = [t.value for t in Question.Type]
+    types = question_types.names()
     leaves = (
         Section.objects.leaves()
         .annotate(
@@ -45,8 +46,5 @@ def content_report() -> dict:
 
 def published_cues() -> dict:
     """`cues` of the published choice and true/false questions (two queries)."""
-    rows = Question.objects.published().filter(type__in=CUED_TYPES).order_by("key")
-    return cues(
-        ChoiceQuestion(key=q.key, type=q.type, choices=tuple((c.text, c.is_correct) for c in q.choices.all()))
-        for q in rows.prefetch_related("choices")
-    )
+    return cues_of(Question.objects.published().filter(type__in=CUED_TYPES).order_by("key")
+                   .prefetch_related("choices"))

@@ -17,9 +17,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-MIN_ITEMS, MAX_ITEMS = 3, 6  # ordering items and matching pairs
-TRUE, FALSE = "true", "false"
-BLANK = "____"  # marks the blank of a fill-in prompt
+BLANK = "____"  # marks the blank of a prompt: a fill-in's, and GIFT's missing-word format's
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # The longest texts the database keeps (PostgreSQL refuses longer ones; SQLite would keep them silently): the
 # models take their max_length from here, so this module (and question_types, which the models ask for

@@ -1,6 +1,9 @@
 import pytest
 
-from quizapp.catalog.answers import AnswerKey, InvalidAnswer, near_miss, normalize
+from quizapp.catalog.answers import InvalidAnswer, near_miss, normalize
+from quizapp.catalog.question_types.choice import ChoiceKey
+from quizapp.catalog.question_types.fill import FillKey
+from quizapp.catalog.question_types.ordering import MatchingKey, OrderingKey
 from quizapp.catalog.question_types import check
 
 
@@ -27,18 +30,18 @@ from quizapp.catalog.question_types import check
     ],
 )
 def test_fill_answers_match_after_normalization(typed, accepted):
-    key = AnswerKey(type="fill", accepted=(accepted,))
+    key = FillKey(accepted=(accepted,))
     assert check(key, typed).correct
 
 
 @pytest.mark.parametrize("typed", ["", "   ", "。", "Lo", "并行", "lorax", "lo-ra-x"])
 def test_fill_rejects_near_misses_and_blanks(typed):
-    key = AnswerKey(type="fill", accepted=("LoRA", "张量并行"))
+    key = FillKey(accepted=("LoRA", "张量并行"))
     assert not check(key, typed).correct
 
 
 def test_fill_accepts_any_listed_form():
-    key = AnswerKey(type="fill", accepted=("张量并行", "Tensor Parallel", "TP"))
+    key = FillKey(accepted=("张量并行", "Tensor Parallel", "TP"))
     assert all(check(key, t).correct for t in ["张量并行", "tensor parallel", "tp"])
 
 
@@ -51,35 +54,35 @@ def test_normalize_keeps_inner_punctuation_other_than_joiners():
 def test_distinct_answers_stay_distinct(one, other):
     """A hyphen between two digits is a range ("1-2"), not a number written apart; other joiners fold."""
     assert normalize(one) != normalize(other)
-    assert not check(AnswerKey(type="fill", accepted=(one,)), other).correct
+    assert not check(FillKey(accepted=(one,)), other).correct
 
 
 def test_a_range_may_be_typed_with_spaces_or_a_dash():
-    key = AnswerKey(type="fill", accepted=("1-2",))
+    key = FillKey(accepted=("1-2",))
     assert all(check(key, t).correct for t in ["1 - 2", "1–2", "1-2"])
 
 
 def test_single_choice_is_right_only_for_the_correct_choice():
-    key = AnswerKey(type="single", choices=(1, 2, 3), correct_choices=frozenset({2}))
+    key = ChoiceKey(type="single", choices=(1, 2, 3), correct_choices=frozenset({2}))
     assert check(key, 2).correct and check(key, 2).score == 1.0
     assert not check(key, 1).correct and check(key, 1).score == 0.0
 
 
 def test_true_false_is_checked_like_single_choice():
-    key = AnswerKey(type="truefalse", choices=(7, 8), correct_choices=frozenset({8}))
+    key = ChoiceKey(type="truefalse", choices=(7, 8), correct_choices=frozenset({8}))
     assert check(key, 8).correct
     assert not check(key, 7).correct
 
 
 @pytest.mark.parametrize("given", [99, "2", None, True, [2]])
 def test_single_choice_refuses_choices_of_another_question_or_wrong_types(given):
-    key = AnswerKey(type="single", choices=(1, 2, 3), correct_choices=frozenset({2}))
+    key = ChoiceKey(type="single", choices=(1, 2, 3), correct_choices=frozenset({2}))
     with pytest.raises(InvalidAnswer):
         check(key, given)
 
 
 def test_multiple_choice_needs_exactly_the_right_set():
-    key = AnswerKey(type="multiple", choices=(1, 2, 3, 4), correct_choices=frozenset({1, 2}))
+    key = ChoiceKey(type="multiple", choices=(1, 2, 3, 4), correct_choices=frozenset({1, 2}))
     assert check(key, {1, 2}).correct
     subset = check(key, {1})
     assert not subset.correct and subset.score == 0.5
@@ -90,13 +93,13 @@ def test_multiple_choice_needs_exactly_the_right_set():
 
 
 def test_multiple_choice_refuses_unknown_ids():
-    key = AnswerKey(type="multiple", choices=(1, 2, 3), correct_choices=frozenset({1, 2}))
+    key = ChoiceKey(type="multiple", choices=(1, 2, 3), correct_choices=frozenset({1, 2}))
     with pytest.raises(InvalidAnswer):
         check(key, {1, 9})
 
 
 def test_ordering_is_right_only_in_the_exact_order_with_partial_score():
-    key = AnswerKey(type="ordering", order=(10, 11, 12, 13))
+    key = OrderingKey(order=(10, 11, 12, 13))
     assert check(key, [10, 11, 12, 13]).correct
     swapped = check(key, [11, 10, 12, 13])
     assert not swapped.correct and swapped.score == 0.5
@@ -104,13 +107,13 @@ def test_ordering_is_right_only_in_the_exact_order_with_partial_score():
 
 @pytest.mark.parametrize("given", [[10, 11, 12], [10, 10, 11, 12], [10, 11, 12, 99], "10,11,12,13"])
 def test_ordering_must_use_every_item_once(given):
-    key = AnswerKey(type="ordering", order=(10, 11, 12, 13))
+    key = OrderingKey(order=(10, 11, 12, 13))
     with pytest.raises(InvalidAnswer):
         check(key, given)
 
 
 def test_matching_scores_each_pair():
-    key = AnswerKey(type="matching", pairs=(1, 2, 3))
+    key = MatchingKey(pairs=(1, 2, 3))
     assert check(key, {1: 1, 2: 2, 3: 3}).correct
     one_swap = check(key, {1: 2, 2: 1, 3: 3})
     assert not one_swap.correct and one_swap.score == pytest.approx(1 / 3)
@@ -118,7 +121,7 @@ def test_matching_scores_each_pair():
 
 @pytest.mark.parametrize("given", [{1: 1, 2: 2}, {1: 1, 2: 2, 3: 9}, {1: 1, 2: 2, 3: 3, 4: 4}, [1, 2, 3]])
 def test_matching_refuses_incomplete_or_foreign_pairs(given):
-    key = AnswerKey(type="matching", pairs=(1, 2, 3))
+    key = MatchingKey(pairs=(1, 2, 3))
     with pytest.raises(InvalidAnswer):
         check(key, given)
 
@@ -152,7 +155,7 @@ NEAR = ("张量并行", "Tensor Parallel", "TP", "检索增强生成")
 def test_a_typed_answer_one_edit_off_a_long_accepted_answer_is_a_near_miss(typed, edit, typed_parts,
                                                                            accepted_parts):
     miss = near_miss(NEAR, typed)
-    assert not check(AnswerKey(type="fill", accepted=NEAR), typed).correct
+    assert not check(FillKey(accepted=NEAR), typed).correct
     assert (miss.edit, miss.typed, miss.accepted) == (edit, typed_parts, accepted_parts)
 
 

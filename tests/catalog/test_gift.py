@@ -153,7 +153,7 @@ def test_matching_pairs(constructs):
 def test_numerical_keeps_its_values_tolerances_and_credits(constructs, title, numbers):
     question = Question.objects.get(title=title)
     assert question.type == "numerical"
-    assert [(a.value, a.tolerance, a.fraction) for a in question.numerical_answers.all()] == numbers
+    assert [(a.value, a.tolerance, a.credit) for a in question.numerical_answers.all()] == numbers
 
 
 def test_escapes_become_the_literal_characters(constructs):

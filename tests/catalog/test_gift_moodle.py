@@ -39,7 +39,7 @@ def import_fails(path, *args):
 
 def read(text, section="history"):
     with translation.override("en"):
-        parsed = authoring.read_import(text, format="gift", section=section)
+        parsed = authoring.import_read(text, format="gift", section=section)
         return parsed, [str(p) for p in parsed.problems], [str(p) for p in parsed.warnings]
 
 

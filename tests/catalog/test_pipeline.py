@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from quizapp.catalog import pipeline
-from quizapp.catalog.authoring import import_apply, questions_duplicate, read_import
+from quizapp.catalog.authoring import import_apply, questions_duplicate, import_read
 from quizapp.catalog.loading import QuestionSpec, question_content
 from quizapp.catalog.models import Question, QuestionVersion, Section, Status
 from quizapp.catalog.rules import Problem
@@ -63,7 +63,7 @@ def test_reloading_changed_content_writes_exactly_one_version_row(bank):
 
 @pytest.mark.django_db
 def test_an_import_keeps_the_version_with_who_replaced_it(starter_bank, teacher):
-    parsed = read_import("::parallel-q01:: 张量并行的英文缩写? {=TP =Tensor Parallel}", format="gift",
+    parsed = import_read("::parallel-q01:: 张量并行的英文缩写? {=TP =Tensor Parallel}", format="gift",
                          section="parallel")
     plan = import_apply(parsed=parsed, update=True, user=teacher)
     assert [(r.key, r.action, r.new_version) for r in plan.rows] == [("parallel-q01", "update", True)]
@@ -170,3 +170,49 @@ def test_missing_earlier_versions_are_recorded_as_not_kept_and_kept_ones_untouch
     assert not QuestionVersion.objects.filter(question=untouched).exists()
     reconstruct.remove_added_versions(apps, None)
     assert list(QuestionVersion.objects.filter(question=question)) == [kept]
+
+
+@pytest.mark.django_db
+def test_an_edit_planned_before_another_writer_saved_loses_neither(starter_bank, teacher):
+    """Two tabs: one planned an explanation edit (no new version), the other saved a new prompt meanwhile.
+    Applying the stale plan re-reads the question: the other writer's prompt is kept as a version of its
+    own, never overwritten without one, and the version numbers run 1, 2 without a gap or a duplicate."""
+    question = Question.objects.get(key="parallel-q01")
+    content = question_content(question)
+    explained = QuestionSpec.build(key=question.key, **{**content, "explanation": "另一个解释。"})
+    stale = pipeline.bank_plan(questions=[explained], update=True)
+    assert [(r.action, r.new_version) for r in stale.rows] == [("update", False)]
+    asked = QuestionSpec.build(key=question.key, **{**content, "prompt": "另一个 ____ 问题。"})
+    pipeline.plan_apply(pipeline.bank_plan(questions=[asked], update=True), user=teacher)
+    pipeline.plan_apply(stale, user=teacher)
+    question.refresh_from_db()
+    kept = QuestionVersion.objects.filter(question=question).order_by("number")
+    assert [(v.number, v.content["prompt"]) for v in kept] == [(1, content["prompt"]), (2, "另一个 ____ 问题。")]
+    assert (question.version, question.explanation, question.prompt) == (3, "另一个解释。", content["prompt"])
+    assert stale.rows[0].new_version  # what the admin announces is what was written
+
+
+@pytest.mark.django_db
+def test_two_plans_of_new_versions_applied_one_after_the_other_make_two_versions(starter_bank, teacher):
+    question = Question.objects.get(key="parallel-q01")
+    content = question_content(question)
+    plans = [pipeline.bank_plan(questions=[QuestionSpec.build(key=question.key, **{**content, "answers": [a]})],
+                                update=True) for a in ("TP", "张量切分")]
+    for plan in plans:
+        pipeline.plan_apply(plan, user=teacher)
+    question.refresh_from_db()
+    kept = QuestionVersion.objects.filter(question=question).order_by("number")
+    assert [(v.number, v.content["answers"]) for v in kept] == [(1, content["answers"]), (2, ["TP"])]
+    assert question.version == 3 and [a.text for a in question.accepted_answers.all()] == ["张量切分"]
+
+
+@pytest.mark.django_db
+def test_a_plan_whose_question_was_deleted_meanwhile_writes_nothing(starter_bank):
+    question = Question.objects.get(key="parallel-q01")
+    content = question_content(question)
+    plan = pipeline.bank_plan(questions=[QuestionSpec.build(key=question.key, **{**content, "answers": ["TP"]}),
+                                         spec("parallel-q99", "parallel")], update=True)
+    question.delete()
+    with pytest.raises(pipeline.WriteConflict):
+        pipeline.plan_apply(plan)
+    assert not Question.objects.filter(key__in=["parallel-q01", "parallel-q99"]).exists()

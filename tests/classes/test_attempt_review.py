@@ -168,3 +168,26 @@ def test_review_is_a_404_for_another_teacher_another_learner_or_a_learner_not_in
     Membership.objects.create(classroom=elsewhere, learner=learner)
     client.force_login(stranger)
     assert client.get(review_url(classroom, learner, mine)).status_code == 404
+
+
+def test_the_review_shows_each_types_own_feedback_partly_right_numbers_too(client, teacher, learner, classroom):
+    """The review renders the type's feedback partial with everything the type gives it: a numerical answer
+    in a partial interval lists the partly right answers with their credit, as the learner saw them."""
+    from quizapp.catalog import question_types
+    from quizapp.catalog.models import NumericalAnswer, Question
+    from quizapp.quizzes import services as quizzes
+    from tests.factories import SectionFactory
+
+    question = Question.objects.create(key="num-review", section=SectionFactory(), type="numerical",
+                                       prompt="π 约等于多少?", difficulty=2)
+    for i, (value, tolerance, credit) in enumerate([(3.14, 0.01, 1.0), (3.0, 0.5, 0.5)]):
+        NumericalAnswer.objects.create(question=question, value=value, tolerance=tolerance, credit=credit, order=i)
+    attempt = quizzes.attempt_start(learner=learner, kind="section", section_ids=[question.section_id], length=5)
+    quizzes.answer_record(learner=learner, attempt_id=attempt.pk, position=1, question_id=question.pk,
+                          given=question_types.get("numerical").parse_answer({}, {"number": "2.90"}))
+    client.force_login(teacher)
+    with translation.override("en"):
+        html = client.get(review_url(classroom, learner, attempt), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="partly-right"' in html and "3 ± 0.5 (50%)" in html
+    assert 'data-testid="right-answer"' in html and "3.14 ± 0.01" in html
+    assert ">2.9<" in html  # the learner's number, written plainly

@@ -74,7 +74,7 @@ def test_a_fill_in_question_starts_in_its_input_and_keeps_every_key_typed(page, 
 def test_a_numerical_question_starts_in_its_input_and_digits_are_typed_not_chosen(page, live_server, login,
                                                                                     learner):
     attempt = quiz_of(learner, {"type": "numerical"}, prepare=lambda made: made[0].numerical_answers.create(
-        value=3.14, tolerance=0.01, fraction=1, order=0))
+        value=3.14, tolerance=0.01, credit=1, order=0))
     open_quiz(page, live_server, login, learner, attempt)
     box = page.get_by_test_id("number-text")
     expect(box).to_be_focused()

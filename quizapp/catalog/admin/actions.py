@@ -79,15 +79,6 @@ class AuthoredAdmin(MarkdownAdmin):
     def get_changeform_initial_data(self, request):
         return {"status": Status.DRAFT, **super().get_changeform_initial_data(request)}
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """"Save and publish" is "Save" with the status set to published: the form validates, writes (through
-        the one write path, for questions), and logs the status change as any edit. Sending it twice
-        publishes once: the second finds nothing changed."""
-        if request.method == "POST" and PUBLISH in request.POST:
-            request.POST = request.POST.copy()
-            request.POST["status"] = Status.PUBLISHED
-        return super().changeform_view(request, object_id, form_url, extra_context)
-
     def response_change(self, request, obj):
         if PUBLISH in request.POST:
             self.message_user(request, gettext("Published: learners meet it from now on."), messages.SUCCESS)
@@ -96,6 +87,32 @@ class AuthoredAdmin(MarkdownAdmin):
     def preview_change_url(self, obj):
         """The preview's URL on the change form, or None when no app serves one (see preview_view)."""
         return self.preview_url(obj) if self.preview_view is not None else None
+
+    # Adding and changing write through the bank's pipeline (authoring.question_write, flashcard_write). A
+    # conflict found while writing (authoring.EditConflict: the key taken or the item deleted by another tab
+    # since the form was checked) comes after Django's validation, where the admin has no way back to the
+    # form. The write is rolled back with the view's transaction, and the view runs again with the conflict
+    # as the form's error (KeyedForm.conflict): the teacher sees their form as sent, with what happened.
+    #
+    # "Save and publish" is "Save" with the status set to published: the form validates, writes (through the
+    # one write path), and logs the status change as any edit. Sending it twice publishes once: the second
+    # finds nothing changed.
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and PUBLISH in request.POST:
+            request.POST = request.POST.copy()
+            request.POST["status"] = Status.PUBLISHED
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except authoring.EditConflict as conflict:
+            if request.method != "POST" or getattr(request, "edit_conflict", None):
+                raise
+            request.edit_conflict = conflict.message
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        conflict = getattr(request, "edit_conflict", None)
+        return type(form.__name__, (form,), {"conflict": conflict}) if conflict else form
 
     @admin.action(description=_("Publish selected"), permissions=["change"])
     def publish(self, request, queryset):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from .. import authoring
+from ..loading import FlashcardSpec
 from ..models import Flashcard
 from ..rendering import plain_text
 from .actions import AuthoredAdmin
@@ -52,6 +53,19 @@ class FlashcardAdmin(AuthoredAdmin):
 
     def duplicate_rows(self, queryset):
         return authoring.flashcards_duplicate(flashcards=queryset)
+
+    def save_model(self, request, obj, form, change):
+        """Written through the bank's pipeline, as a question is (authoring.flashcard_write)."""
+        data = form.cleaned_data
+        spec = FlashcardSpec(key=data["key"], section=data["section"].key, front=data["front"], back=data["back"],
+                             hint=data["hint"], status=data["status"])
+        plan = authoring.flashcard_write(spec=spec, pk=obj.pk if change else None, user=request.user)
+        if not change:  # Django logs and redirects with the form's instance: make it the row written
+            obj.pk = plan.created_cards[0].pk
+            obj._state.adding = False
+        obj.refresh_from_db()
+        for cut in plan.cuts:
+            self.warn_cut(request, cut.field, cut.removed)
 
     @admin.action(description=_("Export selected as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):

@@ -39,6 +39,14 @@ class TagsField(forms.CharField):
 class KeyedForm(forms.ModelForm):
     """Keys become names in content/ files and exports, which the loader checks: the admin checks the same."""
 
+    conflict = None  # set by AuthoredAdmin when a save found another writer there first
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.conflict:
+            raise ValidationError(self.conflict, code="conflict")
+        return cleaned
+
     def clean_key(self):
         key = self.cleaned_data["key"]
         wrong = rules.key_problem(key, max_length=self._meta.model._meta.get_field("key").max_length)
@@ -174,7 +182,7 @@ class ImportForm(forms.Form):
 
 
 class ConfirmImportForm(forms.Form):
-    """Names the upload held on the server (`authoring.hold_import`): the file and its options stay there."""
+    """Names the upload held on the server (`authoring.import_hold`): the file and its options stay there."""
 
     token = forms.UUIDField(widget=forms.HiddenInput)
 

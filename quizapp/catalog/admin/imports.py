@@ -27,7 +27,7 @@ class QuestionImportViews:
             confirm = ConfirmImportForm(request.POST)
             if not confirm.is_valid():
                 raise PermissionDenied
-            held = authoring.held_import(user=request.user, token=confirm.cleaned_data["token"])
+            held = authoring.import_held(user=request.user, token=confirm.cleaned_data["token"])
             if held is None:
                 self.message_user(request, gettext("That upload is no longer held (an hour has passed, or it "
                                                    "was not yours): choose the file again."), messages.ERROR)
@@ -48,14 +48,14 @@ class QuestionImportViews:
                 except UnreadableFile as exc:
                     form.add_error("file", str(exc.problem))
                 else:
-                    parsed = authoring.read_import(
+                    parsed = authoring.import_read(
                         text, format=fmt, section=section or None, name=upload.name
                     )
                     draft = form.cleaned_data["status"] != Status.PUBLISHED
                     update = form.cleaned_data["update"]
-                    plan = authoring.plan_import(parsed, update=update, draft=draft)
+                    plan = authoring.import_plan(parsed, update=update, draft=draft)
                     # Held only when there is something to confirm: a file with problems is just reported.
-                    held = (authoring.hold_import(user=request.user, text=text, name=upload.name, format=fmt,
+                    held = (authoring.import_hold(user=request.user, text=text, name=upload.name, format=fmt,
                                                   section=section, draft=draft, update=update)
                             if plan.ok and plan.writes else None)
                     return self._import_preview(request, plan, held, context, name=upload.name, draft=draft)
@@ -72,7 +72,7 @@ class QuestionImportViews:
         return TemplateResponse(request, "admin/catalog/import.html", context)
 
     def _import_confirm(self, request, held, context):
-        parsed = authoring.read_import(
+        parsed = authoring.import_read(
             held.text,
             format=held.format,
             section=held.section or None,
@@ -84,7 +84,7 @@ class QuestionImportViews:
             )
         except authoring.ImportConflict as exc:
             self.message_user(request, str(exc), messages.ERROR)
-            plan = authoring.plan_import(parsed, update=held.update, draft=held.draft)
+            plan = authoring.import_plan(parsed, update=held.update, draft=held.draft)
         else:
             if plan.ok:
                 message = gettext("Imported from %(name)s.") % {"name": held.name}

@@ -166,7 +166,7 @@ class QuestionAdmin(QuestionImportViews, QuestionExportViews, AuthoredAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         report = content_report()
-        types = Question.Type.choices
+        types = question_types.choices()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

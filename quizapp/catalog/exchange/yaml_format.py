@@ -2,7 +2,9 @@
 that export -> import -> export gives the identical file."""
 
 import copy
+import math
 import re
+from decimal import Decimal
 
 import yaml
 
@@ -62,7 +64,16 @@ def _str(dumper, text):
     return dumper.represent_scalar("tag:yaml.org,2002:str", text)
 
 
+def _float(dumper, value):
+    """A float as written, never in E notation (PyYAML writes 1e-05 as 1.0e-05): 0.00001, 33.33333."""
+    if not math.isfinite(value):
+        return dumper.represent_float(value)
+    text = format(Decimal(repr(value)), "f") if value else "0"
+    return dumper.represent_scalar("tag:yaml.org,2002:float", text if "." in text else text + ".0")
+
+
 _Dumper.add_representer(str, _str)
+_Dumper.add_representer(float, _float)
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
 _Dumper.add_representer(
     _FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True)

@@ -32,7 +32,7 @@ def get(name) -> Type:
 
 
 def check(key, given):
-    """Mark `given` against `key` (answers.AnswerKey) with the checker of the key's question type."""
+    """Mark `given` against `key` (a type's answer key, `Type.answer_key`) with the checker of its type."""
     return get(key.type).check(key, given)
 
 

@@ -147,8 +147,9 @@ class Type:
         """What counts as right, as display data frozen into the response."""
         raise NotImplementedError
 
-    def answer_key(self, question) -> answers.AnswerKey:
-        """What counts as right, as plain data for `check` (reads only this type's prefetched rows)."""
+    def answer_key(self, question):
+        """What counts as right, as plain data for `check` (reads only this type's prefetched rows): the
+        type's own frozen dataclass, with a `type` field naming it (question_types.check dispatches on it)."""
         raise NotImplementedError
 
     def check(self, key, given) -> answers.Outcome:

@@ -1,13 +1,26 @@
 """Single choice, multiple choice and true/false: three types that keep their options as `Choice` rows."""
 
-from django.utils.translation import gettext as gettext_now
+from dataclasses import dataclass
+
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import answers
-from ..rules import FALSE, TRUE, message
+from ..rules import message
 from .base import AnswerRefused, Rows, Type, report, whole
 
+SINGLE, MULTIPLE, TRUEFALSE = "single", "multiple", "truefalse"  # the stored names (Question.type, YAML)
+TRUE, FALSE = "true", "false"  # a true/false question's two choice texts
 MAX_CHOICES = 20  # more ticked boxes than any question has: a forged form
+
+
+@dataclass(frozen=True)
+class ChoiceKey:
+    """What counts as right: the question's choice ids, in order, and those that are correct."""
+
+    type: str
+    choices: tuple = ()
+    correct_choices: frozenset = frozenset()
 
 
 class ChoiceRows(Rows):
@@ -64,8 +77,8 @@ class _Choices(Type):
 
     def answer_key(self, question):
         choices = list(question.choices.all())
-        return answers.AnswerKey(type=self.name, correct_choices=frozenset(c.pk for c in choices if c.is_correct),
-                                 choices=tuple(c.pk for c in choices))
+        return ChoiceKey(type=self.name, correct_choices=frozenset(c.pk for c in choices if c.is_correct),
+                         choices=tuple(c.pk for c in choices))
 
     def right_texts(self, content):
         return [t for t, ok in content.get("choices", []) if ok]
@@ -111,7 +124,7 @@ class _Choices(Type):
 
 
 class SingleChoice(_Choices):
-    name = "single"
+    name = SINGLE
     label = _("Single choice")
     short = "single"
     yaml_fields = frozenset({"choices"})
@@ -131,12 +144,14 @@ class SingleChoice(_Choices):
         return problems
 
     def check(self, key, given):
-        return answers.check_single(key, given)
+        if isinstance(given, bool) or not isinstance(given, int) or given not in key.choices:
+            raise answers.InvalidAnswer("not a choice of this question")
+        return answers.whole(given in key.correct_choices)
 
     def parse_answer(self, shown, post):
         value = post.get("choice")
         if not value:
-            raise AnswerRefused(gettext_now("Choose an answer first."))
+            raise AnswerRefused(gettext("Choose an answer first."))
         return whole(value)
 
     def sample_answer(self, key, right):
@@ -180,7 +195,7 @@ class SingleChoice(_Choices):
 
 
 class MultipleChoice(_Choices):
-    name = "multiple"
+    name = MULTIPLE
     label = _("Multiple choice")
     short = "multi"
     yaml_fields = frozenset({"choices"})
@@ -198,14 +213,26 @@ class MultipleChoice(_Choices):
         return problems
 
     def check(self, key, given):
-        return answers.check_multiple(key, given)
+        """Right only when exactly the right set is chosen. Partial score as Moodle's multiple-answer
+        grading: (right picks - wrong picks) / number of right choices, floored at 0."""
+        try:
+            chosen = frozenset(given)
+        except TypeError as exc:
+            raise answers.InvalidAnswer("expected a set of choices") from exc
+        if not chosen <= frozenset(key.choices):
+            raise answers.InvalidAnswer("not a choice of this question")
+        hits = len(chosen & key.correct_choices)
+        misses = len(chosen - key.correct_choices)
+        if chosen == key.correct_choices:
+            return answers.Outcome(True, 1.0)
+        return answers.Outcome(False, max(0.0, (hits - misses) / len(key.correct_choices)))
 
     def parse_answer(self, shown, post):
         values = post.getlist("choice")
         if not values:
-            raise AnswerRefused(gettext_now("Choose at least one answer."))
+            raise AnswerRefused(gettext("Choose at least one answer."))
         if len(values) > MAX_CHOICES:
-            raise AnswerRefused(gettext_now("Too many choices; nothing was recorded."))
+            raise AnswerRefused(gettext("Too many choices; nothing was recorded."))
         return {whole(v) for v in values}
 
     def sample_answer(self, key, right):
@@ -223,7 +250,7 @@ class MultipleChoice(_Choices):
 
 
 class TrueFalse(_Choices):
-    name = "truefalse"
+    name = TRUEFALSE
     label = _("True or false")
     short = "t/f"
     yaml_fields = frozenset({"answer"})
@@ -239,7 +266,7 @@ class TrueFalse(_Choices):
     GIFT_WORDS = {"t": True, "true": True, "f": False, "false": False}
 
     def choice_label(self, choice):
-        return gettext_now("True") if choice["text"] == TRUE else gettext_now("False")
+        return gettext("True") if choice["text"] == TRUE else gettext("False")
 
     def answer_problems(self, choices):
         choices = list(choices)

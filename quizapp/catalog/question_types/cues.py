@@ -4,8 +4,8 @@ analysis of the choice types lives with them).
 A test-wise learner picks the longest option, answers "true", ticks three of five, or picks the option that
 carries a gloss; a bank in which these pay off measures test-taking skill, and inflates every mastery
 estimate built on it (issue 17). The figures here are computed from plain values, so a teacher's own bank, the
-shipped one and a test's hand-made examples are measured alike; `reports.published_cues`
-loads the published bank.
+shipped one and a test's hand-made examples are measured alike; `cues_of` measures Question rows (what
+`reports.published_cues` loads: the published bank).
 
 Lengths are in characters after NFKC, without whitespace and Markdown marks, as a learner reads them.
 """
@@ -16,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+
+from .choice import MULTIPLE, SINGLE, TRUE, TRUEFALSE
 
 # The bounds a bank should keep (issue 17). Chance for "the right one is the longest" is 1/n for n options;
 # 0.35 leaves room for the three- and four-option questions.
@@ -28,7 +30,7 @@ GLOSS_ONLY_RIGHT_MAX = 3
 
 
 # The types whose options this analysis reads (their answer rows are `choices`).
-CUED_TYPES = ("single", "multiple", "truefalse")
+CUED_TYPES = (SINGLE, MULTIPLE, TRUEFALSE)
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def _split(question: ChoiceQuestion):
 
 def single_cues(questions) -> dict:
     """Share of single-choice questions whose right option is strictly longer (shorter) than every wrong one."""
-    singles = [q for q in questions if q.type == "single"]
+    singles = [q for q in questions if q.type == SINGLE]
     longest = shortest = 0
     for q in singles:
         right, wrong = _split(q)
@@ -79,15 +81,15 @@ def single_cues(questions) -> dict:
 
 def truefalse_cues(questions) -> dict:
     """Share of true/false questions whose statement is true."""
-    tfs = [q for q in questions if q.type == "truefalse"]
-    true = sum(1 for q in tfs if any(t == "true" and correct for t, correct in q.choices))
+    tfs = [q for q in questions if q.type == TRUEFALSE]
+    true = sum(1 for q in tfs if any(t == TRUE and correct for t, correct in q.choices))
     return {"questions": len(tfs), "true_share": _share(true, len(tfs))}
 
 
 def multiple_cues(questions) -> dict:
     """How many options are right (questions per count, and the largest share any one count has), and the
     share whose right options are longer on average than the wrong ones."""
-    multis = [q for q in questions if q.type == "multiple"]
+    multis = [q for q in questions if q.type == MULTIPLE]
     counts = Counter(sum(1 for _t, correct in q.choices if correct) for q in multis)
     longer = 0
     for q in multis:
@@ -106,7 +108,7 @@ def gloss_only_right(questions) -> list:
     """Keys of the single- and multiple-choice questions in which only right options carry a gloss."""
     keys = []
     for q in questions:
-        if q.type not in ("single", "multiple"):
+        if q.type not in (SINGLE, MULTIPLE):
             continue
         glossed = [correct for text, correct in q.choices if has_gloss(text)]
         if glossed and all(glossed):
@@ -131,7 +133,7 @@ class Bound:
 
 def bounds(figures: dict) -> list[Bound]:
     """Each figure of `cues` beside the bound a bank should keep."""
-    single, tf, multiple = figures["single"], figures["truefalse"], figures["multiple"]
+    single, tf, multiple = figures[SINGLE], figures[TRUEFALSE], figures[MULTIPLE]
     return [
         Bound("single_right_longest", _("single choice: the right option is the longest"),
               single["right_longest"], None, SINGLE_LONGEST_MAX),
@@ -153,11 +155,18 @@ def cues(questions) -> dict:
     questions = list(questions)
     glossed = gloss_only_right(questions)
     figures = {
-        "single": single_cues(questions),
-        "truefalse": truefalse_cues(questions),
-        "multiple": multiple_cues(questions),
+        SINGLE: single_cues(questions),
+        TRUEFALSE: truefalse_cues(questions),
+        MULTIPLE: multiple_cues(questions),
         "gloss_only_right": len(glossed),
         "gloss_only_right_keys": glossed,
     }
     figures["bounds"] = {b.name: {"value": b.value, "min": b.low, "max": b.high, "ok": b.ok} for b in bounds(figures)}
     return figures
+
+
+def cues_of(questions) -> dict:
+    """`cues` of Question rows (each with its `choices`, prefetched): the questions of other types are left
+    out. What every reader of a stored bank calls (reports.published_cues)."""
+    return cues(ChoiceQuestion(key=q.key, type=q.type, choices=tuple((c.text, c.is_correct) for c in q.choices.all()))
+                for q in questions if q.type in CUED_TYPES)

@@ -1,14 +1,25 @@
 """Fill in the blank: the learner types a term; it is right when it folds to an accepted answer
 (answers.fold: width, case, spaces and trailing punctuation do not count)."""
 
-from django.utils.translation import gettext as gettext_now
+from dataclasses import dataclass
+
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import answers
 from ..rules import ANSWER_LENGTH, BLANK, message
 from .base import AnswerRefused, Flow, Rows, Type, report, texts_of, too_long
 
+FILL = "fill"  # the stored name (Question.type, YAML)
 MAX_TEXT = 200  # the longest answer a learner may type (the input's maxlength)
+
+
+@dataclass(frozen=True)
+class FillKey:
+    """What counts as right: the accepted answers, as authored (folded when compared)."""
+
+    accepted: tuple = ()
+    type: str = FILL
 
 
 class AcceptedAnswerRows(Rows):
@@ -29,7 +40,7 @@ class AcceptedAnswerRows(Rows):
 
 
 class FillIn(Type):
-    name = "fill"
+    name = FILL
     label = _("Fill in the blank")
     short = "fill"
     rows = AcceptedAnswerRows()
@@ -117,17 +128,20 @@ class FillIn(Type):
         return {"accepted": [a.text for a in question.accepted_answers.all()]}
 
     def answer_key(self, question):
-        return answers.AnswerKey(type=self.name, accepted=tuple(a.text for a in question.accepted_answers.all()))
+        return FillKey(accepted=tuple(a.text for a in question.accepted_answers.all()))
 
     def check(self, key, given):
-        return answers.check_fill(key, given)
+        if not isinstance(given, str):
+            raise answers.InvalidAnswer("expected text")
+        typed = answers.normalize(given)
+        return answers.whole(bool(typed) and any(typed == answers.normalize(a) for a in key.accepted))
 
     def parse_answer(self, shown, post):
         text = post.get("text", "")
         if len(text) > MAX_TEXT:
-            raise AnswerRefused(gettext_now("That answer is too long (at most %(n)d characters).") % {"n": MAX_TEXT})
+            raise AnswerRefused(gettext("That answer is too long (at most %(n)d characters).") % {"n": MAX_TEXT})
         if not text.strip():
-            raise AnswerRefused(gettext_now("Type an answer first."))
+            raise AnswerRefused(gettext("Type an answer first."))
         return text
 
     def sample_answer(self, key, right):

@@ -1,16 +1,33 @@
 """Ordering and matching: a few items the learner puts in order, or pairs with their partners."""
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from itertools import zip_longest
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from quizapp.whole_numbers import whole_number
 
 from .. import answers
-from ..rules import ITEM_LENGTH, MAX_ITEMS, MIN_ITEMS, PAIR_LENGTH, message
+from ..rules import ITEM_LENGTH, PAIR_LENGTH, message
 from .base import AnswerRefused, FlowMap, Rows, Type, report, texts_of, too_long, whole
+
+ORDERING, MATCHING = "ordering", "matching"  # the stored names (Question.type, YAML)
+MIN_ITEMS, MAX_ITEMS = 3, 6  # ordering items and matching pairs
+
+
+@dataclass(frozen=True)
+class OrderingKey:
+    order: tuple = ()  # the ordering-item ids in the right order
+    type: str = ORDERING
+
+
+@dataclass(frozen=True)
+class MatchingKey:
+    pairs: tuple = ()  # the pair ids: a left item is right beside its own pair's right item
+    type: str = MATCHING
 
 
 def _count_problems(template, n: int) -> list:
@@ -55,7 +72,7 @@ class OrderItemRows(Rows):
 
 
 class Ordering(Type):
-    name = "ordering"
+    name = ORDERING
     label = _("Ordering")
     short = "order"
     rows = OrderItemRows()
@@ -95,10 +112,17 @@ class Ordering(Type):
         return {"order": [i.text for i in question.order_items.all()]}
 
     def answer_key(self, question):
-        return answers.AnswerKey(type=self.name, order=tuple(i.pk for i in question.order_items.all()))
+        return OrderingKey(order=tuple(i.pk for i in question.order_items.all()))
 
     def check(self, key, given):
-        return answers.check_ordering(key, given)
+        """Score: the share of items standing in their right place."""
+        if not isinstance(given, Sequence) or isinstance(given, str):
+            raise answers.InvalidAnswer("expected an order of items")
+        given = tuple(given)
+        if sorted(given) != sorted(key.order):
+            raise answers.InvalidAnswer("the order must contain every item exactly once")
+        in_place = sum(1 for a, b in zip(given, key.order) if a == b)
+        return answers.Outcome(given == key.order, in_place / len(key.order))
 
     def parse_answer(self, shown, post):
         items = shown.get("items", [])
@@ -106,13 +130,13 @@ class Ordering(Type):
         for item in items:
             raw = post.get(f"pos_{item['id']}")
             if raw is None:
-                raise AnswerRefused(gettext_now("Give every item a position."))
+                raise AnswerRefused(gettext("Give every item a position."))
             position = whole(raw)
             if not 1 <= position <= len(items):
-                raise AnswerRefused(gettext_now("That answer is not one this question offers; nothing was recorded."))
+                raise AnswerRefused(gettext("That answer is not one this question offers; nothing was recorded."))
             positions[item["id"]] = position
         if len(set(positions.values())) != len(items):
-            raise AnswerRefused(gettext_now("Use each position once."))
+            raise AnswerRefused(gettext("Use each position once."))
         return [item_id for item_id, _p in sorted(positions.items(), key=lambda kv: kv[1])]
 
     def sample_answer(self, key, right):
@@ -168,7 +192,7 @@ class MatchPairRows(Rows):
 
 
 class Matching(Type):
-    name = "matching"
+    name = MATCHING
     label = _("Matching")
     short = "match"
     rows = MatchPairRows()
@@ -243,17 +267,24 @@ class Matching(Type):
         return {"pairs": [[p.left, p.right] for p in question.match_pairs.all()]}
 
     def answer_key(self, question):
-        return answers.AnswerKey(type=self.name, pairs=tuple(p.pk for p in question.match_pairs.all()))
+        return MatchingKey(pairs=tuple(p.pk for p in question.match_pairs.all()))
 
     def check(self, key, given):
-        return answers.check_matching(key, given)
+        """Score: the share of left items paired with their own right item."""
+        if not isinstance(given, Mapping):
+            raise answers.InvalidAnswer("expected pairs")
+        pairs = set(key.pairs)
+        if set(given) != pairs or not set(given.values()) <= pairs:
+            raise answers.InvalidAnswer("every left item needs one right item of this question")
+        right = sum(1 for left, chosen in given.items() if left == chosen)
+        return answers.Outcome(right == len(pairs), right / len(pairs))
 
     def parse_answer(self, shown, post):
         given = {}
         for left in shown.get("lefts", []):
             raw = post.get(f"match_{left['id']}")
             if not raw:
-                raise AnswerRefused(gettext_now("Match every item."))
+                raise AnswerRefused(gettext("Match every item."))
             given[left["id"]] = whole(raw)
         return given
 

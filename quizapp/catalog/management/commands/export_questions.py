@@ -9,7 +9,7 @@ from quizapp.catalog.authoring import (
     export_yaml_section,
     flashcards_in,
     questions_in,
-    read_import,
+    import_read,
 )
 from quizapp.catalog.models import Section
 
@@ -59,5 +59,5 @@ class Command(BaseCommand):
         """The admin and every importer apply the loader's rules (catalog.rules), but rows saved before a rule
         existed may break one (a fill-in prompt without a ____ blank): say so, since load_content would
         refuse the file."""
-        for problem in read_import(text, format="yaml", name=str(path)).problems:
+        for problem in import_read(text, format="yaml", name=str(path)).problems:
             self.stdout.write(f"note: {path}: {problem} (content/ files need this)")

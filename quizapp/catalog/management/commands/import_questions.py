@@ -2,8 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
-from quizapp.catalog.authoring import ImportConflict, import_apply, plan_import, read_import
+from quizapp.catalog.authoring import ImportConflict, import_apply, import_plan, import_read
 from quizapp.catalog.exchange import FORMATS, UnreadableFile, decode, guess_format
+from quizapp.catalog.pipeline import CREATE, REJECT, UNCHANGED, UPDATE
 
 
 class Command(BaseCommand):
@@ -43,10 +44,10 @@ class Command(BaseCommand):
         except UnreadableFile as exc:
             self.stderr.write(f"{file}: {exc.problem}")
             raise CommandError("the file cannot be read; nothing was written") from None
-        parsed = read_import(text, format=format, section=section, name=str(path))
+        parsed = import_read(text, format=format, section=section, name=str(path))
         try:
             plan = (
-                plan_import(parsed, update=update, draft=draft)
+                import_plan(parsed, update=update, draft=draft)
                 if dry_run
                 else import_apply(parsed=parsed, update=update, draft=draft)
             )
@@ -61,19 +62,16 @@ class Command(BaseCommand):
         for problem in plan.warnings:
             self.stdout.write(f"{file}: line {problem.line}: note: {problem.message}")
         for row in plan.rows:
-            if row.action == "reject":
+            if row.action == REJECT:
                 self.stdout.write(f"{file}: line {row.line}: {row.item} {row.key} not imported: {row.reason}")
         verb = "would be " if dry_run else ""
         for item in ("question", "flashcard", "notes"):
             rows = [r for r in plan.rows if r.item == item]
             if rows or item == "question":
-                counts = {
-                    a: sum(1 for r in rows if r.action == a)
-                    for a in ("create", "update", "unchanged", "reject")
-                }
+                counts = {a: sum(1 for r in rows if r.action == a) for a in (CREATE, UPDATE, UNCHANGED, REJECT)}
                 self.stdout.write(
-                    f"{item + 's:':12} {counts['create']} {verb}created, {counts['update']} {verb}updated, "
-                    f"{counts['unchanged']} unchanged, {counts['reject']} rejected"
+                    f"{item + 's:':12} {counts[CREATE]} {verb}created, {counts[UPDATE]} {verb}updated, "
+                    f"{counts[UNCHANGED]} unchanged, {counts[REJECT]} rejected"
                 )
         if plan.skipped:
             self.stdout.write(f"{'skipped:':12} {len(plan.skipped)} (unsupported question types)")
