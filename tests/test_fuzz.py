@@ -52,9 +52,10 @@ PARAM_NAMES = ["section", "sections", "code", "card", "set_aside", "shown_at", "
 FIELD_NAMES = ["position", "question", "text", "choice", "rating", "kind", "undo", "section", "sections",
                "length", "name", "code", "username", "password", "password1", "password2", "email",
                "old_password", "new_password1", "new_password2", "desired_retention", "new_per_day", "max_reviews_per_day",
-               "time_zone", "next", "language", "confirm", "token", "file", "draft", "update", "action",
+               "time_zone", "next", "language", "confirm", "token", "file", "status", "update", "action",
                "_selected_action", "index", "select_across", "expected_reps", "duration_ms", "shown_at",
-               "card", "pos_1", "match_1", "key", "title", "prompt", "front", "back", "form-TOTAL_FORMS"]
+               "card", "pos_1", "match_1", "key", "title", "prompt", "front", "back", "form-TOTAL_FORMS",
+               "_publish"]
 
 numbers = st.integers(min_value=-(2**70), max_value=2**70).map(str)
 text = st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(max_size=12), numbers)

@@ -52,7 +52,9 @@ def import_read(text: str, *, format: str, section: str | None = None, name: str
             )
         return parsed
     if format == "gift":
-        parsed = read_gift(text, sections=sections, section=section)
+        # A title's key must not take another question's: the reader sees the bank's keys and titles.
+        keys = dict(Question.objects.values_list("key", "title"))
+        parsed = read_gift(text, sections=sections, section=section, keys=keys)
     elif format == "csv":
         parsed = read_flashcards_csv(text, sections=sections, section=section)
     else:

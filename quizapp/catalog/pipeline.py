@@ -127,6 +127,15 @@ class PlanRow:
     def item_label(self):
         return ITEM_LABELS.get(self.item, self.item)
 
+    @property
+    def kind_label(self):
+        """What the row is, as a teacher names it: a question's type (single choice, fill in...), else the
+        item (flashcard, notes)."""
+        qtype = getattr(self.spec, "type", "")
+        if self.item == "question" and question_types.exists(qtype):
+            return question_types.get(qtype).label
+        return self.item_label
+
 
 @dataclass
 class BankPlan:

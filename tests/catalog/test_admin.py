@@ -313,8 +313,98 @@ def test_lists_show_prompts_and_card_fronts_as_the_plain_text_learners_read(teac
     assert cells(response, "asked") == {"history-q01": "注意 链接 哪一年?"}
     cards = teacher_client.get(reverse("admin:catalog_flashcard_changelist"), {"q": "lora-c01"})
     html = cards.content.decode()
-    assert re.search(r'class="field-shown_front"><a [^>]*>LoRA 训练什么\?</a>', html)
+    assert re.search(r'class="field-shown_front"><a [^>]*><span class="one-line" title="LoRA 训练什么\?">'
+                     r'LoRA 训练什么\?</span></a>', html)
     assert "**" not in html.split('id="result_list"')[1] and "&lt;script" not in html
+
+
+# --- Draft first: the add form, "Save and publish" -------------------------------------------------
+
+
+def selected_status(html):
+    return re.search(r'<select name="status"[^>]*>.*?<option value="(\w+)" selected>', html, re.S).group(1)
+
+
+@pytest.mark.parametrize("model", ["question", "flashcard"])
+def test_a_new_question_or_flashcard_starts_as_a_draft(teacher_client, starter_bank, model):
+    html = teacher_client.get(reverse(f"admin:catalog_{model}_add")).content.decode()
+    assert selected_status(html) == "draft"
+    assert 'name="_publish"' not in html  # nothing to preview yet: Save, then preview, then publish
+
+
+def test_a_question_saved_from_the_add_form_as_it_comes_is_a_draft_learners_do_not_meet(
+    teacher_client, starter_bank
+):
+    data = question_data(section=Section.objects.get(key="lora"), qtype="truefalse", status="draft",
+                         choices=[("true", True), ("false", False)])
+    assert teacher_client.post(ADD_URL, data).status_code == 302
+    assert Question.objects.get(key="lora-new").status == Status.DRAFT
+    assert not Question.objects.published().filter(key="lora-new").exists()
+
+
+def test_a_drafts_change_form_links_the_preview_and_offers_save_and_publish(teacher_client, starter_bank):
+    question = Question.objects.get(key="lora-q02")
+    Question.objects.filter(pk=question.pk).update(status=Status.DRAFT)
+    html = teacher_client.get(change_url(question)).content.decode()
+    assert 'data-testid="draft-note"' in html and "草稿：学员暂时看不到。" in html
+    assert f'<a href="{preview_url(question)}" data-testid="draft-preview-link">' in html
+    save, publish = html.index('name="_save"'), html.index('name="_publish"')
+    assert save < publish < html.index('name="_continue"')  # next to Save
+    published = Question.objects.get(key="lora-q01")
+    html = teacher_client.get(change_url(published)).content.decode()
+    assert 'name="_publish"' not in html and 'data-testid="draft-note"' not in html
+
+
+def test_save_and_publish_saves_the_edit_publishes_and_logs_it_once(teacher_client, teacher, starter_bank):
+    question = Question.objects.get(key="lora-q02")
+    Question.objects.filter(pk=question.pk).update(status=Status.DRAFT)
+    data = {**edit_data(question, status="draft", explanation="改过的解析。"), "_publish": "保存并发布"}
+    response = teacher_client.post(change_url(question), data)
+    assert response.status_code == 302 and response["Location"] == reverse("admin:catalog_question_changelist")
+    question.refresh_from_db()
+    assert (question.status, question.explanation, question.version) == (Status.PUBLISHED, "改过的解析。", 1)
+    assert "已发布：从现在起学员会遇到它。" in messages_of(response)
+    entry = LogEntry.objects.filter(user=teacher, object_id=str(question.pk), action_flag=CHANGE).get()
+    assert "状态" in entry.get_change_message()
+    # The same form sent again (a double click, a second tab): nothing more changes.
+    again = teacher_client.post(change_url(question), data)
+    assert again.status_code == 302
+    question.refresh_from_db()
+    assert (question.status, question.version) == (Status.PUBLISHED, 1)
+
+
+def test_save_and_publish_of_a_form_with_a_problem_publishes_nothing(teacher_client, starter_bank):
+    question = Question.objects.get(key="lora-q02")
+    Question.objects.filter(pk=question.pk).update(status=Status.DRAFT)
+    data = {**edit_data(question, status="draft", prompt="没有空格的填空题"), "_publish": "保存并发布"}
+    response = teacher_client.post(change_url(question), data)
+    assert response.status_code == 200
+    question.refresh_from_db()
+    assert question.status == Status.DRAFT
+
+
+def test_save_and_publish_publishes_a_draft_flashcard(teacher_client, starter_bank):
+    card = Flashcard.objects.get(key="lora-c01")
+    Flashcard.objects.filter(pk=card.pk).update(status=Status.DRAFT)
+    url = reverse("admin:catalog_flashcard_change", args=[card.pk])
+    html = teacher_client.get(url).content.decode()
+    preview = reverse("admin:catalog_flashcard_preview", args=[card.pk])
+    assert f'<a href="{preview}" data-testid="draft-preview-link">' in html and 'name="_publish"' in html
+    data = {"key": card.key, "section": card.section_id, "status": "draft", "front": card.front,
+            "back": card.back, "hint": card.hint, "_publish": "保存并发布"}
+    assert teacher_client.post(url, data).status_code == 302
+    card.refresh_from_db()
+    assert card.status == Status.PUBLISHED
+
+
+def test_the_question_list_keeps_prompts_and_sections_to_one_line_with_the_whole_text_on_hover(
+    teacher_client, starter_bank
+):
+    long = "在没有接入外部记忆系统时，大模型之所以能记住用户在对话中提供的信息，靠的主要是什么？" * 2
+    Question.objects.filter(key="history-q01").update(prompt=long)
+    html = changelist(teacher_client, q="history-q01").content.decode()
+    assert f'<span class="one-line" title="{long}">{long}</span>' in html
+    assert '<span class="one-line" title="发展历程">发展历程</span>' in html
 
 
 # --- Versions --------------------------------------------------------------------------------------

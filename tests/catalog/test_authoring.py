@@ -377,7 +377,7 @@ def confirm(client, response):
 
 
 def test_admin_import_previews_then_creates_on_confirm(teacher_client, teacher, starter_bank):
-    response = upload(teacher_client, GIFT_TEXT)
+    response = upload(teacher_client, GIFT_TEXT, status="published")
     html = response.content.decode()
     assert "将新建 2 项，更新 0 项，0 项不变，0 项不导入。" in html
     assert 'data-testid="confirm-import"' in html and '<h2 id="plan-heading">bank.gift</h2>' in html
@@ -415,15 +415,46 @@ def test_confirming_twice_imports_once(teacher_client, starter_bank):
 
 
 def test_admin_import_as_drafts(teacher_client, starter_bank):
-    confirm(teacher_client, upload(teacher_client, GIFT_TEXT, draft="on"))
+    confirm(teacher_client, upload(teacher_client, GIFT_TEXT, status="draft"))
     assert set(Question.objects.filter(key__startswith="lora-admin").values_list("status", flat=True)) == {
         Status.DRAFT
     }
 
 
+def test_the_import_form_asks_for_the_status_with_draft_preselected(teacher_client, starter_bank):
+    html = teacher_client.get(reverse("admin:catalog_question_import")).content.decode()
+    assert re.search(r'<input type="radio" name="status" value="draft"[^>]* checked>', html)
+    assert re.search(r'<input type="radio" name="status" value="published"(?![^>]*checked)[^>]*>', html)
+    # A form sent without the status (a script, an older page) imports drafts too.
+    response = upload(teacher_client, GIFT_TEXT)
+    assert "新内容将保存为草稿。" in response.content.decode()
+    confirm(teacher_client, response)
+    assert set(Question.objects.filter(key__startswith="lora-admin").values_list("status", flat=True)) == {
+        Status.DRAFT}
+    assert not Question.objects.published().filter(key__startswith="lora-admin").exists()
+
+
+def test_a_csv_import_of_flashcards_is_drafts_unless_published_is_chosen(teacher_client, starter_bank):
+    confirm(teacher_client, upload(teacher_client, "front,back\n草稿正面,背面\n", name="cards.csv"))
+    confirm(teacher_client, upload(teacher_client, "front,back\n发布正面,背面\n", name="cards.csv",
+                                   status="published"))
+    assert Flashcard.objects.get(front="草稿正面").status == Status.DRAFT
+    assert Flashcard.objects.get(front="发布正面").status == Status.PUBLISHED
+
+
+def test_the_import_plan_names_each_questions_type(teacher_client, starter_bank):
+    text = ("::a::单选?{=对 ~错}\n\n::b::判断?{T}\n\n::c::填空 {=词}。\n\n"
+            "::d::配对?{=甲 -> 1 =乙 -> 2 =丙 -> 3}\n\n::e::数值?{#3}\n")
+    html = upload(teacher_client, text).content.decode()
+    kinds = re.findall(r'<td data-testid="import-kind">(.*?)</td>', html)
+    assert kinds == ["单选题", "判断题", "填空题", "匹配题", "数值题"]
+    cards = upload(teacher_client, "front,back\n正面,背面\n", name="cards.csv").content.decode()
+    assert re.findall(r'<td data-testid="import-kind">(.*?)</td>', cards) == ["闪卡"]
+
+
 def test_admin_import_of_a_bad_file_lists_problems_and_offers_no_confirm(teacher_client, starter_bank):
     html = upload(teacher_client, "::a::好?{=对 ~错}\n\n::b::坏?{=对 ~错\n").content.decode()
-    assert "第 3 行：以“{”开始的答案块没有用“}”结束" in html
+    assert "第 3 行：以“{”开始的答案块没有结束：请用“}”结束它" in html
     assert 'data-testid="confirm-import"' not in html
     assert not Question.objects.filter(title__in=["a", "b"]).exists()
 

@@ -213,7 +213,7 @@ def test_draft_flag_imports_drafts(starter_bank):
 def test_unclosed_brace_names_its_line_and_writes_nothing(starter_bank):
     before = Question.objects.count()
     err = import_fails(GIFT / "unclosed_brace.gift", "--section", "lora")
-    assert "line 4: the answer block opened with '{' is never closed with '}'" in err
+    assert "line 4: the answer block opened with '{' is never closed: end it with '}'" in err
     assert Question.objects.count() == before
 
 
@@ -224,7 +224,7 @@ def test_every_problem_is_reported_with_its_line(starter_bank):
         "line 3: a matching question needs 3 to 6 pairs (has 2)",
         "line 5: more than one '=' answer",
         "line 7: '}' without an opening '{'",
-        "line 9: the title opened with '::' is never closed",
+        "line 9: the title opened with '::' is never closed: end it with '::'",
         "line 11: category '不存在的分类' names no section",
     ]:
         assert expected in err
@@ -295,10 +295,22 @@ def test_keys_are_stable_for_questions_without_a_key_like_title(starter_bank, tm
     assert Question.objects.get(title="一个标题").key == key
 
 
-def test_the_same_title_twice_in_a_file_is_a_problem(starter_bank, tmp_path):
+def test_the_same_title_twice_in_a_file_makes_two_questions_with_keys_unique_in_the_section(starter_bank, tmp_path):
+    """Moodle imports two questions of one name as two questions; so do we, the second key made unique."""
     path = tmp_path / "q.gift"
     path.write_text("::重复::问题一?{T}\n\n::重复::问题二?{F}\n", encoding="utf-8")
-    assert "line 3: question key" in import_fails(path, "--section", "lora")
+    run_import(path, "--section", "lora")
+    first, second = Question.objects.filter(title="重复").order_by("pk")
+    assert (first.prompt, second.prompt) == ("问题一?", "问题二?")
+    assert second.key == f"{first.key}-2"
+    assert "0 created, 0 updated, 2 unchanged" in run_import(path, "--section", "lora")
+
+
+def test_an_exported_key_given_twice_is_still_a_problem(starter_bank, tmp_path):
+    path = tmp_path / "q.gift"
+    path.write_text("::lora-mine::问题一?{T}\n\n::lora-mine::问题二?{F}\n", encoding="utf-8")
+    assert "line 3: question key 'lora-mine' is given twice (first at line 1)" in import_fails(
+        path, "--section", "lora")
 
 
 def shown_in(language, problems):
@@ -319,14 +331,15 @@ def test_problems_are_translated_when_shown_in_the_language_active_then():
         "line 1: a matching question needs 3 to 6 pairs (has 2)",
         "line 1: no section: choose one for the import (--section) or add a $CATEGORY line",
         "line 3: 'x' is not a number",
-        "line 5: the answer block opened with '{' is never closed with '}'",
+        "line 5: the answer block opened with '{' is never closed: end it with '}' (a blank line inside a "
+        "question ends the question)",
     ]
     assert shown_in("zh-hans", parsed.problems) == [
         "第 1 行：所选章节：章节“tuning”有子章节；题目和卡片应放在它最下一级的章节中",
         "第 1 行：匹配题需要 3 到 6 组配对（现有 2 组）",
         "第 1 行：没有章节：请为本次导入选择一个章节（--section），或添加一行 $CATEGORY",
         "第 3 行：“x”不是数字",
-        "第 5 行：以“{”开始的答案块没有用“}”结束",
+        "第 5 行：以“{”开始的答案块没有结束：请用“}”结束它（题目中的空行会结束这道题）",
     ]
 
 

@@ -57,9 +57,13 @@ class MarkdownAdmin(admin.ModelAdmin):
         )
 
 
+PUBLISH = "_publish"  # the change form's "Save and publish" button
+
+
 class AuthoredAdmin(MarkdownAdmin):
-    """What questions and flashcards share: publishing, duplicating and moving, each logged; and deleting,
-    which learners' history forbids (see in_history)."""
+    """What questions and flashcards share: draft first, publishing (the change form's "Save and publish",
+    the list's actions), duplicating and moving, each logged; and deleting, which learners' history forbids
+    (see in_history)."""
 
     form = LeafSectionForm
     list_select_related = ["section"]
@@ -69,12 +73,34 @@ class AuthoredAdmin(MarkdownAdmin):
         css = {"all": ["css/admin.css"]}
         js = ["js/catalog_admin.js"]
 
+    # Draft first: what a teacher adds here reaches learners' quizzes and decks only once published, so a
+    # half-written question never goes live by accident. The models' default stays "published": the content
+    # files, and the code that creates rows, keep publishing.
+    def get_changeform_initial_data(self, request):
+        return {"status": Status.DRAFT, **super().get_changeform_initial_data(request)}
+
+    def response_change(self, request, obj):
+        if PUBLISH in request.POST:
+            self.message_user(request, gettext("Published: learners meet it from now on."), messages.SUCCESS)
+        return super().response_change(request, obj)
+
+    def preview_change_url(self, obj):
+        """The preview's URL on the change form, or None when no app serves one (see preview_view)."""
+        return self.preview_url(obj) if self.preview_view is not None else None
+
     # Adding and changing write through the bank's pipeline (authoring.question_write, flashcard_write). A
     # conflict found while writing (authoring.EditConflict: the key taken or the item deleted by another tab
     # since the form was checked) comes after Django's validation, where the admin has no way back to the
     # form. The write is rolled back with the view's transaction, and the view runs again with the conflict
     # as the form's error (KeyedForm.conflict): the teacher sees their form as sent, with what happened.
+    #
+    # "Save and publish" is "Save" with the status set to published: the form validates, writes (through the
+    # one write path), and logs the status change as any edit. Sending it twice publishes once: the second
+    # finds nothing changed.
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and PUBLISH in request.POST:
+            request.POST = request.POST.copy()
+            request.POST["status"] = Status.PUBLISHED
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except authoring.EditConflict as conflict:
@@ -183,6 +209,12 @@ class AuthoredAdmin(MarkdownAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and self._undeletable(request, obj):
             context["undeletable"] = self.undeletable_message
+        if obj is not None and obj.pk and obj.status == Status.DRAFT:
+            # A saved draft: the form says learners do not see it yet, links the preview, and offers
+            # "Save and publish" next to Save (admin/catalog/submit_line.html).
+            context["draft"] = True
+            context["offer_publish"] = self.has_change_permission(request, obj)
+            context.setdefault("preview_url", self.preview_change_url(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(description=delete_selected_action.short_description, permissions=["delete"])
@@ -197,6 +229,13 @@ class AuthoredAdmin(MarkdownAdmin):
             )
             return None
         return delete_selected_action(self, request, queryset)
+
+    # The lists read at 1280 px (issue 20): long texts (the section here, the prompt or front beside it) keep
+    # to one line, cut with an ellipsis by static/css/admin.css, their whole text on hover (title).
+    @admin.display(description=_("section"), ordering="section__order")
+    def in_section(self, obj):
+        title = obj.section.title
+        return format_html('<span class="one-line" title="{}">{}</span>', title, title)
 
     def preview_url(self, obj):
         return reverse(f"admin:catalog_{self.opts.model_name}_preview", args=[obj.pk])

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -21,7 +22,7 @@ from .exports import _download
 
 @admin.register(Flashcard)
 class FlashcardAdmin(AuthoredAdmin):
-    list_display = ["key", "shown_front", "section", "status", "preview_link"]
+    list_display = ["key", "shown_front", "in_section", "status", "preview_link"]
     list_display_links = ["key", "shown_front"]
     list_filter = [("section", admin.RelatedOnlyFieldListFilter), "status"]
     search_fields = ["key", "front", "back", "hint"]
@@ -47,7 +48,8 @@ class FlashcardAdmin(AuthoredAdmin):
 
     @admin.display(description=_("front"))
     def shown_front(self, card):
-        return plain_text(card.front, 70)
+        text = plain_text(card.front, 300)
+        return format_html('<span class="one-line" title="{}">{}</span>', text, text)
 
     def duplicate_rows(self, queryset):
         return authoring.flashcards_duplicate(flashcards=queryset)

@@ -8,7 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .. import question_types, rules
-from ..models import Question, Section
+from ..models import Question, Section, Status
 
 TEXT_FIELDS = ("prompt", "explanation", "notes", "front", "back", "hint", "text", "left", "right")
 
@@ -140,6 +140,10 @@ class ImportForm(forms.Form):
             raise ValidationError(_("The file is larger than %(mb)d MB: split it into several files."),
                                   params={"mb": MAX_IMPORT_MB})
         return upload
+
+    def clean_status(self):
+        return self.cleaned_data.get("status") or Status.DRAFT
+
     format = forms.ChoiceField(
         label=_("Format"),
         required=False,
@@ -157,10 +161,18 @@ class ImportForm(forms.Form):
         to_field_name="key",
         help_text=_("For GIFT questions without a $CATEGORY line and CSV rows without a section."),
     )
-    draft = forms.BooleanField(
-        label=_("Import as drafts"),
+    # Draft first, as in the add form: a file's questions reach learners only once a teacher publishes them.
+    # Not sent (a script, an old form): drafts too.
+    status = forms.ChoiceField(
+        label=_("Imported items are"),
         required=False,
-        help_text=_("Otherwise imported items are published at once."),
+        initial=Status.DRAFT,
+        widget=forms.RadioSelect,
+        choices=[
+            (Status.DRAFT, _("Drafts: learners see them once you publish them (preview first)")),
+            (Status.PUBLISHED, _("Published at once: learners meet them in quizzes and decks now")),
+        ],
+        help_text=_("Items a YAML file marks as drafts stay drafts."),
     )
     update = forms.BooleanField(
         label=_("Update items that already exist"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 
 from .. import authoring
 from ..exchange import UnreadableFile, decode, guess_format
+from ..models import Status
 from .actions import _log
 from .forms import ConfirmImportForm, ImportForm
 
@@ -50,7 +51,8 @@ class QuestionImportViews:
                     parsed = authoring.import_read(
                         text, format=fmt, section=section or None, name=upload.name
                     )
-                    draft, update = form.cleaned_data["draft"], form.cleaned_data["update"]
+                    draft = form.cleaned_data["status"] != Status.PUBLISHED
+                    update = form.cleaned_data["update"]
                     plan = authoring.import_plan(parsed, update=update, draft=draft)
                     # Held only when there is something to confirm: a file with problems is just reported.
                     held = (authoring.import_hold(user=request.user, text=text, name=upload.name, format=fmt,

@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -38,7 +39,7 @@ class QuestionAdmin(QuestionImportViews, QuestionExportViews, AuthoredAdmin):
     list_display = [
         "key",
         "asked",
-        "section",
+        "in_section",
         "type",
         "difficulty",
         "status",
@@ -88,9 +89,11 @@ class QuestionAdmin(QuestionImportViews, QuestionExportViews, AuthoredAdmin):
         """Catalog holds no learner's work; quizzes/admin.py adds the questions learners were served."""
         return set()
 
+    # One line, cut with an ellipsis by static/css/admin.css, the whole text on hover (see in_section).
     @admin.display(description=_("prompt"))
     def asked(self, question):
-        return plain_text(question.prompt, 70)
+        text = plain_text(question.prompt, 300)
+        return format_html('<span class="one-line" title="{}">{}</span>', text, text)
 
     def duplicate_rows(self, queryset):
         return authoring.questions_duplicate(questions=queryset)

@@ -17,17 +17,26 @@ and one `{...}` answer block per question, with `\\~ \\= \\# \\{ \\} \\: \\\\` a
 
 Essays (`{}`) and descriptions (no answer block) are skipped, with their line. Which question type a block
 becomes, and how its answers are read, is the types' (`Type.gift_read`, `Type.gift_body` in question_types).
+
+A `::title::` names the question's key, as Moodle's question name names its question: an exported key is
+kept; other titles become `<section>-<slug>` (an ASCII title) or `<section>-<slug of its ASCII part>-g<8 hex
+digits of the title>` (a title in Chinese: there is no pinyin here); without a title, `<section>-g<8 hex
+digits of the text>`. A key is made unique within the section (`-2`, `-3`...): two questions of the file never
+share one, nor does a question take the key of another question of the bank with another title. A question
+imported before titles named keys (its key `<section>-g<digest of the title>`) keeps its key.
 """
 
+import hashlib
 import re
 from decimal import Decimal
 
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from quizapp.catalog import question_types
 from quizapp.catalog.loading import QuestionSpec
 from quizapp.catalog.models import Question, Status
-from quizapp.catalog.rules import BLANK, message
+from quizapp.catalog.rules import BLANK, KEY_LENGTH, KEY_PATTERN, message
 
 from . import ImportFile, Problem, chosen_section_problem, find_section, item_key, leaf_problem
 
@@ -37,9 +46,33 @@ WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 CATEGORY_ROOTS = {"$course$", "$system$", "$module$", "$coursecategory$", "top"}
 TITLE_LENGTH = Question._meta.get_field("title").max_length
 STARTS = {
-    "=~": _("each answer starts with '=' or '~' (found '%(found)s')"),
-    "=": _("each answer starts with '=' (found '%(found)s')"),
+    "=~": _("each answer starts with '=' (right) or '~' (wrong): put one before '%(found)s', or write \\= or "
+            "\\~ for a literal one"),
+    "=": _("each answer starts with '=': put one before '%(found)s'"),
 }
+
+
+def _slug(title: str) -> str:
+    """The ASCII part of a title as key words: lower-case letters and digits joined by '-'."""
+    return "-".join(w for w in re.split(r"[^a-z0-9]+", slugify(title)) if w)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:8]
+
+
+def title_key(section: str, title: str, text: str) -> str:
+    """The key a question's `::title::` (or, without one, its text) names, before it is made unique: see the
+    module's docstring."""
+    if title and KEY_PATTERN.match(title) and title.startswith(section + "-") and len(title) <= KEY_LENGTH:
+        return title
+    room = KEY_LENGTH - len(section) - len("-") - len("-99")  # a suffix that makes it unique still fits
+    slug = _slug(title)
+    if title and title.isascii() and slug:
+        return f"{section}-{slug[:room].strip('-')}"
+    marker = f"g{_digest(title or text)}"
+    slug = slug[: room - len(marker) - 1].strip("-")
+    return f"{section}-{slug}-{marker}" if slug else f"{section}-{marker}"
 
 
 class _Marked:
@@ -111,11 +144,12 @@ def _blocks(text: str):
 
 
 class _Reader:
-    def __init__(self, sections: dict, default_section: str | None):
+    def __init__(self, sections: dict, default_section: str | None, keys: dict):
         self.sections = sections
         self.result = ImportFile()
         self.section = default_section
         self.default_section = default_section
+        self.keys = keys  # the bank's question keys -> their titles
 
     def problem(self, line, message):
         self.result.problems.append(Problem(line, message))
@@ -180,7 +214,8 @@ class _Reader:
         if m.find("::", pos, pos + 2) == pos:
             close = m.find("::", pos + 2)
             if close < 0:
-                self.problem(start, _("the title opened with '::' is never closed with '::'"))
+                self.problem(start, _("the title opened with '::' is never closed: end it with '::' (write \\: "
+                                      "for a literal colon)"))
                 return
             title = " ".join(m.text(pos + 2, close).split())
             pos = m.skip_space(close + 2)
@@ -201,19 +236,20 @@ class _Reader:
         close = m.find("}", opening + 1)
         inner_open = m.find("{", opening + 1, close if close >= 0 else None)
         if close < 0:
-            self.problem(m.line(opening), _("the answer block opened with '{' is never closed with '}'"))
+            self.problem(m.line(opening), _("the answer block opened with '{' is never closed: end it with '}' "
+                                            "(a blank line inside a question ends the question)"))
             return
         if inner_open >= 0:
             self.problem(m.line(inner_open), _("'{' inside an answer block (write \\{ for a literal brace)"))
             return
         extra = m.find_any("{}", close + 1, len(m))
         if extra >= 0:
-            self.problem(m.line(extra), _("a question has one answer block; this is a second one"))
+            self.second_block(m, close, extra)
             return
         before, after = m.text(pos, opening), m.text(close + 1, len(m))
         prompt = (before + BLANK + after).strip() if after.strip() else before.strip()
         if not prompt:
-            self.problem(start, _("the question has no text before its answer block"))
+            self.problem(start, _("the question has no text: write it before its answer block"))
             return
         spec = self.answers(m, opening + 1, close, start, prompt)
         if spec is None:
@@ -224,7 +260,7 @@ class _Reader:
             self.result.warnings.append(Problem(start, adjusted))
         problems = qtype.problems(spec)
         if len(title) > TITLE_LENGTH:
-            problems.append(message(_("the title may be at most %(max)d characters long (has %(n)d)"),
+            problems.append(message(_("the title may be at most %(max)d characters long (has %(n)d): shorten it"),
                                     max=TITLE_LENGTH, n=len(title)))
         for problem in problems:
             self.problem(start, problem)
@@ -236,10 +272,40 @@ class _Reader:
         if problems or not self.section:
             return
         spec.section = self.section
-        spec.key = item_key(self.section, "g", title, prompt)
+        # A question imported before titles named keys has the digest key: importing its file again finds it.
+        before = item_key(self.section, "g", title, prompt)
+        if title and self.keys.get(before) == title and ("question", before) not in self.result.lines:
+            spec.key = before
+        else:
+            spec.key = self.unique_key(title_key(self.section, title, prompt), title)
         if self.result.add_key("question", spec.key, start):
             self.result.questions.append(spec)
             self.result.titles[spec.key] = title
+
+    def unique_key(self, key: str, title: str) -> str:
+        """`key`, or `key-2`, `key-3`... when another question of the file has it, or a question of the bank
+        with another title (a question imported before under this title keeps its key, so importing a
+        file again updates in place). A title that is an exported key is that key, taken or not."""
+        if KEY_PATTERN.match(title) and key == title:
+            return key
+        candidate, n = key, 1
+        while ("question", candidate) in self.result.lines or self.keys.get(candidate, title) != title:
+            n += 1
+            candidate = f"{key}-{n}"
+        return candidate
+
+    def second_block(self, m, close, extra):
+        """A second answer block: most often the next question, with no blank line before it. Say where it
+        starts (the line after the first block's, or the second block's own line)."""
+        text_at = m.skip_space(close + 1, extra)
+        if m.line(text_at) > m.line(close) or m.line(extra) > m.line(close):
+            starts = m.line(text_at) if m.line(text_at) > m.line(close) else m.line(extra)
+            self.problem(starts, message(
+                _("start each question after a blank line (the question before ends with its answer block on "
+                  "line %(line)d)"), line=m.line(close)))
+        else:
+            self.problem(m.line(extra), _("a question has one answer block; this is a second one on the same "
+                                          "line: write \\{ and \\} for literal braces"))
 
     def answers(self, m, start, end, line, prompt):
         """Read an answer block into a QuestionSpec, or report why not (None)."""
@@ -284,7 +350,9 @@ class _Reader:
         """[(marker, weight or None, text, feedback)] for each answer of a block; None after a problem."""
         first = m.skip_space(start, end)
         if first < end and (m.chars[first] not in markers or m.escaped[first]):
-            self.problem(m.line(first), message(STARTS[markers], found=m.text(first, first + 12)))
+            upto = m.find_any(markers, first + 1, end)  # the answer without its marker: up to the next one
+            found = m.text(first, min(upto if upto >= 0 else end, first + 20)).strip()
+            self.problem(m.line(first), message(STARTS[markers], found=found))
             return None
         answers, i = [], first
         while i < end:
@@ -301,7 +369,7 @@ class _Reader:
             answers.append((m.chars[i], weight, text.strip(), fb))
             i = stop
         if any(not text for _, _, text, _ in answers):
-            self.problem(line, _("an answer has no text"))
+            self.problem(line, _("an answer has no text: write it after its '=' or '~', or remove the marker"))
             return None
         return answers
 
@@ -341,9 +409,10 @@ class _Block:
         self.reader.result.warnings.append(Problem(self.line, message))
 
 
-def read_gift(text: str, *, sections: dict, section: str | None = None) -> ImportFile:
-    """Read a GIFT file against the site's sections (key -> SectionSpec); `section` is the default."""
-    return _Reader(sections, section).read(text)
+def read_gift(text: str, *, sections: dict, section: str | None = None, keys: dict | None = None) -> ImportFile:
+    """Read a GIFT file against the site's sections (key -> SectionSpec); `section` is the default; `keys`
+    (question key -> title) the bank's questions, so a title's key does not take another question's."""
+    return _Reader(sections, section, keys or {}).read(text)
 
 
 # --- Writing -------------------------------------------------------------------------------------

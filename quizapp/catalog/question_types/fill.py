@@ -91,8 +91,16 @@ class FillIn(Type):
         if {a[0] for a in listed} != {"="}:
             return None
         block.spec.type = self.name
+        kept = {}  # plain form -> the answer kept
         for _marker, weight, text, _fb in listed:
-            if weight is None or weight == 100:
+            if (weight is None or weight == 100) and answers.plain_form(text) in kept:
+                # Moodle exports list case and width variants (`=Transformer =transformer`); ours fold them.
+                block.warning(message(
+                    _("'%(answer)s' is the same accepted answer as '%(kept)s' once case, width and punctuation "
+                      "are folded: merged into one"),
+                    answer=text, kept=kept[answers.plain_form(text)]))
+            elif weight is None or weight == 100:
+                kept[answers.plain_form(text)] = text
                 block.spec.answers.append(text)
             else:
                 block.warning(message(

@@ -242,7 +242,16 @@ class Matching(Type):
             block.problem(_("in a matching question every answer is '=left -> right'"))
             return False
         block.spec.type = self.name
-        block.spec.pairs = [tuple(part.strip() for part in text.split("->", 1)) for _, _, text, _ in listed]
+        pairs = [tuple(part.strip() for part in text.split("->", 1)) for _, _, text, _ in listed]
+        if any(not right for _left, right in pairs):
+            block.problem(_("every matching pair needs a right item after '->'"))
+            return False
+        for _left, right in [p for p in pairs if not p[0]]:
+            # Moodle's `= -> answer` is an extra wrong answer; here every right item has its left one.
+            block.warning(message(
+                _("'= -> %(right)s' is an extra wrong answer, which a matching question here does not have: "
+                  "dropped"), right=right))
+        block.spec.pairs = [p for p in pairs if p[0]]
         return True
 
     def gift_body(self, content, escape):
