@@ -289,6 +289,8 @@ def main():
     parser.add_argument("--only", default="", help="comma-separated endpoints (default: all)")
     parser.add_argument("--show-queries", default="", help="print the SQL of these endpoints")
     parser.add_argument("--seed", default="endpoints")
+    parser.add_argument("--profile", default="", help="profile this endpoint's calls with pyinstrument "
+                        "(pip install pyinstrument) and print where the time goes, instead of the table")
     args = parser.parse_args()
     names = [n for n in args.only.split(",") if n] or ENDPOINTS
     tmp = Path(tempfile.mkdtemp(prefix="quizapp-endpoints-"))
@@ -298,6 +300,23 @@ def main():
         scenario = Scenario(random.Random(args.seed))
         print(f"setup {time.monotonic() - t0:.1f} s; {args.rounds} rounds of {args.calls} calls per endpoint; "
               f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", file=sys.stderr)
+        if args.profile:
+            from pyinstrument import Profiler
+
+            for _ in range(3):
+                call(scenario, args.profile)
+            profiler = Profiler(interval=0.0005)
+            for _ in range(args.calls):
+                client, method, path, data, htmx, statuses = getattr(scenario, args.profile)()
+                headers = {"HX-Request": "true"} if htmx else {}
+                profiler.start()
+                response = getattr(client, method)(path, data, headers=headers) if data is not None else \
+                    getattr(client, method)(path, headers=headers)
+                profiler.stop()
+                expect(response, *statuses)
+                scenario.after(args.profile, response)
+            print(profiler.output_text(unicode=False, color=False, show_all=False))
+            return
         clock = LockClock()
         for name in ["bare", *names]:  # warm-up: every code path, template and translation loaded once
             for _ in range(3):
