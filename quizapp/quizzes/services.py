@@ -489,10 +489,12 @@ def calibration_refit_if_due(*, newest: int | None = None, last: int | None = No
     """Recalibrate when the schedule above says so (run after an answer commits). A refit that fails (a
     deadlock with answers being recorded, on PostgreSQL) is logged and left for the next answer: the
     answer that triggered it is recorded already. `newest` (the newest answer's id) and `last` (the answers
-    the calibration in force was fitted to): what the caller knows already, saving the two queries."""
-    if newest is None:
-        newest = Response.objects.aggregate(n=Max("pk"))["n"] or 0  # at least the count, and cheap
-        last = EngineCalibration.objects.order_by("-pk").values_list("answers", flat=True).first()
+    the calibration in force was fitted to): what the caller knows already, saving the two queries when
+    no refit is due; when one seems due they are read again (another process may just have refitted)."""
+    if newest is not None and (newest < CALIBRATE_FIRST or (last is not None and newest < last * CALIBRATE_GROWTH)):
+        return False
+    newest = Response.objects.aggregate(n=Max("pk"))["n"] or 0  # at least the count, and cheap
+    last = EngineCalibration.objects.order_by("-pk").values_list("answers", flat=True).first()
     if newest < CALIBRATE_FIRST or (last is not None and newest < last * CALIBRATE_GROWTH):
         return False
     answers = Response.objects.count()
