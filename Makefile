@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: install run test test-e2e browser migrate content demo messages bench clean
+.PHONY: install run test test-e2e browser migrate content demo messages bench bench-endpoints clean
 
 install: $(VENV)/.installed .env
 
@@ -60,6 +60,12 @@ messages: install
 # make bench BENCH_ARGS="--duration 10".
 bench: install
 	$(PY) benchmarks/load.py $(BENCH_ARGS)
+
+# Per-request cost (about 3 minutes, one process, no server): each hot endpoint's median CPU time as a multiple
+# of a bare logged-in view, its queries and duplicated queries; a table and one JSON line.
+# Quicker: make bench-endpoints BENCH_ARGS="--calls 20 --rounds 1 --only answer,rate".
+bench-endpoints: install
+	DEBUG=0 $(PY) benchmarks/endpoints.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles test-results

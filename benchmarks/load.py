@@ -23,6 +23,9 @@ What it does, in order:
 the mixed run, where it competes with everything else a learner does; ratio_to_bare divides it by the bare
 view's requests per second on the same servers, hammered by the same client (`--bare-concurrency` threads).
 
+A page the script cannot read (its forms changed under it) is not a server error: the learner stops, the
+page is counted as "unparseable" in the table and the JSON, and the run exits non-zero.
+
 Prints a table per configuration, then one JSON line (see README.md, "Production").
 Usage: python benchmarks/load.py [--duration 60] [--levels 20,50,100] [--skip-postgres] [--no-fault]
                                  [--think 0] [--worker-class sync] [--keep]
@@ -31,7 +34,6 @@ Usage: python benchmarks/load.py [--duration 60] [--levels 20,50,100] [--skip-po
 from __future__ import annotations
 
 import argparse
-import html
 import http.client
 import json
 import math
@@ -48,6 +50,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
@@ -235,6 +238,7 @@ class Ledger:
     answers_unknown: list = field(default_factory=list)  # sent, but no response came back
     reviews_ok: list = field(default_factory=list)  # (card, reps before)
     reviews_unknown: list = field(default_factory=list)
+    unparseable: list = field(default_factory=list)  # why a page could not be read (the learner stopped)
 
 
 class Failed(Exception):
@@ -338,47 +342,115 @@ class Browser:
 
 
 # --- reading the pages ---------------------------------------------------------------------------
+# A small HTML parser, not regular expressions: attribute order, extra attributes (lang="zh-Hans" on an
+# <option>) and quoting do not change what a browser sends, so they must not change what this script sends.
 
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-HIDDEN = re.compile(r'<input type="hidden" name="(position|question|reps|shown_at|section)" value="([^"]*)"')
 FILL_WORDS = ["GPU", "Transformer", "注意力", "token", "梯度", "embedding", "不知道", "RLHF"]
+NUMBERS = ["0", "1", "2", "3.5", "10", "100", "2017", "175"]
+
+
+class Unparseable(Exception):
+    """A page this script cannot read (the markup changed under it): a bug of the benchmark or of the page,
+    never a server error. Counted apart; the run exits non-zero."""
+
+
+@dataclass
+class Form:
+    attrs: dict
+    hidden: dict = field(default_factory=dict)  # name -> value of <input type="hidden">
+    choices: dict = field(default_factory=dict)  # name -> values of radio/checkbox inputs and submit buttons
+    texts: list = field(default_factory=list)  # names of text inputs and textareas
+    selects: dict = field(default_factory=dict)  # name -> option values (the empty placeholder left out)
+
+
+class Page(HTMLParser):
+    """The forms and links of a page (or an htmx fragment)."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[Form] = []
+        self.links: list[dict] = []  # the attributes of every <a href>
+        self._form: Form | None = None
+        self._select: str | None = None
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self._form = Form(a)
+            self.forms.append(self._form)
+        elif tag == "a" and "href" in a:
+            self.links.append(a)
+        if self._form is None or "name" not in a:
+            if tag == "option" and self._form is not None and self._select and a.get("value"):
+                self._form.selects[self._select].append(a["value"])
+            return
+        name, kind = a["name"], a.get("type", "text" if tag == "input" else "submit").lower()
+        if tag == "input" and kind == "hidden":
+            self._form.hidden[name] = a.get("value", "")
+        elif tag == "input" and kind in ("radio", "checkbox") or tag == "button" and kind == "submit":
+            self._form.choices.setdefault(name, []).append(a.get("value", ""))
+        elif tag == "input" and kind in ("text", "number", "search") or tag == "textarea":
+            self._form.texts.append(name)
+        elif tag == "select":
+            self._select = name
+            self._form.selects[name] = []
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+
+    def form(self, css_class: str) -> Form:
+        for f in self.forms:
+            if css_class in f.attrs.get("class", "").split():
+                return f
+        raise Unparseable(f"no <form class=\"{css_class}\">")
+
+    def link(self, **wanted) -> dict | None:
+        for a in self.links:
+            if all(a.get(k) == v for k, v in wanted.items()):
+                return a
+        return None
 
 
 def csrf(page: str) -> str:
-    m = CSRF.search(page)
-    if not m:
-        raise Failed("no CSRF token on the page")
-    return m.group(1)
+    for f in Page(page).forms:
+        if f.hidden.get("csrfmiddlewaretoken"):
+            return f.hidden["csrfmiddlewaretoken"]
+    raise Unparseable("no CSRF token on the page")
 
 
 def answer_form(page: str, rng: random.Random) -> dict:
-    """The answer POST for the question on `page`: the served hidden fields and a random answer."""
-    form = re.search(r'<form class="question-form.*?</form>', page, re.S)
-    if not form:
-        raise Failed("no question form")
-    form = form.group(0)
-    data = dict(HIDDEN.findall(form))
-    data["csrfmiddlewaretoken"] = csrf(form)
-    type_name = re.search(r'data-type="(\w+)"', form).group(1)
+    """The answer POST for the question on `page`: the form's hidden fields and a random answer."""
+    form = Page(page).form("question-form")
+    data = dict(form.hidden)
+    if not data.get("csrfmiddlewaretoken") or "position" not in data or "question" not in data:
+        raise Unparseable("the question form lacks its CSRF token, position or question")
+    type_name = form.attrs.get("data-type", "")
+    options = form.choices.get("choice", [])
+    if type_name in ("single", "truefalse", "multiple") and not options:
+        raise Unparseable(f"a {type_name} question without options")
     if type_name in ("single", "truefalse"):
-        data["choice"] = rng.choice(re.findall(r'name="choice" value="(\d+)"', form))
+        data["choice"] = rng.choice(options)
     elif type_name == "multiple":
-        options = re.findall(r'name="choice" value="(\d+)"', form)
         data["choice"] = rng.sample(options, rng.randint(1, len(options)))
-    elif type_name == "fill":
+    elif type_name == "fill" and "text" in form.texts:
         data["text"] = rng.choice(FILL_WORDS)
-    elif type_name == "ordering":
-        names = re.findall(r'name="(pos_\d+)"', form)
-        places = list(range(1, len(names) + 1))
+    elif type_name == "numerical" and "number" in form.texts:
+        data["number"] = rng.choice(NUMBERS)
+    elif type_name == "ordering" and form.selects:
+        places = list(range(1, len(form.selects) + 1))
         rng.shuffle(places)
-        data.update({name: str(p) for name, p in zip(names, places)})
-    elif type_name == "matching":
-        names = re.findall(r'name="(match_\d+)"', form)
-        rights = list(dict.fromkeys(re.findall(r'<option value="(\d+)">', form)))
+        data.update({name: str(p) for name, p in zip(form.selects, places)})
+    elif type_name == "matching" and form.selects and all(form.selects.values()):
+        rights = list(dict.fromkeys(v for values in form.selects.values() for v in values))
         rng.shuffle(rights)
-        data.update({name: rights[i % len(rights)] for i, name in enumerate(names)})
+        data.update({name: rights[i % len(rights)] for i, name in enumerate(form.selects)})
     else:
-        raise Failed(f"unknown question type {type_name}")
+        raise Unparseable(f"cannot answer a question of type {type_name!r} from its form")
     return data
 
 
@@ -422,12 +494,11 @@ class Learner:
                 time.sleep(0.05)
             except Failed:
                 time.sleep(0.05)
-            except Exception as exc:  # a page this script could not read: an error too, never a crash
-                now = time.monotonic()
-                self.b.ledger.samples.append(
-                    Sample(f"unreadable ({type(exc).__name__})", now, now, -1, False, self.b.server)
-                )
-                time.sleep(0.05)
+            except Exception as exc:
+                # A page this script cannot read: not the server's error, and reading it again would fail
+                # again, so this learner stops and the run ends non-zero (never a retry loop counted as errors).
+                self.b.ledger.unparseable.append(f"{type(exc).__name__}: {exc}")
+                return
 
     def quiz(self, stop_at: float, resume: bool = False):
         if resume:
@@ -456,7 +527,10 @@ class Learner:
                 self.b.ledger.answers_unknown.append(key)
                 raise
             self.b.ledger.answers_ok.append(key)
-            if "/summary/" in (re.search(r'id="next-link"[^>]*href="([^"]+)"', feedback) or [None, ""])[1]:
+            next_link = Page(feedback).link(id="next-link")
+            if next_link is None:
+                raise Unparseable("no next link in the answer's feedback")
+            if "/summary/" in next_link["href"]:
                 self.attempt_path = ""
                 self.b.request("summary", "GET", f"/quiz/{attempt}/summary/")
                 return
@@ -467,21 +541,19 @@ class Learner:
         for _ in range(REVIEWS_PER_ROUND):
             if time.monotonic() >= stop_at:
                 return
-            reveal = re.search(r'href="(/cards/\d+/reveal/[^"]*)"', page)
-            if not reveal:
+            reveal = Page(page).link(**{"data-testid": "reveal"})
+            if reveal is None:
                 return  # done for today
-            _, _, back = self.b.request("reveal", "GET", html.unescape(reveal.group(1)), htmx=True)
-            form = re.search(r'<form class="answers".*?</form>', back, re.S)
-            if not form:
-                raise Failed("no rating form on the back of the card")
-            form = form.group(0)
-            action = re.search(r'action="(/cards/(\d+)/rate/)"', form)
-            data = dict(HIDDEN.findall(form))
-            data["csrfmiddlewaretoken"] = csrf(form)
+            _, _, back = self.b.request("reveal", "GET", reveal["href"], htmx=True)
+            form = Page(back).form("answers")
+            action = re.fullmatch(r"/cards/(\d+)/rate/", form.attrs.get("action", ""))
+            if not action or not form.hidden.get("csrfmiddlewaretoken") or "reps" not in form.hidden:
+                raise Unparseable("the rating form lacks its action, CSRF token or reps")
+            data = dict(form.hidden)
             data["rating"] = self.rng.choices(list(RATING_WEIGHTS), weights=list(RATING_WEIGHTS.values()))[0]
-            key = (int(action.group(2)), int(data["reps"]))
+            key = (int(action.group(1)), int(data["reps"]))
             try:
-                _, _, page = self.b.request("rate", "POST", action.group(1), data, htmx=True)
+                _, _, page = self.b.request("rate", "POST", action.group(0), data, htmx=True)
             except NoResponse:
                 self.b.ledger.reviews_unknown.append(key)
                 raise
@@ -658,7 +730,10 @@ def level_summary(level: Level) -> dict:
     a = figures.get(ANSWER, {"rps": 0.0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0})
     errors = sum(f["errors"] for f in figures.values())
     total_rps = sum(f["rps"] for f in figures.values())
+    unreadable = Counter(reason for ledger in level.ledgers for reason in ledger.unparseable)
     return {
+        "unparseable": sum(unreadable.values()),  # learners stopped by a page this script could not read
+        "unparseable_reasons": dict(unreadable),
         "rps": a["rps"],
         "p50_ms": a["p50_ms"],
         "p95_ms": a["p95_ms"],
@@ -702,6 +777,8 @@ def print_table(title: str, bare: dict, levels: dict, integrity: dict):
             f"{name:>8} {'all':<11} {'':>7} {summary['all_endpoints_rps']:>8.1f}   answer/bare = "
             f"{summary['ratio_to_bare']:.3f}   errors {summary['errors']}"
         )
+        if summary["unparseable"]:
+            print(f"{name:>8} UNPARSEABLE pages (learners stopped): {summary['unparseable_reasons']}")
         i = integrity[name]
         print(
             f"{'':>8} integrity: answers {i['answers_ok']} reviews {i['reviews_ok']} -> lost {i['lost']}, "
@@ -764,7 +841,7 @@ def configuration(title, env, servers, args, usernames_by_level, sections, fault
         levels[str(n)] = summary
         print(
             f"[{title}] {n} learners: answer {summary['rps']} req/s, p95 {summary['p95_ms']} ms, "
-            f"errors {summary['errors']}, {integrity[str(n)]}",
+            f"errors {summary['errors']}, unparseable {summary['unparseable']}, {integrity[str(n)]}",
             file=sys.stderr,
         )
     bare_levels.append(run_bare("bare", servers, args.bare_concurrency, args.bare_duration / 2))
@@ -1040,6 +1117,7 @@ def main():
                     "answer_rps": fault_summary["rps"],
                     "p95_ms": fault_summary["p95_ms"],
                     "errors": fault_summary["errors"],
+                    "unparseable": fault_summary["unparseable"],
                     **fault_summary["fault"],
                     "lost": integrity["fault"]["lost"],
                     "duplicated": integrity["fault"]["duplicated"],
@@ -1053,15 +1131,19 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
             if pg_url:
                 recreate_database(pg_url, drop_only=True)
+    unparseable = result.get("fault_run", {}).get("unparseable", 0)
     for backend in ("sqlite", "postgres_2_servers"):
         for summary in result[backend].values():
             summary.pop("endpoints", None)
             summary.pop("all_endpoints_rps", None)
+            summary.pop("unparseable_reasons", None)
+            unparseable += summary["unparseable"]
     result["lost"] = sum(i["lost"] for i in integrity_all)
     result["duplicated"] = sum(i["duplicated"] for i in integrity_all)
     result["extra"] = sum(i["extra"] for i in integrity_all)
     result["mismatched"] = sum(i["mismatched"] for i in integrity_all)
     result["errors"] = errors
+    result["unparseable"] = unparseable
     result["answer_throughput"] = "answer-endpoint completed req/s during the mixed run / bare-view req/s"
     result["setup"] = {
         "cores": os.cpu_count(),
@@ -1072,6 +1154,9 @@ def main():
         "load_average_start_end": [load_start, load_average()],
     }
     print(json.dumps(result))
+    if unparseable:
+        sys.exit(f"{unparseable} page(s) this script could not read (see UNPARSEABLE above): the figures are "
+                 "incomplete; fix the page reader in benchmarks/load.py")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_safe
 
-from quizapp.catalog.models import Section
+from quizapp.catalog.models import Section, outline_version
 from quizapp.classes.assignments import assignments_due
 from quizapp.progress.dashboard import learner_today, section_record_context
 from quizapp.quizzes.models import Attempt
@@ -30,7 +30,10 @@ def home(request):
     streak and today's count, then the course overview below."""
     learner = request.user
     context = {
-        "tops": Section.objects.with_counts().order_by("order").outline(),
+        # The outline is the same for everyone until the content changes: rendered once per process and
+        # language, and read (a callable, so only then) when its cached rendering is missing.
+        "outline_version": "-".join(str(part) for part in outline_version()),
+        "tops": lambda: Section.objects.with_counts().order_by("order").outline(),
         "open_attempt": (
             Attempt.objects.open().filter(learner=learner).first() if learner.is_authenticated else None
         ),

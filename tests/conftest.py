@@ -8,6 +8,19 @@ from tests.factories import UserFactory
 FIXTURE_BANK = Path(__file__).parent / "catalog" / "bank"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test starts as a new worker process would: no bank read yet (quizzes.services caches it per
+    process, keyed by a fingerprint that rolled-back tests reusing ids could repeat), no cached fragments."""
+    from django.core.cache import cache
+
+    from quizapp.quizzes import services
+
+    services._bank_state = None
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def learner(db):
     return UserFactory(username="lin")

@@ -43,3 +43,27 @@ def test_the_development_env_file_is_read_only_when_debug_is_not_set():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, "DEBUG": "0"},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "SECRET_KEY is not set" in done.stderr  # production ignores .env
+
+
+def _production(**extra) -> dict:
+    return {"DEBUG": "0", "SECRET_KEY": "x" * 50, **extra}
+
+
+def test_production_keeps_database_connections_as_conn_max_age_says():
+    """Persistent connections: opening one costs about as much as a question page's queries."""
+    assert settings_of(_production(), "DATABASES")[0].count("'CONN_MAX_AGE': 60") == 1
+    assert settings_of(_production(CONN_MAX_AGE="0"), "DATABASES")[0].count("'CONN_MAX_AGE': 0") == 1
+
+
+def test_production_reads_templates_through_the_cached_loader():
+    """Templates are compiled once per process, not on every request (Django's default when no loaders
+    are listed, inside django-template-partials' loader: this keeps anyone from listing them without it)."""
+    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'quizapp.settings'; django.setup(); "
+            "from django.template import engines; "
+            "outer = engines['django'].engine.template_loaders[0]; "
+            "print(' '.join(type(x).__module__ for x in getattr(outer, 'loaders', [outer])))")
+    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "EMAIL_URL")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, **_production()},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "django.template.loaders.cached"

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from quizapp.accounts.study_days import StudyDay, study_day
@@ -30,11 +30,16 @@ LEARNING_PHASES = (Phase.LEARNING, Phase.RELEARNING)
 
 
 def settings_for(learner) -> StudySettings:
-    """The learner's settings, or the defaults (unsaved) when they never changed them."""
+    """The learner's settings, or the defaults (unsaved) when they never changed them. Either is kept on
+    the learner object, so a request asks the database once (Django keeps only a row it found)."""
+    defaults = getattr(learner, "_default_study_settings", None)
+    if defaults is not None:
+        return defaults
     try:
         return learner.study_settings
     except StudySettings.DoesNotExist:
-        return StudySettings(learner=learner)
+        learner._default_study_settings = StudySettings(learner=learner)
+        return learner._default_study_settings
 
 
 # --- scope ---------------------------------------------------------------------------------------
@@ -200,16 +205,16 @@ def _new_in_order(learner, scope: Scope, now: datetime):
     priority = mine.filter(flashcard=OuterRef("pk")).values("priority_since")[:1]
     studying = mine.exclude(state=Phase.NEW).filter(flashcard__section_id=OuterRef("section_id"))
     return (
-        _unstarted(learner, scope, now)
+        _unstarted(learner, scope, now).select_related("section")
         .annotate(priority=Subquery(priority), studying=Exists(studying))
-        .order_by("priority", "-studying", "section__order", "key")
+        # NULLs sort first on SQLite and last on PostgreSQL: say where they go.
+        .order_by(F("priority").asc(nulls_last=True), "-studying", "section__order", "key")
     )
 
 
 def _first_new(learner, scope, now):
-    # NULLs sort first on SQLite and last on PostgreSQL: ask for prioritised cards explicitly.
-    base = _new_in_order(learner, scope, now)
-    return base.filter(priority__isnull=False).first() or base.filter(priority__isnull=True).first()
+    """The next new card (one query)."""
+    return _new_in_order(learner, scope, now).first()
 
 
 def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: DueCounts | None = None):

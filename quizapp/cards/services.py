@@ -6,9 +6,11 @@ IMMEDIATE transactions serialize writers), so two tabs reviewing at once never l
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -44,6 +46,10 @@ def fuzz_seed(card: CardState) -> int:
 def card_start(*, learner, flashcard: Flashcard) -> CardState:
     """The learner's card for a flashcard, created as NEW the first time it is shown (the queue only
     reads, and offers a card never seen unsaved)."""
+    card = CardState.objects.filter(learner=learner, flashcard=flashcard).first()
+    if card is not None:  # most often (a missed question made it): no write transaction
+        card.flashcard = flashcard
+        return card
     try:
         with transaction.atomic():
             card, _created = CardState.objects.get_or_create(learner=learner, flashcard=flashcard)
@@ -57,70 +63,106 @@ def _locked(card: CardState) -> CardState:
     return CardState.objects.select_for_update().select_related("flashcard", "learner").get(pk=card.pk)
 
 
+def _check_answerable(card, learner, expected_reps, now, *, day, settings, done, scope, intervals_at):
+    """Refuse (ReviewRefused) a rating this card may not get now."""
+    if card.reps != expected_reps:
+        raise StaleReview(_("That card was already answered; here is where you are now."))
+    if card.flashcard.status != Status.PUBLISHED:
+        raise ReviewRefused(_("This card has been withdrawn."))
+    if card.suspended:
+        raise ReviewRefused(_("This card is suspended; unsuspend it from the deck page first."))
+    if card.buried_until and card.buried_until > now:
+        raise ReviewRefused(_("This card is buried until tomorrow."))
+    if intervals_at is not None and study_day(learner, intervals_at).date != day.date:
+        raise StudyDayRolledOver(_("A new study day began (at 04:00) after this card's answer was "
+                                   "shown, so its intervals changed. Nothing was recorded: here it is "
+                                   "again with the intervals it gets now."))
+    if queue.new_limit_reached(card, scope, day=day, settings=settings, done=done):
+        limit = settings.new_limit(day.date)
+        raise ReviewRefused(ngettext(
+            "You have reached today's limit of %(limit)d new card, so nothing was recorded. More come "
+            "tomorrow, or add more today in custom study.",
+            "You have reached today's limit of %(limit)d new cards, so nothing was recorded. More come "
+            "tomorrow, or add more today in custom study.", limit) % {"limit": limit})
+    if not queue.is_due_now(card, learner, now, day=day, settings=settings, done=done, scope=scope):
+        raise ReviewRefused(_("This card is not due yet."))
+
+
 def review_record(*, card: CardState, rating: int, expected_reps: int, duration_ms: int = 0,
                   now: datetime | None = None, intervals_at: datetime | None = None,
-                  scope: queue.Scope | None = None) -> Review:
+                  scope: queue.Scope | None = None, learner=None) -> Review:
     """Answer a card: schedule it with FSRS, log the review, tag leeches. Refuses stale, set-aside and
     not-yet-due cards, and ratings outside 1-4.
+
+    `card`: as the caller read it (with its flashcard), not locked: the write is guarded instead (UPDATE
+    ... WHERE reps = the reps read, and the card still not set aside), so of two tabs answering the same
+    card one records and the other is refused as stale; when the guard finds the card changed, it is read
+    again, locked, and checked as it now is. `learner`: the card's learner, when the caller has it.
 
     `intervals_at`: when the intervals on the rating buttons were computed. If that was in an earlier study
     day, the rating is refused (StudyDayRolledOver): the interval a button showed is the one it gives, or
     none. `scope`: the custom study the card was shown in (review ahead, a section's every card), which
-    may answer cards the daily queue would not; FSRS still sees the real elapsed time."""
+    may answer cards the daily queue would not; FSRS still sees the real elapsed time.
+
+    The review returned carries `queue_state` (study day, settings, today's counts after it), which the
+    study page shown next reuses."""
     if rating not in (1, 2, 3, 4):
         raise ReviewRefused(_("Choose Again, Hard, Good or Easy (1 to 4)."))
     now = now or timezone.now()
     if card.pk is None:  # a new card offered by the queue, graded before anything saved it
-        card = card_start(learner=card.learner, flashcard=card.flashcard)
+        card = card_start(learner=learner or card.learner, flashcard=card.flashcard)
+    card = copy.copy(card)  # the caller's object keeps the state it read; review.card has the new one
+    if learner is not None:
+        card.learner = learner
     with transaction.atomic():
-        card = _locked(card)
         learner = card.learner
-        if card.reps != expected_reps:
-            raise StaleReview(_("That card was already answered; here is where you are now."))
-        if card.flashcard.status != Status.PUBLISHED:
-            raise ReviewRefused(_("This card has been withdrawn."))
-        if card.suspended:
-            raise ReviewRefused(_("This card is suspended; unsuspend it from the deck page first."))
-        if card.buried_until and card.buried_until > now:
-            raise ReviewRefused(_("This card is buried until tomorrow."))
         day = study_day(learner, now)
-        if intervals_at is not None and study_day(learner, intervals_at).date != day.date:
-            raise StudyDayRolledOver(_("A new study day began (at 04:00) after this card's answer was shown, "
-                                       "so its intervals changed. Nothing was recorded: here it is again "
-                                       "with the intervals it gets now."))
         settings = queue.settings_for(learner)
         done = queue.done_today(learner, day)
         scope = scope or queue.Scope()
-        if queue.new_limit_reached(card, scope, day=day, settings=settings, done=done):
-            limit = settings.new_limit(day.date)
-            raise ReviewRefused(ngettext(
-                "You have reached today's limit of %(limit)d new card, so nothing was recorded. More come "
-                "tomorrow, or add more today in custom study.",
-                "You have reached today's limit of %(limit)d new cards, so nothing was recorded. More come "
-                "tomorrow, or add more today in custom study.", limit) % {"limit": limit})
-        if not queue.is_due_now(card, learner, now, day=day, settings=settings, done=done, scope=scope):
-            raise ReviewRefused(_("This card is not due yet."))
-
-        before = card.snapshot()
-        state_before = card.state
-        memory = scheduling.review(card.memory(), rating, now, settings.as_scheduling(), seed=fuzz_seed(card),
-                                   elapsed_days=study_days_between(learner, card.last_review, now))
-        card.apply_memory(memory)
-        card.priority_since = None
-        card.buried_until = None
-        lapsed = state_before == Phase.REVIEW and rating == 1
-        past = card.lapses - LEECH_THRESHOLD
-        if lapsed and past >= 0 and past % LEECH_REPEAT == 0:
-            card.leech = True
-            card.suspended = True
-        card.save()
+        for locked in (False, True):
+            if locked:  # the card as the caller read it did not pass, or the guard found it changed
+                card = _locked(card)
+            try:
+                _check_answerable(card, learner, expected_reps, now, day=day, settings=settings, done=done,
+                                  scope=scope, intervals_at=intervals_at)
+            except ReviewRefused:
+                if locked:
+                    raise
+                continue  # decided on the row as it is now, locked
+            before = card.snapshot()
+            state_before = card.state
+            memory = scheduling.review(card.memory(), rating, now, settings.as_scheduling(), seed=fuzz_seed(card),
+                                       elapsed_days=study_days_between(learner, card.last_review, now))
+            card.apply_memory(memory)
+            card.priority_since = None
+            card.buried_until = None
+            lapsed = state_before == Phase.REVIEW and rating == 1
+            past = card.lapses - LEECH_THRESHOLD
+            if lapsed and past >= 0 and past % LEECH_REPEAT == 0:
+                card.leech = True
+                card.suspended = True
+            if locked:
+                card.save()
+                break
+            written = {name: getattr(card, name) for name in REVIEW_WRITES}
+            if CardState.objects.filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now), pk=card.pk,
+                                        reps=expected_reps, suspended=False).update(**written):
+                break
+            card.restore(before)
         review = Review.objects.create(
             learner=learner, card=card, rating=rating, reviewed_at=now,
             duration_ms=max(0, min(int(duration_ms), MAX_DURATION_MS)),
             state_before=state_before, before=before, after=card.snapshot(),
         )
         signals.review_recorded.send(sender=Review, review=review)
+    review.queue_state = (day, settings, queue.Done(new=done.new + (state_before == Phase.NEW),
+                                                    reviews=done.reviews + (state_before == Phase.REVIEW)))
     return review
+
+
+# What a review writes on the card row (the FSRS memory, and the flags a review clears or sets).
+REVIEW_WRITES = [*CardState.MEMORY_FIELDS, "priority_since", "buried_until", "leech", "suspended"]
 
 
 def review_undo(*, learner, review_id: int) -> CardState:
@@ -131,7 +173,8 @@ def review_undo(*, learner, review_id: int) -> CardState:
                   .order_by("-reviewed_at", "-pk").first())
         if latest is None or latest.pk != review_id:
             raise ReviewRefused(_("Only your most recent review can be undone, and only once."))
-        card = _locked(latest.card)
+        card = _locked(CardState(pk=latest.card_id))
+        latest.card = card  # the receivers read it (and its flashcard) from the review
         card.restore(latest.before)
         card.save()
         signals.review_undone.send(sender=Review, review=latest)
@@ -173,19 +216,26 @@ def section_cards_prioritize(*, learner, section, now: datetime | None = None) -
     Returns how many cards were put first in line.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        flashcards = list(Flashcard.objects.published().filter(section=section).values_list("pk", flat=True))
-        existing = dict(CardState.objects.filter(learner=learner, flashcard_id__in=flashcards)
-                        .values_list("flashcard_id", "state"))
-        CardState.objects.bulk_create(
-            [CardState(learner=learner, flashcard_id=pk, priority_since=now) for pk in flashcards
-             if pk not in existing],
-            ignore_conflicts=True,
-        )
-        waiting = [pk for pk, state in existing.items() if state == Phase.NEW]
-        CardState.objects.filter(learner=learner, flashcard_id__in=waiting, state=Phase.NEW,
-                                 priority_since__isnull=True).update(priority_since=now)
-    return len(flashcards) - (len(existing) - len(waiting))
+    # Inside an answer's transaction (the usual caller) no savepoint: it commits or rolls back with it.
+    with transaction.atomic(savepoint=False):
+        # The section's flashcards with the learner's card state, if any (one query, no join on sections).
+        rows = list(Flashcard.objects.published().filter(section=section).order_by().annotate(
+            card_state=Subquery(CardState.objects.filter(learner=learner, flashcard=OuterRef("pk"))
+                                .values("state")[:1]),
+            card_first=Subquery(CardState.objects.filter(learner=learner, flashcard=OuterRef("pk"))
+                                .values("priority_since")[:1])).values_list("pk", "card_state", "card_first"))
+        missing = [pk for pk, state, _first in rows if state is None]
+        if missing:
+            CardState.objects.bulk_create(
+                [CardState(learner=learner, flashcard_id=pk, priority_since=now) for pk in missing],
+                ignore_conflicts=True,
+            )
+        waiting = [pk for pk, state, first in rows if state == Phase.NEW and first is None]
+        if waiting:
+            CardState.objects.filter(learner=learner, flashcard_id__in=waiting, state=Phase.NEW,
+                                     priority_since__isnull=True).update(priority_since=now)
+    started = sum(1 for _pk, state, _first in rows if state is not None and state != Phase.NEW)
+    return len(rows) - started
 
 
 def new_cards_extend(*, learner, extra: int, now: datetime | None = None) -> StudySettings:
@@ -197,6 +247,7 @@ def new_cards_extend(*, learner, extra: int, now: datetime | None = None) -> Stu
     today = study_day(learner, now or timezone.now()).date
     with transaction.atomic():
         settings, _created = StudySettings.objects.select_for_update().get_or_create(learner=learner)
+        learner.__dict__.pop("_default_study_settings", None)  # queue.settings_for's defaults are stale now
         settings.extra_new = extra
         settings.extra_new_on = today
         settings.save(update_fields=["extra_new", "extra_new_on"])
@@ -207,6 +258,7 @@ def study_settings_update(*, learner, desired_retention: float, new_per_day: int
                           time_zone: str) -> StudySettings:
     with transaction.atomic():
         settings, _created = StudySettings.objects.select_for_update().get_or_create(learner=learner)
+        learner.__dict__.pop("_default_study_settings", None)  # queue.settings_for's defaults are stale now
         settings.desired_retention = desired_retention
         settings.new_per_day = new_per_day
         settings.max_reviews_per_day = max_reviews_per_day

@@ -83,16 +83,21 @@ def _ms(moment) -> int:
 
 def _study(request, scope: queue.Scope, *, card: CardState | None = None, revealed: bool = False,
            shown_at: int | None = None, status_message: str = "", status: int = 200, became_leech=False,
-           set_aside: CardState | None = None):
+           set_aside: CardState | None = None, queue_state=None, last_review: int | None = None):
     """Render the study area: counts, then the card (front, or back with rating buttons) or 'done'.
 
     `set_aside`: the card the learner has just buried or suspended; while it still is, the undo button
-    puts it back instead of undoing the last answer (Anki's undo takes back the latest action)."""
+    puts it back instead of undoing the last answer (Anki's undo takes back the latest action).
+    `queue_state` (study day, settings, today's counts) and `last_review` (today's latest review, in this
+    deck): what the write just before already knows."""
     learner = request.user
     now = timezone.now()
-    day = study_day(learner, now)
-    settings = queue.settings_for(learner)
-    done = queue.done_today(learner, day)
+    if queue_state is not None:
+        day, settings, done = queue_state
+    else:
+        day = study_day(learner, now)
+        settings = queue.settings_for(learner)
+        done = queue.done_today(learner, day)
     counts = queue.counts_today(learner, scope, now, day=day, settings=settings, done=done)
     set_aside_by = _set_aside_by(set_aside, now)
     if card is None or not _reviewable(card, now):
@@ -117,7 +122,7 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
         "leech_notice": LEECH_NOTICE if became_leech else "",
         "set_aside": set_aside if set_aside_by else None,
         "set_aside_by": set_aside_by,
-        "last_review": _undoable_review(learner, scope, day),
+        "last_review": last_review if last_review is not None else _undoable_review(learner, scope, day),
     }
     if card is not None:
         context["flashcard"] = card.flashcard
@@ -190,7 +195,7 @@ def rate(request, pk):
                     if data["intervals_at"] is not None else None)
     try:
         review = review_record(card=card, rating=data["rating"], expected_reps=data["reps"],
-                               duration_ms=duration, intervals_at=intervals_at, scope=scope)
+                               duration_ms=duration, intervals_at=intervals_at, scope=scope, learner=request.user)
     except StudyDayRolledOver as refusal:  # the same card, its back with the intervals of the new day
         return _study(request, scope, card=card, revealed=True, shown_at=data["shown_at"],
                       status_message=str(refusal), status=409)
@@ -201,8 +206,10 @@ def rate(request, pk):
         if became_leech:
             messages.warning(request, LEECH_NOTICE)
         return redirect(_review_url(scope))
+    in_deck = scope.section_ids is None or card.flashcard.section_id in scope.section_ids
     return _study(request, scope, became_leech=became_leech, status_message=_("Answered “%(rating)s”.") % {
-        "rating": RatingChoices(review.rating).label})
+        "rating": RatingChoices(review.rating).label}, queue_state=review.queue_state,
+        last_review=review.pk if in_deck else None)
 
 
 @login_required

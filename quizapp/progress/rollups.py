@@ -1,16 +1,17 @@
 """Keeping the rollups in step: receivers of the quizzes' and cards' signals, run inside the transaction
 that records the answer or review, so the rollups commit or roll back with it.
 
-A rollup row is created on first use (get_or_create is safe under concurrency: on a unique-constraint
-race it fetches the winner's row) and then changed only with F() expressions."""
+A rollup row is created on first use and changed only by additions: INSERT ... ON CONFLICT DO UPDATE
+(quizapp.counters), or an UPDATE with F() expressions, so concurrent writers lose nothing."""
 
 from dataclasses import dataclass
 
 from django.db.models import F, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from quizapp.cards.models import CardState, Phase, RatingChoices, Review
 from quizapp.accounts.study_days import study_day
+from quizapp.cards.models import Phase, RatingChoices, Review
+from quizapp.counters import counter_add
 from quizapp.quizzes.models import LearnerSkill, MasteryState, Response
 
 from .models import DailyActivity, ItemStats, SectionDay, SectionProgress
@@ -19,18 +20,23 @@ from .signals import mastery_recomputed
 
 def _update_or_create(model, keys: dict, changes: dict) -> bool:
     """Apply `changes` (F() expressions) to the row identified by `keys`; create it first when missing.
-    The row usually exists, so that is one UPDATE; the first time, get_or_create and the same UPDATE.
-    True when the row was missing."""
+    The row usually exists, so that is one UPDATE; the first time, an INSERT that leaves a concurrent
+    creator's row alone (ON CONFLICT DO NOTHING, no savepoint) and the same UPDATE. True when the row was
+    missing."""
     if model.objects.filter(**keys).update(**changes):
         return False
-    row, _ = model.objects.get_or_create(**keys)
-    model.objects.filter(pk=row.pk).update(**changes)
+    model.objects.bulk_create([model(**keys)], ignore_conflicts=True)
+    model.objects.filter(**keys).update(**changes)
     return True
 
 
-def _bump(model, keys: dict, **changes) -> bool:
-    """Add `changes` (field: delta) to the row identified by `keys`, creating it first if needed (True)."""
-    return _update_or_create(model, keys, {name: F(name) + delta for name, delta in changes.items()})
+def _bump(model, keys: dict, **changes) -> None:
+    """Add `changes` (field: delta) to the row identified by `keys`, creating it first if needed: one
+    INSERT ... ON CONFLICT DO UPDATE when every delta is an addition (a new row must pass its checks)."""
+    if all(delta >= 0 for delta in changes.values()):
+        counter_add(model, keys, changes)
+    else:
+        _update_or_create(model, keys, {name: F(name) + delta for name, delta in changes.items()})
 
 
 def _latest(moment):
@@ -49,8 +55,8 @@ def on_answer_recorded(sender, response: Response, skill: LearnerSkill, **kwargs
     day = study_day(learner, response.answered_at).date
     right = int(response.correct)
     _bump(DailyActivity, dict(learner=learner, day=day), answers=1, correct=right, study_ms=response.seconds * 1000)
-    first_of_day = _bump(SectionDay, dict(learner=learner, section_id=response.section_id, day=day),
-                         answers=1, correct=right)
+    first_of_day = counter_add(SectionDay, dict(learner=learner, section_id=response.section_id, day=day),
+                               dict(answers=1, correct=right), returning="answers") == 1
     _bump(ItemStats, dict(question_id=response.question_id, version=response.question_version), answers=1,
           first_answers=int(response.first_try), first_right=int(response.first_try and response.correct),
           first_score=response.score if response.first_try else 0.0)
@@ -95,7 +101,7 @@ def review_facts(review: Review, learner, section_id: int) -> ReviewFacts:
 
 
 def _apply_review(review: Review, sign: int):
-    card = CardState.objects.select_related("flashcard").get(pk=review.card_id)
+    card = review.card  # the services pass the card they locked, its flashcard loaded
     facts = review_facts(review, review.learner, card.flashcard.section_id)
     _bump(DailyActivity, dict(learner_id=facts.learner_id, day=facts.day), reviews=sign,
           recall_reviews=sign * facts.recall, recalled=sign * facts.recalled, study_ms=sign * facts.study_ms)
@@ -103,7 +109,8 @@ def _apply_review(review: Review, sign: int):
     if sign > 0:
         changes["last_activity"] = _latest(review.reviewed_at)
     else:
-        changes["last_activity"] = last_activity(facts.learner_id, facts.section_id, excluding_review=review.pk)
+        changes["last_activity"] = last_activity_expression(facts.learner_id, facts.section_id,
+                                                            excluding_review=review.pk)
     keys = dict(learner_id=facts.learner_id, section_id=facts.section_id)
     _update_or_create(SectionProgress, keys, changes)
 
@@ -114,6 +121,16 @@ def on_review_recorded(sender, review: Review, **kwargs):
 
 def on_review_undone(sender, review: Review, **kwargs):
     _apply_review(review, -1)
+
+
+def last_activity_expression(learner_id: int, section_id: int, *, excluding_review: int | None = None):
+    """`last_activity` as an SQL expression, for the UPDATE that sets it: no round trips of its own."""
+    answered = Subquery(Response.objects.filter(learner_id=learner_id, section_id=section_id)
+                        .order_by("-answered_at").values("answered_at")[:1])
+    reviewed = Subquery(Review.objects.filter(learner_id=learner_id, card__flashcard__section_id=section_id)
+                        .exclude(pk=excluding_review).order_by("-reviewed_at").values("reviewed_at")[:1])
+    # GREATEST ignores NULLs on PostgreSQL, SQLite's MAX() does not: each side falls back on the other.
+    return Greatest(Coalesce(answered, reviewed), Coalesce(reviewed, answered))
 
 
 def last_activity(learner_id: int, section_id: int, *, excluding_review: int | None = None):

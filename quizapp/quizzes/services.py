@@ -9,13 +9,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quizapp.catalog.answers import InvalidAnswer
 from quizapp.catalog.models import Question, Section, Status
+from quizapp.counters import counter_add
 
 from . import adaptive, calibration
 from .models import (SKILL_FIELDS, Attempt, AttemptItem, EngineCalibration, LearnerSkill, QuestionStats, Response,
@@ -51,6 +52,61 @@ def current_calibration() -> adaptive.Calibration:
     """The newest fit of the engine's parameters, or the defaults before the first (one query)."""
     row = EngineCalibration.objects.order_by("-pk").first()
     return row.as_calibration() if row else adaptive.DEFAULT_CALIBRATION
+
+
+@dataclass
+class BankState:
+    """What the engine reads of the whole bank, cached per process while `fingerprint` holds: the
+    questions' estimates (Bank), the calibration in force, and the questions it served or checked (with
+    their answer rows). An edit (version, status, section, prompt), a recalibration or a section renamed
+    changes the fingerprint, and the next request reads everything again."""
+
+    fingerprint: tuple
+    bank: "Bank"
+    calibration: adaptive.Calibration
+    calibration_answers: int | None  # the answers the calibration in force was fitted to (None: defaults)
+    questions: dict
+
+
+_bank_state: BankState | None = None
+MAX_CACHED_QUESTIONS = 5000
+
+
+def _fingerprint() -> tuple:
+    """One cheap aggregate over the questions, the sections and the newest calibration (one query)."""
+    q, sec, cal = (connection.ops.quote_name(m._meta.db_table) for m in (Question, Section, EngineCalibration))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), SUM(version), SUM(CASE WHEN status = %s THEN id ELSE 0 END), SUM(section_id * id), "
+            f"MAX(updated_at), SUM(LENGTH(prompt)), (SELECT MAX(id) FROM {cal}), "
+            f"(SELECT COUNT(*) + SUM(LENGTH(title)) + SUM(LENGTH(key)) FROM {sec}) FROM {q}",
+            [Status.PUBLISHED])
+        return tuple(cursor.fetchone())
+
+
+def bank_state() -> BankState:
+    """The bank as the engine sees it now: one query when nothing changed since this process last read it."""
+    global _bank_state
+    fingerprint = _fingerprint()
+    state = _bank_state
+    if state is None or state.fingerprint != fingerprint:
+        row = EngineCalibration.objects.filter(pk=fingerprint[6]).first() if fingerprint[6] else None
+        state = BankState(fingerprint, section_bank(Question.objects.all()),
+                          row.as_calibration() if row else adaptive.DEFAULT_CALIBRATION,
+                          row.answers if row else None, {})
+        _bank_state = state
+    return state
+
+
+def _question(state: BankState, pk: int) -> Question:
+    """A question with its section and answer rows, as of the state's fingerprint (read once per process)."""
+    question = state.questions.get(pk)
+    if question is None:
+        question = Question.objects.select_related("section").get(pk=pk)
+        prefetch_related_objects([question], question.answer_rows)
+        if len(state.questions) < MAX_CACHED_QUESTIONS:
+            state.questions[pk] = question
+    return question
 
 
 @dataclass(frozen=True)
@@ -139,12 +195,17 @@ def attempt_start(*, learner, kind: str, section_ids: list[int], length: int, st
     return attempt
 
 
-def _history(attempt: Attempt, position: int) -> adaptive.QuizHistory:
+def _history(attempt: Attempt, position: int, served=None, earlier_rows=None) -> adaptive.QuizHistory:
+    """What the engine knows of the learner's answers for `position`. `served`: the quiz's (position,
+    question, correct) rows in order, when the caller has them; `earlier_rows`: likewise the latest answers
+    before the quiz."""
     in_quiz: dict[int, tuple[int, bool]] = {}
     twice: set[int] = set()
     last = None
-    for pos, question_id, correct in (AttemptItem.objects.filter(attempt=attempt).order_by("position")
-                                      .values_list("position", "question_id", "response__correct")):
+    if served is None:
+        served = (AttemptItem.objects.filter(attempt=attempt).order_by("position")
+                  .values_list("position", "question_id", "response__correct"))
+    for pos, question_id, correct in served:
         if question_id in in_quiz:
             twice.add(question_id)
         in_quiz[question_id] = (pos, bool(correct))
@@ -153,9 +214,7 @@ def _history(attempt: Attempt, position: int) -> adaptive.QuizHistory:
     earlier: dict[int, adaptive.PastAnswer] = {}
     # The learner's latest answers before this quiz in the quiz's sections (a subquery: cheaper than the
     # pool's hundreds of ids, and answers elsewhere cannot crowd the pool's out of the latest 400).
-    rows = (Response.objects.filter(learner_id=attempt.learner_id, section__in=attempt.sections.values("pk"))
-            .exclude(attempt=attempt).order_by("-answered_at", "-pk")
-            .values_list("question_id", "correct", "answered_at")[:HISTORY_LIMIT])
+    rows = _earlier(attempt) if earlier_rows is None else earlier_rows
     for question_id, correct, at in rows:
         if last is None:
             last = question_id
@@ -166,24 +225,42 @@ def _history(attempt: Attempt, position: int) -> adaptive.QuizHistory:
                                 length=attempt.length)
 
 
+def _earlier(attempt: Attempt) -> list:
+    return list(Response.objects.filter(learner_id=attempt.learner_id, section__in=attempt.sections.values("pk"))
+                .exclude(attempt=attempt).order_by("-answered_at", "-pk")
+                .values_list("question_id", "correct", "answered_at")[:HISTORY_LIMIT])
+
+
 def attempt_bank(attempt: Attempt) -> Bank:
     """The engine's view of the attempt's sections' questions (a short subquery rather than the pool's
     hundreds of ids)."""
     return section_bank(Question.objects.filter(section__in=attempt.sections.values("pk")))
 
 
-def _serve_next(attempt: Attempt, *, position: int, cal: adaptive.Calibration | None = None,
-                bank: Bank | None = None) -> AttemptItem | None:
-    """Choose the question for `position` with the engine and serve it (a frozen copy of what is asked).
-    `cal` and `bank`: what the caller has read already in this transaction."""
-    cal = cal or current_calibration()
-    bank = bank or attempt_bank(attempt)
+def _pool_candidates(attempt: Attempt, bank: Bank) -> list[adaptive.Candidate]:
     pool = set(attempt.pool)
-    candidates = [c for c in bank.candidates if c.question_id in pool]
+    return [c for c in bank.candidates if c.question_id in pool]
+
+
+def _skills(attempt: Attempt, candidates) -> dict[int, LearnerSkill]:
     section_ids = {c.section_id for c in candidates}
-    beliefs = {s.section_id: s.belief(cal) for s in LearnerSkill.objects.filter(learner_id=attempt.learner_id,
-                                                                                section_id__in=section_ids)}
-    history = _history(attempt, position)
+    return {s.section_id: s for s in LearnerSkill.objects.filter(learner_id=attempt.learner_id,
+                                                                 section_id__in=section_ids)}
+
+
+@dataclass(frozen=True)
+class Next:
+    """The question chosen for a position, and its frozen copy (not yet saved)."""
+
+    position: int
+    question: Question
+    shown: dict
+
+
+def _choose(attempt: Attempt, state: BankState, candidates, beliefs, history, position: int) -> Next | None:
+    """The engine's choice for `position` from what the caller read (no queries but a question's first
+    read in this process)."""
+    cal = state.calibration
     rng = random.Random(f"{attempt.seed}:{position}")
     if SELECTION == "random":  # the baseline that `simulate_adaptive` compares with: the same quiz rules
         allowed = sorted(adaptive.askable(candidates, history))
@@ -193,13 +270,25 @@ def _serve_next(attempt: Attempt, *, position: int, cal: adaptive.Calibration | 
         chosen = adaptive.select_question(candidates, beliefs, history, rng, cal, practice)
     if chosen is None:
         return None
-    question = Question.objects.select_related("section").get(pk=chosen)
-    prefetch_related_objects([question], question.answer_rows)
+    question = _question(state, chosen)
     shown = frozen_copy(question, rng)
     if chosen in history.in_quiz:
         shown["retry"] = True  # missed earlier in this quiz: the page says so
-    return AttemptItem.objects.create(attempt=attempt, position=position, question=question,
-                                      question_version=question.version, shown=shown)
+    return Next(position, question, shown)
+
+
+def _serve(attempt: Attempt, chosen: Next) -> AttemptItem:
+    return AttemptItem.objects.create(attempt=attempt, position=chosen.position, question=chosen.question,
+                                      question_version=chosen.question.version, shown=chosen.shown)
+
+
+def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
+    """Choose the question for `position` with the engine and serve it (a frozen copy of what is asked)."""
+    state = bank_state()
+    candidates = _pool_candidates(attempt, state.bank)
+    beliefs = {sid: s.belief(state.calibration) for sid, s in _skills(attempt, candidates).items()}
+    chosen = _choose(attempt, state, candidates, beliefs, _history(attempt, position), position)
+    return _serve(attempt, chosen) if chosen else None
 
 
 def frozen_copy(question: Question, rng: random.Random) -> dict:
@@ -226,86 +315,154 @@ class Recorded:
     next_item: AttemptItem | None
 
 
-def answer_record(*, learner, attempt_id: int, position: int, question_id: int, given) -> Recorded:
+def answer_record(*, learner, attempt_id: int, position: int, question_id: int, given,
+                  item: AttemptItem | None = None) -> Recorded:
     """Record the answer to the question served at `position` of the learner's attempt, exactly once.
 
-    The attempt row is locked first, so concurrent submits for it run one after another; the second finds
-    the response the first wrote and gets it back (created=False). The unique response per served item is
-    the backstop. Updates the learner's skill in the section and, on the learner's first answer to the
-    question, the question's difficulty; serves the next question or finishes the attempt. Raises QuizError
-    (4xx) for anything that must not be recorded; raises Attempt.DoesNotExist for someone else's attempt."""
-    try:
-        with transaction.atomic():
-            return _record(learner=learner, attempt_id=attempt_id, position=position,
-                           question_id=question_id, given=given)
-    except IntegrityError:
-        # A concurrent submit won the race past the lock (possible only without row locks): return its row.
-        response = (Response.objects.select_related("item")
-                    .filter(learner=learner, attempt_id=attempt_id, item__position=position).first())
-        if response is None:
-            raise
-        return Recorded(response=response, created=False, next_item=None)
-
-
-def _record(*, learner, attempt_id, position, question_id, given) -> Recorded:
-    attempt = Attempt.objects.select_for_update().get(pk=attempt_id, learner=learner)
-    item = AttemptItem.objects.filter(attempt=attempt, position=position).select_related("response").first()
-    if item is None:
-        raise QuizError(_("This question was not served in this quiz."))
+    Everything that only reads (the served item and its attempt, the question, the learner's skills and
+    history, the next question the engine chooses) happens before the write transaction, so the database's
+    write lock (SQLite has one for the whole file) is held only for the writes. The first write is
+    guarded: the attempt's answered count must still be what was read (UPDATE ... WHERE answered = n), so
+    of two concurrent submits (a double click, a replay, a second tab) exactly one records; the other
+    finds the response the first wrote and gets it back (created=False). The unique response per served
+    item is the backstop. Updates the learner's skill in the section and, on the learner's first answer to
+    the question, the question's first-answer counts; serves the next question or finishes the attempt.
+    Raises QuizError (4xx) for anything that must not be recorded; raises Attempt.DoesNotExist for someone
+    else's attempt. `item`: the served item with its attempt (and response, if any) as the caller read it."""
+    if item is None or item.attempt.learner_id != learner.pk:
+        item = (AttemptItem.objects.select_related("attempt", "response")
+                .filter(attempt_id=attempt_id, attempt__learner=learner, position=position).first())
+        if item is None:
+            Attempt.objects.filter(learner=learner).get(pk=attempt_id)  # DoesNotExist for someone else's
+            raise QuizError(_("This question was not served in this quiz."))
     if hasattr(item, "response"):
         return Recorded(response=item.response, created=False, next_item=None)
     if item.question_id != question_id:
         raise QuizError(_("This answer is for a different question than the one served."))
-    if not attempt.is_open:
+    if not item.attempt.is_open:
         raise QuizError(_("This quiz is over; its answers can no longer change."), status=409)
-    question = Question.objects.select_related("section").get(pk=question_id)
-    prefetch_related_objects([question], question.answer_rows)
+    plan = _plan(learner, item, given)
+    try:
+        with transaction.atomic():
+            recorded = _write(plan)
+    except IntegrityError:
+        recorded = None  # a concurrent submit won the race past the guard (a backstop): return its row
+    if recorded is None:
+        response = (Response.objects.select_related("item", "attempt")
+                    .filter(learner=learner, attempt_id=item.attempt_id, item__position=item.position).first())
+        if response is None:
+            attempt = Attempt.objects.get(pk=item.attempt_id)
+            if not attempt.is_open:
+                raise QuizError(_("This quiz is over; its answers can no longer change."), status=409)
+            raise QuizError(_("This quiz changed in another tab; nothing was recorded. Reload the page."),
+                            status=409)
+        return Recorded(response=response, created=False, next_item=None)
+    transaction.on_commit(lambda: calibration_refit_if_due(newest=recorded.response.pk,
+                                                           last=plan.state.calibration_answers))
+    return recorded
+
+
+@dataclass
+class _Plan:
+    """An answer, worked out before the write transaction from what was read."""
+
+    learner: object
+    item: AttemptItem
+    question: Question
+    outcome: object
+    given: object
+    state: BankState
+    skill: LearnerSkill | None  # the learner's skill in the question's section as read (None: none yet)
+    first_try: bool
+    next: Next | None  # the question for the next position (None: the quiz ends here)
+
+
+def _plan(learner, item: AttemptItem, given) -> _Plan:
+    attempt = item.attempt
+    state = bank_state()
+    question = _question(state, item.question_id)
     try:
         outcome = question.check_answer(given)
     except InvalidAnswer as exc:
         raise QuizError(_("That answer does not fit this question; nothing was recorded.")) from exc
+    cal = state.calibration
+    candidates = _pool_candidates(attempt, state.bank)
+    skills = _skills(attempt, candidates)
+    skill = skills.get(question.section_id)
+    if skill is None:  # a section not in the pool any more (withdrawn questions): read it on its own
+        skill = LearnerSkill.objects.filter(learner=learner, section_id=question.section_id).first()
+    served = list(AttemptItem.objects.filter(attempt=attempt).order_by("position")
+                  .values_list("position", "question_id", "response__correct"))
+    earlier = _earlier(attempt)
+    answered_before = any(q == item.question_id and correct is not None for _p, q, correct in served)
+    if answered_before or any(q == item.question_id for q, _c, _at in earlier):
+        first_try = False
+    elif len(earlier) < HISTORY_LIMIT:  # the latest answers in the quiz's sections are all there
+        first_try = True
+    else:
+        first_try = not Response.objects.filter(learner=learner, question_id=item.question_id).exists()
+    next_chosen = None
+    if item.position < attempt.length:
+        # The engine's view after this answer: the section's belief updated, the answer in the history.
+        beliefs = {sid: s.belief(cal) for sid, s in skills.items()}
+        start = skill.belief(cal) if skill is not None else adaptive.Belief.start(cal)
+        beliefs[question.section_id] = adaptive.update(start, state.bank.offsets[question.pk], outcome.score, cal)
+        served = [(p, q, outcome.correct if p == item.position else c) for p, q, c in served]
+        history = _history(attempt, item.position + 1, served=served, earlier_rows=earlier)
+        next_chosen = _choose(attempt, state, candidates, beliefs, history, item.position + 1)
+    return _Plan(learner, item, question, outcome, given, state, skill, first_try, next_chosen)
 
+
+def _write(plan: _Plan) -> Recorded | None:
+    """The answer's writes, in the caller's transaction; None when the guard finds the answer recorded or
+    the quiz over by another request since `plan` was read."""
+    item, attempt, question, outcome = plan.item, plan.item.attempt, plan.question, plan.outcome
     now = timezone.now()
-    first_try = not Response.objects.filter(learner=learner, question_id=question_id).exists()
-    skill, _created = LearnerSkill.objects.select_for_update().get_or_create(learner=learner, section_id=question.section_id)
-    cal = current_calibration()  # read after the skill's lock: a recalibration that held it is seen whole
-    bank = attempt_bank(attempt)
-    if first_try:
-        QuestionStats.objects.get_or_create(question_id=question_id,
-                                            defaults={"difficulty": bank.offsets[question_id]})
-        QuestionStats.objects.filter(pk=question_id).update(
-            first_answers=F("first_answers") + 1, first_right=F("first_right") + (1 if outcome.correct else 0))
-    before = (skill.mastery, skill.state)
-    belief = adaptive.update(skill.belief(cal), bank.offsets[question_id], outcome.score, cal)
-    take_belief(skill, belief, adaptive.mastery(belief))
-    skill.save(update_fields=[*SKILL_FIELDS, "updated_at"])
+    finishing = item.position >= attempt.length or plan.next is None
+    changes = {"answered": F("answered") + 1, "score": F("score") + outcome.score}
+    if finishing:
+        changes.update(status=Attempt.Status.FINISHED, finished_at=now)
+    if not Attempt.objects.filter(pk=attempt.pk, answered=attempt.answered, status=Attempt.Status.OPEN).update(
+            **changes):
+        return None
+    attempt.answered, attempt.score = attempt.answered + 1, attempt.score + outcome.score
+    if finishing:
+        attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
+
+    cal = plan.state.calibration
+    skill = plan.skill
+    fields = None
+    if skill is not None:
+        before = (skill.mastery, skill.state)
+        belief = adaptive.update(skill.belief(cal), plan.state.bank.offsets[question.pk], outcome.score, cal)
+        take_belief(skill, belief, adaptive.mastery(belief))
+        fields = {name: getattr(skill, name) for name in SKILL_FIELDS}
+    # The skill as read, unless something changed it since (a recalibration): then read it again, locked.
+    if skill is None or not LearnerSkill.objects.filter(pk=skill.pk, updated_at=skill.updated_at).update(
+            **fields, updated_at=now):
+        skill, _created = LearnerSkill.objects.select_for_update().get_or_create(
+            learner=plan.learner, section_id=question.section_id)
+        before = (skill.mastery, skill.state)
+        belief = adaptive.update(skill.belief(cal), plan.state.bank.offsets[question.pk], outcome.score, cal)
+        take_belief(skill, belief, adaptive.mastery(belief))
+        skill.save(update_fields=[*SKILL_FIELDS, "updated_at"])
+    else:
+        skill.updated_at = now
+    if plan.first_try:
+        counter_add(QuestionStats, {"question": question.pk},
+                    {"first_answers": 1, "first_right": 1 if outcome.correct else 0},
+                    defaults={"difficulty": plan.state.bank.offsets[question.pk]})
 
     asked = {**item.shown, "explanation": question.explanation, "right": right_answer(question)}
     response = Response.objects.create(
-        learner=learner, attempt=attempt, item=item, question=question, section_id=question.section_id,
-        question_version=item.question_version, asked=asked, given=as_recorded(given), correct=outcome.correct,
-        score=outcome.score, seconds=min(MAX_SECONDS, max(0, int((now - item.served_at).total_seconds()))),
-        first_try=first_try,
+        learner=plan.learner, attempt=attempt, item=item, question=question, section_id=question.section_id,
+        question_version=item.question_version, asked=asked, given=as_recorded(plan.given),
+        correct=outcome.correct, score=outcome.score,
+        seconds=min(MAX_SECONDS, max(0, int((now - item.served_at).total_seconds()))), first_try=plan.first_try,
     )
-    locked_answered, locked_score = attempt.answered, attempt.score
-    attempt.answered = F("answered") + 1
-    attempt.score = F("score") + outcome.score
-    fields = ["answered", "score"]
-    next_item = None
-    if position >= attempt.length:
-        attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
-        fields += ["status", "finished_at"]
-    attempt.save(update_fields=fields)
-    # The row is locked: the counters are what this transaction wrote (saves reading them back).
-    attempt.answered, attempt.score = locked_answered + 1, locked_score + outcome.score
-    if attempt.is_open:
-        next_item = _serve_next(attempt, position=position + 1, cal=cal, bank=bank)
-        if next_item is None:  # the pool ran dry (questions withdrawn): finish early
-            attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
-            attempt.save(update_fields=["status", "finished_at"])
+    next_item = _serve(attempt, plan.next) if not finishing else None
     answer_recorded.send(sender=Response, response=response, skill=skill, mastery_before=before[0],
                          state_before=before[1])
-    transaction.on_commit(calibration_refit_if_due)
     return Recorded(response=response, created=True, next_item=next_item)
 
 
@@ -328,10 +485,14 @@ def attempt_abandon(*, learner, attempt_id: int) -> Attempt:
     return attempt
 
 
-def calibration_refit_if_due() -> bool:
+def calibration_refit_if_due(*, newest: int | None = None, last: int | None = None) -> bool:
     """Recalibrate when the schedule above says so (run after an answer commits). A refit that fails (a
     deadlock with answers being recorded, on PostgreSQL) is logged and left for the next answer: the
-    answer that triggered it is recorded already."""
+    answer that triggered it is recorded already. `newest` (the newest answer's id) and `last` (the answers
+    the calibration in force was fitted to): what the caller knows already, saving the two queries when
+    no refit is due; when one seems due they are read again (another process may just have refitted)."""
+    if newest is not None and (newest < CALIBRATE_FIRST or (last is not None and newest < last * CALIBRATE_GROWTH)):
+        return False
     newest = Response.objects.aggregate(n=Max("pk"))["n"] or 0  # at least the count, and cheap
     last = EngineCalibration.objects.order_by("-pk").values_list("answers", flat=True).first()
     if newest < CALIBRATE_FIRST or (last is not None and newest < last * CALIBRATE_GROWTH):

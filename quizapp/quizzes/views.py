@@ -121,14 +121,20 @@ def question(request, attempt):
 @require_POST
 def answer(request, attempt):
     """Record an answer (exactly once) and show the feedback; a repeat gets the recorded feedback."""
-    attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
     position = whole_number(request.POST.get("position", ""), digits=5)
     question_id = whole_number(request.POST.get("question", ""), digits=11)
+    # The served item with its attempt, in one query scoped to the learner; the attempt alone (or a 404) when
+    # the form is incomplete or the position was never served.
+    item = None if position is None else (
+        AttemptItem.objects.filter(attempt_id=attempt, attempt__learner=request.user, position=position)
+        .select_related("attempt", "response").first())
+    if item is None:
+        attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
+    else:
+        attempt = item.attempt
     if position is None or question_id is None:
         incomplete = services.QuizError(_("The answer form is incomplete; nothing was recorded."))
         return _refused(request, attempt, None, incomplete)
-    item = (AttemptItem.objects.filter(attempt=attempt, position=position)
-            .select_related("response").first())
     try:
         if item is None:
             raise services.QuizError(_("This question was not served in this quiz."))
@@ -137,7 +143,7 @@ def answer(request, attempt):
         else:
             given = parse_answer(item.shown, request.POST)
             recorded = services.answer_record(learner=request.user, attempt_id=attempt.pk, position=item.position,
-                                              question_id=question_id, given=given)
+                                              question_id=question_id, given=given, item=item)
             recorded_response = recorded.response
             attempt = recorded_response.attempt  # as the transaction left it: counters, status
     except services.QuizError as exc:

@@ -268,3 +268,24 @@ def test_true_and_false_keep_their_order():
     question = QuestionFactory(section=SectionFactory(), type="truefalse")
     in_order = [c.pk for c in question.choices.all()]
     assert all(ids == in_order for ids in served_choices(question, learners=4))
+
+
+@pytest.mark.django_db
+def test_two_submits_that_both_read_the_question_unanswered_record_once(learner, attempt):
+    """The race the answered-count guard closes: two requests (two tabs) both read the served question
+    before either recorded, so both pass every check; only the first write lands, and the second gets
+    the first one's response back, with nothing more served, counted or learned."""
+    from quizapp.quizzes.models import AttemptItem
+
+    item = current_item(attempt)
+    read_by_tab = [AttemptItem.objects.select_related("attempt").get(pk=item.pk) for _tab in range(2)]
+    first = services.answer_record(learner=learner, attempt_id=attempt.pk, position=item.position,
+                                   question_id=item.question_id, given=_given(item), item=read_by_tab[0])
+    second = services.answer_record(learner=learner, attempt_id=attempt.pk, position=item.position,
+                                    question_id=item.question_id, given=_given(item), item=read_by_tab[1])
+    assert first.created and not second.created
+    assert second.response.pk == first.response.pk
+    attempt.refresh_from_db()
+    assert attempt.answered == 1 and attempt.items.count() == 2
+    assert Response.objects.count() == 1
+    assert LearnerSkill.objects.get(learner=learner, section_id=first.response.section_id).answers == 1
