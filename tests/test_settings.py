@@ -43,3 +43,13 @@ def test_the_development_env_file_is_read_only_when_debug_is_not_set():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, "DEBUG": "0"},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "SECRET_KEY is not set" in done.stderr  # production ignores .env
+
+
+def test_session_and_csrf_cookies_are_cross_site_only_under_https():
+    """An LMS frames quizapp on its own site: SameSite=None there (browsers need Secure with it, so HTTPS);
+    plain-HTTP development keeps Lax cookies that browsers accept."""
+    names = ("SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+    assert settings_of({"DEBUG": "0", "SECRET_KEY": "x" * 50, "HTTPS": "1"}, *names) == ["None", "None", "True", "True"]
+    assert settings_of({"DEBUG": "1", "HTTPS": "0"}, *names) == ["Lax", "Lax", "False", "False"]
+    assert settings_of({"DEBUG": "0", "SECRET_KEY": "x" * 50, "HTTPS": "1", "LTI_CROSS_SITE_COOKIES": "0"},
+                       *names[:2]) == ["Lax", "Lax"]

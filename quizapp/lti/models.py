@@ -1,0 +1,79 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from lti_tool.models import LtiContext, LtiRegistration, LtiResourceLink
+
+from quizapp.classes.models import Classroom
+
+
+class LaunchData(models.Model):
+    """What pylti1p3 keeps between the OIDC login and the launch (state, nonce) and after it (the launch's
+    claims, for deep linking's answer): in the database, so every app server sees it. A nonce row is deleted
+    when a launch uses it, so an id_token sent twice is refused the second time (lti.storage)."""
+
+    key = models.CharField(max_length=255, unique=True)
+    value = models.JSONField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return self.key
+
+
+class FrameOrigin(models.Model):
+    """A site that may show quizapp in a frame for this platform, besides the origins of its issuer and
+    authorisation URL: Canvas's issuer is canvas.instructure.com, yet courses run on the school's own host."""
+
+    registration = models.ForeignKey(LtiRegistration, on_delete=models.CASCADE, related_name="frame_origins",
+                                     verbose_name=_("registration"))
+    origin = models.URLField(_("origin"), help_text=_("Scheme and host only, e.g. https://school.instructure.com"))
+
+    class Meta:
+        verbose_name = _("frame origin")
+        verbose_name_plural = _("frame origins")
+        constraints = [models.UniqueConstraint(fields=["registration", "origin"], name="lti_frameorigin_unique")]
+
+    def __str__(self):
+        return self.origin
+
+
+class CourseClass(models.Model):
+    """The quizapp class of one LMS instructor in one LMS course (the context: issuer, deployment and context
+    id together). Every instructor of the course gets their own, and the course's learners join all of them."""
+
+    context = models.ForeignKey(LtiContext, on_delete=models.CASCADE, related_name="+", verbose_name=_("LMS course"))
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    classroom = models.OneToOneField(Classroom, on_delete=models.CASCADE, related_name="lms_course")
+
+    class Meta:
+        verbose_name = _("LMS course class")
+        verbose_name_plural = _("LMS course classes")
+        constraints = [models.UniqueConstraint(fields=["context", "teacher"], name="lti_courseclass_one_per_teacher")]
+
+    def __str__(self):
+        return str(self.classroom)
+
+
+class LinkTarget(models.Model):
+    """What an LMS resource link opens, chosen by the instructor through deep linking (it comes back in the
+    link's custom parameters at every launch)."""
+
+    class Kind(models.TextChoices):
+        NOTES = "notes", _("A section's notes")
+        SECTION_QUIZ = "section_quiz", _("Section quiz")
+        MIXED_QUIZ = "mixed_quiz", _("Mixed quiz")
+        DECK = "deck", _("Flashcard reviews")
+
+    resource_link = models.OneToOneField(LtiResourceLink, on_delete=models.CASCADE, related_name="target")
+    kind = models.CharField(_("opens"), max_length=16, choices=Kind.choices)
+    # Section keys (the content's stable keys): one for notes, section quiz and deck; any number for a mixed quiz.
+    section_keys = models.JSONField(_("sections"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("link target")
+        verbose_name_plural = _("link targets")
+        constraints = [models.CheckConstraint(condition=Q(kind__in=["notes", "section_quiz", "mixed_quiz", "deck"]),
+                                              name="lti_linktarget_kind_valid")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {', '.join(self.section_keys)}"

@@ -1,0 +1,127 @@
+"""LTI endpoints: the OIDC login initiation, the launch (resource links and deep linking), the tool's JWKS,
+the deep-linking choice, and the setup values a platform's administrator pastes."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import user_passes_test
+from django.contrib.auth import login
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from pylti1p3.exception import LtiException, OIDCException
+
+from quizapp.catalog.models import Section
+
+from . import deep_linking, setup, tool
+from .frames import origin_of
+from .services import is_teaching, launch_accept
+
+log = logging.getLogger(__name__)
+DEEP_LINK_SESSION_KEY = "lti_deep_link_launch"
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+# pylti1p3's messages (English, for developers) -> what the person in front of the LMS is told.
+REASONS = [
+    ("expired", gettext_lazy("The launch is too old: it expired before it arrived.")),
+    ("Invalid Nonce", gettext_lazy("This launch was already used. Each launch works once.")),
+    ("nonce", gettext_lazy("This launch was already used. Each launch works once.")),
+    ("Registration not found", gettext_lazy("The launch was meant for another tool, or its platform is not registered here.")),
+    ("Client id not registered", gettext_lazy("The launch was meant for another tool, or its platform is not registered here.")),
+    ("Could not find registration", gettext_lazy("The launch was meant for another tool, or its platform is not registered here.")),
+    ("deployment", gettext_lazy("This deployment of the tool is not registered here, or it is switched off.")),
+    ("State", gettext_lazy("Your browser did not keep the launch's cookie. Open the activity again, or in a new window.")),
+    ("state", gettext_lazy("Your browser did not keep the launch's cookie. Open the activity again, or in a new window.")),
+    ("cookie", gettext_lazy("Your browser did not keep the launch's cookie. Open the activity again, or in a new window.")),
+]
+SIGNATURE = gettext_lazy("The launch's signature does not check out: it was not signed by the registered platform, "
+                         "or it was changed on the way.")
+
+
+def refused(request, exc: Exception, *, status=403):
+    detail = str(exc)
+    reason = next((text for needle, text in REASONS if needle in detail), SIGNATURE)
+    log.warning("LTI launch refused: %s", detail)
+    return TemplateResponse(request, "lti/refused.html", {"reason": reason, "detail": detail}, status=status)
+
+
+@csrf_exempt  # a cross-site form post from the LMS, protected by the state and nonce instead
+@require_http_methods(["GET", "POST"])
+def oidc_login(request):
+    try:
+        return tool.oidc_login_redirect(request, launch_url=request.build_absolute_uri(reverse("lti:launch")))
+    except (OIDCException, LtiException) as exc:
+        return refused(request, exc, status=400)
+
+
+@csrf_exempt  # the id_token is the proof: signature, state, nonce (pylti1p3)
+@require_POST
+def launch(request):
+    try:
+        lti_launch = tool.launch_validate(request)
+    except LtiException as exc:
+        return refused(request, exc)
+    if lti_launch.is_deep_link_launch and not is_teaching(lti_launch.roles_claim):
+        return refused(request, LtiException("deep linking is for instructors"))
+    if not (lti_launch.is_resource_launch or lti_launch.is_deep_link_launch):
+        return refused(request, LtiException("unsupported message type"), status=400)
+    arrival = launch_accept(launch=lti_launch)
+    login(request, arrival.user, backend=BACKEND)  # a new session key: nothing of a previous visitor's stays
+    if lti_launch.is_deep_link_launch:
+        request.session[DEEP_LINK_SESSION_KEY] = lti_launch.get_launch_id()
+        return HttpResponseRedirect(reverse("lti:deep_link"))
+    if arrival.teaching and arrival.classrooms:
+        messages.info(request, _("Your class for this course: “%(name)s”. Your learners join it when they open "
+                                 "the activity.") % {"name": arrival.classrooms[0].name})
+    return HttpResponseRedirect(arrival.url())
+
+
+@require_safe
+def jwks(request):
+    return JsonResponse(tool.jwks())
+
+
+def _deep_link_launch(request):
+    launch_id = request.session.get(DEEP_LINK_SESSION_KEY)
+    if not launch_id or not request.user.is_authenticated:
+        raise Http404
+    try:
+        lti_launch = tool.launch_restore(request, launch_id)
+    except LtiException:
+        raise Http404 from None
+    if lti_launch.user.auth_user_id != request.user.pk:  # another person's launch in this session
+        raise Http404
+    return lti_launch
+
+
+@require_http_methods(["GET", "POST"])
+def deep_link(request):
+    """The instructor picks what the new LMS activity opens; the LMS gets it back as a signed LtiResourceLink."""
+    lti_launch = _deep_link_launch(request)
+    form = deep_linking.ChoiceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        target = form.target()
+        jwt_value = deep_linking.response_jwt(lti_launch, target=target, launch_url=request.build_absolute_uri(
+            reverse("lti:launch")))
+        # Used once: the answer is signed; a second post of this form would answer twice.
+        request.session.pop(DEEP_LINK_SESSION_KEY, None)
+        return_url = deep_linking.return_url(lti_launch)
+        response = TemplateResponse(request, "lti/deep_link_return.html",
+                                    {"return_url": return_url, "jwt": jwt_value, "title": deep_linking.title(target)})
+        origin = origin_of(return_url)
+        if origin:
+            response._csp_update = {"form-action": [origin]}
+        return response
+    context = {"form": form, "sections": Section.objects.order_by("order", "pk")}
+    return TemplateResponse(request, "lti/deep_link.html", context)
+
+
+@user_passes_test(lambda user: user.is_active and user.is_superuser)
+@require_safe
+def setup_values(request):
+    """The values a Moodle or Canvas administrator pastes, with each LMS's own field names."""
+    return TemplateResponse(request, "lti/setup.html", setup.context(request))
