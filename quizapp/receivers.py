@@ -1,18 +1,22 @@
 """Every receiver the apps connect to each other's signals, in one list: what recording an answer or a
 review writes, beyond its own app, is read here, top to bottom.
 
-Project-level wiring, like urls.py: it imports receivers from cards, progress and classes, so it sits outside
+Project-level wiring, like urls.py: it imports receivers from cards, progress, classes and lti, so it sits outside
 the layers (pyproject.toml's contract) and only the project's AppConfig (quizapp.apps) imports it. Receivers
 of one signal run in the order listed, inside the sender's transaction: progress's rollups before classes',
 which read them.
 """
 
-from django.db.models.signals import post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from lti_tool.models import LtiRegistration
 
 from quizapp.cards import receivers as cards
 from quizapp.cards.signals import review_recorded, review_undone
 from quizapp.classes import rollups as classes
 from quizapp.classes.models import Membership
+from quizapp.lti import frames as lti_frames
+from quizapp.lti import grades as lti
+from quizapp.lti.models import FrameOrigin
 from quizapp.progress import rollups as progress
 from quizapp.progress.signals import mastery_recomputed, rollups_rebuilt
 from quizapp.quizzes.signals import answer_recorded, skills_recalibrated
@@ -24,6 +28,8 @@ RECEIVERS = [
     (answer_recorded, cards.introduce_cards_after_miss, None, "cards.introduce_after_miss"),
     (answer_recorded, progress.on_answer_recorded, None, "progress.answer"),
     (answer_recorded, classes.on_answer_recorded, None, "classes.answer"),
+    # The answer that finishes a quiz an LMS link asked for queues its score for the LMS gradebook.
+    (answer_recorded, lti.on_answer_recorded, None, "lti.score"),
     # A flashcard review, and its undo: the learner's rollups.
     (review_recorded, progress.on_review_recorded, None, "progress.review"),
     (review_undone, progress.on_review_undone, None, "progress.undo"),
@@ -36,6 +42,11 @@ RECEIVERS = [
     (pre_save, classes.on_membership_changing, Membership, "classes.moving"),
     (post_save, classes.on_membership_saved, Membership, "classes.joined"),
     (pre_delete, classes.on_membership_deleted, Membership, "classes.left"),
+    # A platform registered, changed or removed: the origins allowed to frame quizapp are read again.
+    (post_save, lti_frames.forget, LtiRegistration, "lti.frames.registration_saved"),
+    (post_delete, lti_frames.forget, LtiRegistration, "lti.frames.registration_deleted"),
+    (post_save, lti_frames.forget, FrameOrigin, "lti.frames.origin_saved"),
+    (post_delete, lti_frames.forget, FrameOrigin, "lti.frames.origin_deleted"),
 ]
 
 

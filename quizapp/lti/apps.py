@@ -13,7 +13,3 @@ class LtiConfig(AppConfig):
     label = "lti"
     verbose_name = _("LTI (use from an LMS)")
 
-    def ready(self):
-        from . import frames
-
-        frames.connect_invalidation()

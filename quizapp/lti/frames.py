@@ -9,7 +9,9 @@ once when a registration or a frame origin changes here; pages ask no query for 
 import time
 from urllib.parse import urlsplit
 
-from django.db.models.signals import post_delete, post_save
+from lti_tool.models import LtiRegistration
+
+from .models import FrameOrigin
 
 TTL_SECONDS = 60
 _cached: dict = {}
@@ -26,10 +28,6 @@ def platform_origins() -> list[str]:
     now = time.monotonic()
     if _cached.get("until", 0) > now:
         return _cached["origins"]
-    from lti_tool.models import LtiRegistration
-
-    from .models import FrameOrigin
-
     found = set()
     for issuer, auth_url in LtiRegistration.objects.active().values_list("issuer", "auth_url"):
         found |= {origin_of(issuer), origin_of(auth_url)}
@@ -41,17 +39,8 @@ def platform_origins() -> list[str]:
 
 
 def forget(**kwargs):
+    """Receiver (quizapp/receivers.py) of a registration's or frame origin's save and delete."""
     _cached.clear()
-
-
-def connect_invalidation():
-    from lti_tool.models import LtiRegistration
-
-    from .models import FrameOrigin
-
-    for model in (LtiRegistration, FrameOrigin):
-        post_save.connect(forget, sender=model, dispatch_uid=f"lti.frames.save.{model.__name__}")
-        post_delete.connect(forget, sender=model, dispatch_uid=f"lti.frames.delete.{model.__name__}")
 
 
 def platform_frames(get_response):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from lti_tool.models import LtiContext, LtiRegistration, LtiResourceLink
 
 from quizapp.classes.models import Classroom
+from quizapp.quizzes.models import Attempt
 
 
 class LaunchData(models.Model):
@@ -68,6 +69,8 @@ class LinkTarget(models.Model):
     kind = models.CharField(_("opens"), max_length=16, choices=Kind.choices)
     # Section keys (the content's stable keys): one for notes, section quiz and deck; any number for a mixed quiz.
     section_keys = models.JSONField(_("sections"), default=list, blank=True)
+    # The link's gradebook column (AGS line item), from the launch's endpoint claim when it may take scores.
+    lineitem_url = models.URLField(_("gradebook column"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("link target")
@@ -77,3 +80,48 @@ class LinkTarget(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {', '.join(self.section_keys)}"
+
+
+class ScorePostQuerySet(models.QuerySet):
+    def due(self, now):
+        return self.filter(state=ScorePost.State.PENDING, next_try_at__lte=now)
+
+
+class ScorePost(models.Model):
+    """A quiz score on its way to an LMS gradebook: written in the transaction that finishes the quiz, so it is
+    never lost, and sent after the commit; retried with growing pauses while the LMS fails. One per (link,
+    quiz): a finished quiz is one change, posted once; its timestamp lets the LMS ignore a repeat."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("In the LMS gradebook")
+        FAILED = "failed", _("Not sent: the LMS kept refusing")
+
+    link = models.ForeignKey(LinkTarget, on_delete=models.CASCADE, related_name="score_posts")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    lms_user_id = models.CharField(max_length=255)  # the learner's `sub` in the LMS
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="+")
+    score_given = models.FloatField()
+    score_maximum = models.FloatField()
+    timestamp = models.DateTimeField()
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    tries = models.PositiveSmallIntegerField(_("tries"), default=0)
+    next_try_at = models.DateTimeField(db_index=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = ScorePostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-timestamp", "-pk"]
+        verbose_name = _("score sent to an LMS")
+        verbose_name_plural = _("scores sent to an LMS")
+        constraints = [
+            models.UniqueConstraint(fields=["link", "attempt"], name="lti_scorepost_once_per_quiz"),
+            models.CheckConstraint(condition=Q(state__in=["pending", "sent", "failed"]), name="lti_scorepost_state_valid"),
+            models.CheckConstraint(condition=Q(score_given__gte=0, score_given__lte=models.F("score_maximum")),
+                                   name="lti_scorepost_score_in_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.learner} {self.score_given}/{self.score_maximum} ({self.state})"

@@ -54,7 +54,7 @@ def username_for(issuer: str, sub: str) -> str:
     return "lms-" + hashlib.sha256(f"{issuer}\n{sub}".encode()).hexdigest()[:16]
 
 
-def _account_for(lti_user: LtiUser, *, issuer: str):
+def lms_account_ensure(lti_user: LtiUser, *, issuer: str):
     """The quizapp account of an LMS user, by (issuer, sub) only: the LtiUser's own, or that of the same person
     seen through another registration (client id) of the same platform, or a new one. Never by e-mail: an
     LMS's e-mail addresses are whatever its users typed, unverified."""
@@ -78,7 +78,7 @@ def _account_for(lti_user: LtiUser, *, issuer: str):
     return user
 
 
-def _join(learner, classroom: Classroom) -> bool:
+def course_class_join(learner, classroom: Classroom) -> bool:
     try:
         _classroom, joined = classroom_join(learner=learner, code=classroom.join_code)
     except (JoinError, ClassArchived):  # the learner teaches it too, or it is archived
@@ -99,7 +99,7 @@ def _course_class_ensure(*, context, teacher) -> Classroom:
                                              user__auth_user__isnull=False)
                 .select_related("user__auth_user"))
     for membership in learners:
-        _join(membership.user.auth_user, classroom)
+        course_class_join(membership.user.auth_user, classroom)
     return classroom
 
 
@@ -109,7 +109,7 @@ def launch_accept(*, launch: LtiLaunch) -> Arrival:
     with transaction.atomic():
         sync_data_from_launch(launch)  # django-lti: deployment, LMS user, course, membership, resource link
         issuer = launch.get_claim("iss")
-        user = _account_for(launch.user, issuer=issuer)
+        user = lms_account_ensure(launch.user, issuer=issuer)
         teaching = is_teaching(launch.roles_claim)
         arrival = Arrival(user=user, teaching=teaching)
         context = launch.context
@@ -120,18 +120,30 @@ def launch_accept(*, launch: LtiLaunch) -> Arrival:
         else:
             course_classes = CourseClass.objects.filter(context=context).select_related("classroom")
             for course_class in course_classes:
-                _join(user, course_class.classroom)
+                course_class_join(user, course_class.classroom)
             arrival.classrooms = [c.classroom for c in course_classes]
         if launch.is_resource_launch:
             arrival.target = _link_target_update(launch)
     return arrival
 
 
+SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+
+
+def _lineitem_of(launch: LtiLaunch) -> str:
+    """The link's own gradebook column, when the LMS lets the tool post scores to it."""
+    claim = launch.ags_claim or {}
+    return claim.get("lineitem", "") if SCORE_SCOPE in claim.get("scope", []) else ""
+
+
 def _link_target_update(launch: LtiLaunch) -> Target | None:
     resource_link = launch.resource_link
     chosen = target_parse(launch.get_custom_claim(CUSTOM_PARAMETER))
-    if chosen is None:
-        return target_of(LinkTarget.objects.filter(resource_link=resource_link).first())
-    LinkTarget.objects.update_or_create(resource_link=resource_link,
-                                        defaults={"kind": chosen.kind, "section_keys": list(chosen.section_keys)})
-    return chosen
+    found = LinkTarget.objects.filter(resource_link=resource_link).first()
+    if chosen is None and found is None:
+        return None
+    defaults = {"lineitem_url": _lineitem_of(launch)}
+    if chosen is not None:
+        defaults.update(kind=chosen.kind, section_keys=list(chosen.section_keys))
+    link_target, _created = LinkTarget.objects.update_or_create(resource_link=resource_link, defaults=defaults)
+    return target_of(link_target)

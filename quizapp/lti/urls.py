@@ -10,4 +10,6 @@ urlpatterns = [
     path("jwks/", views.jwks, name="jwks"),
     path("deep-link/", views.deep_link, name="deep_link"),
     path("setup/", views.setup_values, name="setup"),
+    path("courses/", views.courses, name="courses"),
+    path("courses/<id:pk>/roster/", views.roster, name="roster"),
 ]

@@ -3,10 +3,13 @@ the deep-linking choice, and the setup values a platform's administrator pastes.
 
 import logging
 
+import requests
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import user_passes_test
 from django.contrib.auth import login
 from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,10 +18,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from pylti1p3.exception import LtiException, OIDCException
 
+from quizapp.accounts.decorators import teacher_required
 from quizapp.catalog.models import Section
 
 from . import deep_linking, setup, tool
 from .frames import origin_of
+from .models import CourseClass, LinkTarget, ScorePost
+from .roster import RosterUnavailable, roster_sync
 from .services import is_teaching, launch_accept
 
 log = logging.getLogger(__name__)
@@ -76,7 +82,8 @@ def launch(request):
         return HttpResponseRedirect(reverse("lti:deep_link"))
     if arrival.teaching and arrival.classrooms:
         messages.info(request, _("Your class for this course: “%(name)s”. Your learners join it when they open "
-                                 "the activity.") % {"name": arrival.classrooms[0].name})
+                                 "the activity; scores sent to the LMS and the roster are under LMS courses.")
+                      % {"name": arrival.classrooms[0].name})
     return HttpResponseRedirect(arrival.url())
 
 
@@ -125,3 +132,42 @@ def deep_link(request):
 def setup_values(request):
     """The values a Moodle or Canvas administrator pastes, with each LMS's own field names."""
     return TemplateResponse(request, "lti/setup.html", setup.context(request))
+
+
+@teacher_required
+@require_safe
+def courses(request):
+    """The teacher's classes tied to LMS courses: what their links open, the scores sent to the LMS gradebook
+    and those still waiting or refused, and the roster sync."""
+    course_classes = list(CourseClass.objects.filter(teacher=request.user)
+                          .select_related("classroom", "context__deployment__registration"))
+    links = {}
+    for link in LinkTarget.objects.filter(resource_link__context__in=[c.context_id for c in course_classes]) \
+            .select_related("resource_link"):
+        links.setdefault(link.resource_link.context_id, []).append(link)
+    posts = {}
+    recent = (ScorePost.objects.filter(link__resource_link__context__in=[c.context_id for c in course_classes])
+              .select_related("learner", "link__resource_link")[:200])
+    for post in recent:
+        posts.setdefault(post.link.resource_link.context_id, []).append(post)
+    rows = [{"course_class": c, "links": links.get(c.context_id, []), "posts": posts.get(c.context_id, [])}
+            for c in course_classes]
+    return TemplateResponse(request, "lti/courses.html", {"rows": rows})
+
+
+@teacher_required
+@require_POST
+def roster(request, pk):
+    course_class = get_object_or_404(CourseClass.objects.select_related("context__deployment__registration"),
+                                     pk=pk, teacher=request.user)
+    try:
+        result = roster_sync(course_class=course_class)
+    except RosterUnavailable:
+        messages.error(request, _("This LMS course does not share its roster with quizapp."))
+    except (LtiException, requests.RequestException) as exc:
+        log.warning("NRPS roster sync failed: %s", exc)
+        messages.error(request, _("The LMS did not answer. Nothing was changed; try again later."))
+    else:
+        messages.success(request, _("Roster synced: %(members)d members in the LMS course, %(joined)d joined, "
+                                    "%(left)d left.") % vars(result))
+    return HttpResponseRedirect(reverse("lti:courses"))

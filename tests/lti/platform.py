@@ -138,8 +138,14 @@ class Platform:
             LTI + "tool_platform": {"guid": "test-lms", "name": "Test LMS", "product_family_code": "test"},
             LTI + "launch_presentation": {"document_target": "iframe", "return_url": self.url("/return")},
         }
+        body["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"] = {
+            "context_memberships_url": self.url("/memberships"), "service_versions": ["2.0"]}
         if message_type == "LtiResourceLinkRequest":
             body[LTI + "resource_link"] = {"id": resource_link_id, "title": "quizapp activity"}
+            body["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = {
+                "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                          "https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+                "lineitems": self.url("/lineitems"), "lineitem": self.url(f"/lineitems/{resource_link_id}")}
         else:
             body["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = {
                 "deep_link_return_url": self.url("/deep-link-return"), "accept_types": ["ltiResourceLink"],
