@@ -1,5 +1,6 @@
 """The values a platform administrator pastes into Moodle or Canvas, with each LMS's field names."""
 
+from django.contrib import admin
 from django.urls import reverse
 
 from .tool import jwks, registrations_active
@@ -10,6 +11,7 @@ def context(request) -> dict:
     login, launch, keys = url(reverse("lti:login")), url(reverse("lti:launch")), url(reverse("lti:jwks"))
     tool_url = url("/")
     return {
+        **admin.site.each_context(request),  # the admin's header, title and menu
         "values": [
             # (what it is, Moodle 4.x field, Canvas field, value)
             ("tool", "Tool URL", "Target Link URI", launch),

@@ -202,3 +202,13 @@ class TestRefused:
 
     def test_launch_is_post_only(self, client, platform):
         assert client.get("/lti/launch/").status_code == 405
+
+
+def test_the_refusal_is_in_chinese_by_default(client, platform):
+    def elsewhere(claims):
+        claims["aud"] = "another-tool"
+        return platform.sign(claims)
+
+    response, _ = platform.launch(client, tamper=elsewhere)
+    page = response.content.decode()
+    assert "来自 LMS 的这次启动被拒绝了" in page and "发给另一个工具" in page
