@@ -22,7 +22,7 @@ class ChoiceForm(forms.Form):
                              widget=forms.RadioSelect)
     section = forms.SlugField(label=gettext_lazy("Section"), required=False)
     sections = forms.MultipleChoiceField(label=gettext_lazy("Sections of the mixed quiz"), required=False,
-                                         choices=())
+                                         choices=(), widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

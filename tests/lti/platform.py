@@ -25,7 +25,8 @@ class Platform:
     context = {"id": "course-42", "label": "AI101", "title": "AI 与大模型 101",
                "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"]}
 
-    def __init__(self):
+    def __init__(self, host="127.0.0.1"):
+        self.next_launch = {"sub": "learner-1", "roles": [LEARNER]}  # who /auth signs in (browser tests)
         self.key = JWK.generate(kty="RSA", size=2048, kid=f"platform-{uuid.uuid4().hex[:8]}")
         self.received = []  # (method, path, headers, body) of every request the tool made
         self.tool_jwks = {"keys": []}  # set by the test: the tool's public keys, to check its assertions
@@ -62,6 +63,9 @@ class Platform:
                                       "application/vnd.ims.lti-nrps.v2.membershipcontainer+json")
                 if path == "/course":
                     return self._send(200, platform.page_html, "text/html; charset=utf-8")
+                if path == "/auth":  # the platform's OIDC authorisation: a signed id_token, posted by the browser
+                    return self._send(200, platform._auth_form(parse_qs(urlsplit(self.path).query)),
+                                      "text/html; charset=utf-8")
                 return self._send(404, {"error": "not found"})
 
             def do_POST(self):
@@ -83,7 +87,7 @@ class Platform:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
-        self.issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.issuer = f"http://{host}:{self.server.server_address[1]}"
         self.tokens = set()
 
     def url(self, path):
@@ -107,6 +111,16 @@ class Platform:
         self.tokens.add(token)
         return handler._send(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600,
                                    "scope": (form.get("scope") or [""])[0]})
+
+    def _auth_form(self, query):
+        """What Moodle's auth.php answers: a form that posts the id_token and state to the tool's launch URL."""
+        launch = dict(self.next_launch)
+        claims = self.claims(sub=launch.pop("sub"), roles=launch.pop("roles"), nonce=query["nonce"][0],
+                             launch_url=query["redirect_uri"][0], **launch)
+        return (f'<!doctype html><form id="f" method="post" action="{query["redirect_uri"][0]}">'
+                f'<input type="hidden" name="id_token" value="{self.sign(claims)}">'
+                f'<input type="hidden" name="state" value="{query["state"][0]}"></form>'
+                '<script>document.getElementById("f").submit()</script>')
 
     def _authorised(self, headers):
         return headers.get("Authorization", "").removeprefix("Bearer ") in self.tokens

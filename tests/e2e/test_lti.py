@@ -1,0 +1,79 @@
+"""An LMS shows quizapp in an iframe of its own page, on another origin: the whole LTI launch (OIDC login
+initiation, the platform's signed id_token posted back, the session) happens inside the frame, and the
+learner lands on what the link opens. The test LMS (tests/lti/platform.py) serves the course page.
+
+Both origins are on `localhost` (different ports): cross-origin, so the frame needs frame-ancestors to name the
+LMS, but same-site, so this runs over plain HTTP; the SameSite=None cookies a real LMS on another site needs
+are only sent under HTTPS (settings, tests/test_settings.py)."""
+
+from urllib.parse import urlencode
+
+import pytest
+from lti_tool.models import LtiDeployment, LtiRegistration
+
+from quizapp.catalog.models import Section
+from quizapp.lti import frames, tool
+from tests.lti.platform import INSTRUCTOR, LEARNER, Platform
+
+SHOTS = "test-results/lti"
+
+
+@pytest.fixture
+def lms(live_server, starter_bank):
+    platform = Platform(host="localhost")
+    registration = LtiRegistration.objects.create(**platform.registration_values())
+    LtiDeployment.objects.create(registration=registration, deployment_id=platform.deployment_id, is_active=True)
+    tool.key_ensure()
+    frames.forget()
+    login = f"{live_server.url}/lti/login/?" + urlencode({
+        "iss": platform.issuer, "login_hint": "hint", "client_id": platform.client_id,
+        "target_link_uri": f"{live_server.url}/lti/launch/"})
+    platform.page_html = ('<!doctype html><meta charset="utf-8"><title>Test LMS course</title>'
+                          '<h1>AI101 on the test LMS</h1>'
+                          f'<iframe name="tool" title="quizapp" src="{login}" style="width:100%;height:80vh"></iframe>')
+    yield platform
+    platform.close()
+    frames.forget()
+
+
+def tool_frame(page):
+    return next(f for f in page.frames if f.name == "tool")
+
+
+def test_a_learner_launches_a_section_quiz_inside_the_lms_iframe(page, live_server, lms):
+    leaf = Section.objects.leaves().order_by("order").first()
+    lms.next_launch = {"sub": "learner-1", "roles": [LEARNER], "resource_link_id": "quiz-link",
+                       "custom": {"quizapp_target": f"section_quiz:{leaf.key}"}}
+    page.goto(lms.url("/course"))
+    frame = tool_frame(page)
+    frame.wait_for_url(f"{live_server.url}/quiz/?section={leaf.key}")
+    frame.wait_for_load_state()
+    assert frame.locator("main").is_visible()
+    assert leaf.title in frame.locator("main").inner_text()
+    # Signed in inside the frame: the header names the new LMS account.
+    assert frame.locator(".user-name").inner_text().startswith("lms-")
+    page.screenshot(path=f"{SHOTS}/iframe-learner-1280.png", full_page=True)
+
+
+def test_an_instructor_picks_what_a_new_activity_opens(page, live_server, lms):
+    leaf = Section.objects.leaves().order_by("order").first()
+    lms.next_launch = {"sub": "teacher-1", "roles": [INSTRUCTOR], "message_type": "LtiDeepLinkingRequest"}
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(lms.url("/course"))
+    frame = tool_frame(page)
+    frame.wait_for_url(f"{live_server.url}/lti/deep-link/")
+    frame.get_by_role("radio", name="章节测验").check()
+    frame.locator("#id_section").select_option(leaf.key)
+    page.screenshot(path=f"{SHOTS}/deep-link-390.png", full_page=True)
+    with page.expect_request(lambda request: request.url == lms.url("/deep-link-return")) as sent:
+        frame.get_by_role("button", name="添加到课程").click()
+    assert sent.value.method == "POST" and "JWT=" in (sent.value.post_data or "")
+
+
+def test_a_refused_launch_shows_its_page_in_the_frame(page, live_server, lms):
+    LtiDeployment.objects.update(is_active=False)
+    page.goto(lms.url("/course"))
+    frame = tool_frame(page)
+    frame.wait_for_selector("[data-testid=lti-refused]")
+    assert "部署" in frame.locator("[data-testid=lti-refused]").inner_text()
+    page.screenshot(path=f"{SHOTS}/refused-1280.png", full_page=True)
