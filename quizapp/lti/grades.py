@@ -28,7 +28,7 @@ FIRST_PAUSE = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(hours=1)
 MAX_TRIES = 10  # about 4 hours of tries, then the teacher sees "not sent"
 # A learner's last answer waits for the first try: the LMS gets a few seconds, then the retries take over.
-TIMEOUT_SECONDS = (3, 5)
+TIMEOUT_SECONDS = (2, 4)
 
 
 def pause_after(tries: int) -> timedelta:

@@ -58,7 +58,7 @@ def lms_account_ensure(lti_user: LtiUser, *, issuer: str):
     """The quizapp account of an LMS user, by (issuer, sub) only: the LtiUser's own, or that of the same person
     seen through another registration (client id) of the same platform, or a new one. Never by e-mail: an
     LMS's e-mail addresses are whatever its users typed, unverified."""
-    lti_user = LtiUser.objects.select_for_update().select_related("auth_user").get(pk=lti_user.pk)
+    lti_user = LtiUser.objects.select_for_update().get(pk=lti_user.pk)  # two tabs launching meet here
     if lti_user.auth_user is not None:
         return lti_user.auth_user
     twin = (LtiUser.objects.filter(registration__issuer=issuer, sub=lti_user.sub, auth_user__isnull=False)

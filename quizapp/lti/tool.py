@@ -35,6 +35,7 @@ class ToolConfig(DjangoToolConfig):
 def oidc_login_redirect(request, *, launch_url: str):
     """The answer to a platform's login initiation: a redirect to its authorisation URL with a fresh state
     (also in a short-lived cookie) and nonce. Raises pylti1p3's OIDCException for an unknown platform."""
+    key_ensure()  # the registration signs with the newest key: a first launch before `lti_keys` makes one
     login = DjangoOIDCLogin(request, ToolConfig(), launch_data_storage=DatabaseLaunchData())
     return login.redirect(launch_url)
 

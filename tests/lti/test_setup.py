@@ -105,3 +105,10 @@ def test_frame_ancestors_name_the_registered_platforms_and_nothing_else(client, 
     registration.save()
     assert "frame-ancestors 'none'" in client.get("/accounts/login/")["Content-Security-Policy"]
     frames.forget()
+
+
+def test_a_first_launch_before_lti_keys_makes_the_key(client, platform):
+    Key.objects.all().delete()
+    response, _ = platform.launch(client)
+    assert response.status_code == 302
+    assert len(jwks_kids(client)) == 1
