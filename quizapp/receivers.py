@@ -7,16 +7,13 @@ of one signal run in the order listed, inside the sender's transaction: progress
 which read them.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
-from lti_tool.models import LtiRegistration
+from django.db.models.signals import post_save, pre_delete, pre_save
 
 from quizapp.cards import receivers as cards
 from quizapp.cards.signals import review_recorded, review_undone
 from quizapp.classes import rollups as classes
 from quizapp.classes.models import Membership
-from quizapp.lti import frames as lti_frames
 from quizapp.lti import grades as lti
-from quizapp.lti.models import FrameOrigin
 from quizapp.progress import rollups as progress
 from quizapp.progress.signals import mastery_recomputed, rollups_rebuilt
 from quizapp.quizzes.signals import answer_recorded, skills_recalibrated
@@ -42,11 +39,6 @@ RECEIVERS = [
     (pre_save, classes.on_membership_changing, Membership, "classes.moving"),
     (post_save, classes.on_membership_saved, Membership, "classes.joined"),
     (pre_delete, classes.on_membership_deleted, Membership, "classes.left"),
-    # A platform registered, changed or removed: the origins allowed to frame quizapp are read again.
-    (post_save, lti_frames.forget, LtiRegistration, "lti.frames.registration_saved"),
-    (post_delete, lti_frames.forget, LtiRegistration, "lti.frames.registration_deleted"),
-    (post_save, lti_frames.forget, FrameOrigin, "lti.frames.origin_saved"),
-    (post_delete, lti_frames.forget, FrameOrigin, "lti.frames.origin_deleted"),
 ]
 
 

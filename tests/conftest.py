@@ -38,13 +38,3 @@ def full_bank(db):
     """The real question banks in content/."""
     call_command("load_content", stdout=open("/dev/null", "w"))
 
-
-@pytest.fixture(autouse=True)
-def fresh_frame_origins():
-    """The origins allowed to frame quizapp are kept per process for a minute (quizapp/lti/frames.py); a test's
-    registrations are rolled back without a delete signal, so each test starts from the database again."""
-    from quizapp.lti import frames
-
-    frames.forget()
-    yield
-    frames.forget()

@@ -1,20 +1,17 @@
 """Who may show quizapp in a frame: the registered platforms' origins and nothing else.
 
-The project's CSP says `frame-ancestors 'none'` and X-Frame-Options DENY. With an active LTI registration,
-every page's `frame-ancestors` lists the origins of the active registrations (issuer, authorisation URL and
-the frame origins added in the admin) and X-Frame-Options is left out (it cannot name several origins, and
-browsers ignore it beside frame-ancestors anyway). The list is kept per process for a minute and dropped at
-once when a registration or a frame origin changes here; pages ask no query for it otherwise."""
+The project's CSP says `frame-ancestors 'none'` and X-Frame-Options DENY. A launch from a registered
+platform keeps that platform's origins (its issuer, its authorisation URL and the frame origins added to it
+in the admin) in the session it signs in; from then on that session's pages say `frame-ancestors <those
+origins>` and leave X-Frame-Options out (it cannot name an origin, and browsers ignore it beside
+frame-ancestors). Every other page, and every other visitor's, stays unframeable. The session is read only
+when the request has read it already (any signed-in page has), so this costs no query."""
 
-import time
 from urllib.parse import urlsplit
-
-from lti_tool.models import LtiRegistration
 
 from .models import FrameOrigin
 
-TTL_SECONDS = 60
-_cached: dict = {}
+SESSION_KEY = "lti_frame_origins"
 
 
 def origin_of(url: str) -> str | None:
@@ -24,23 +21,20 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def platform_origins() -> list[str]:
-    now = time.monotonic()
-    if _cached.get("until", 0) > now:
-        return _cached["origins"]
-    found = set()
-    for issuer, auth_url in LtiRegistration.objects.active().values_list("issuer", "auth_url"):
-        found |= {origin_of(issuer), origin_of(auth_url)}
-    for origin in FrameOrigin.objects.filter(registration__is_active=True).values_list("origin", flat=True):
-        found.add(origin_of(origin))
-    origins = sorted(o for o in found if o)
-    _cached.update(origins=origins, until=now + TTL_SECONDS)
-    return origins
+def registration_origins(registration) -> list[str]:
+    """The origins a registered platform shows quizapp from."""
+    found = {origin_of(registration.issuer), origin_of(registration.auth_url)}
+    found |= {origin_of(o) for o in FrameOrigin.objects.filter(registration=registration).values_list("origin", flat=True)}
+    return sorted(o for o in found if o)
 
 
-def forget(**kwargs):
-    """Receiver (quizapp/receivers.py) of a registration's or frame origin's save and delete."""
-    _cached.clear()
+def frames_allow(request, response, registration) -> None:
+    """At a launch from `registration` (or its refusal): this response and the session's next pages may be framed
+    by the platform."""
+    origins = registration_origins(registration)
+    if hasattr(request, "session"):
+        request.session[SESSION_KEY] = origins
+    response.lti_frame_origins = origins
 
 
 def platform_frames(get_response):
@@ -50,10 +44,13 @@ def platform_frames(get_response):
         response = get_response(request)
         if getattr(response, "_csp_exempt", False):
             return response
-        origins = platform_origins()
+        origins = getattr(response, "lti_frame_origins", None)
+        session = getattr(request, "session", None)
+        if origins is None and session is not None and session.accessed:
+            origins = session.get(SESSION_KEY)
         if origins:
             replace = dict(getattr(response, "_csp_replace", None) or {})
-            replace["frame-ancestors"] = origins
+            replace["frame-ancestors"] = list(origins)
             response._csp_replace = replace
             response.xframe_options_exempt = True
         return response

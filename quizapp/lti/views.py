@@ -3,6 +3,7 @@ the deep-linking choice, and the setup values a platform's administrator pastes.
 
 import logging
 
+import jwt
 import requests
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from quizapp.accounts.decorators import teacher_required
 from quizapp.catalog.models import Section
 
 from . import deep_linking, setup, tool
-from .frames import origin_of
+from .frames import frames_allow, origin_of, registration_origins
 from .models import CourseClass, LinkTarget, ScorePost
 from .roster import RosterUnavailable, roster_sync
 from .services import is_teaching, launch_accept
@@ -48,11 +49,29 @@ SIGNATURE = gettext_lazy("The launch's signature does not check out: it was not 
                          "or it was changed on the way.")
 
 
+def _claimed_registration(request):
+    """The active registration the request says it comes from (the login's `iss`, or the id_token's, unverified):
+    only to let that platform show the refusal in its frame; it decides nothing else."""
+    issuer = request.POST.get("iss") or request.GET.get("iss")
+    if not issuer and request.POST.get("id_token"):
+        try:
+            issuer = jwt.decode(request.POST["id_token"], options={"verify_signature": False}).get("iss")
+        except jwt.InvalidTokenError:
+            return None
+    if not isinstance(issuer, str) or not issuer:
+        return None
+    return tool.registrations_active().filter(issuer=issuer).first()
+
+
 def refused(request, exc: Exception, *, status=403):
     detail = str(exc)
     reason = next((text for needle, text in REASONS if needle in detail), SIGNATURE)
     log.warning("LTI launch refused: %s", detail)
-    return TemplateResponse(request, "lti/refused.html", {"reason": reason, "detail": detail}, status=status)
+    response = TemplateResponse(request, "lti/refused.html", {"reason": reason, "detail": detail}, status=status)
+    registration = _claimed_registration(request)
+    if registration is not None:
+        response.lti_frame_origins = registration_origins(registration)
+    return response
 
 
 @csrf_exempt  # a cross-site form post from the LMS, protected by the state and nonce instead
@@ -79,12 +98,15 @@ def launch(request):
     login(request, arrival.user, backend=BACKEND)  # a new session key: nothing of a previous visitor's stays
     if lti_launch.is_deep_link_launch:
         request.session[DEEP_LINK_SESSION_KEY] = lti_launch.get_launch_id()
-        return HttpResponseRedirect(reverse("lti:deep_link"))
-    if arrival.teaching and arrival.classrooms:
-        messages.info(request, _("Your class for this course: “%(name)s”. Your learners join it when they open "
-                                 "the activity; scores sent to the LMS and the roster are under LMS courses.")
-                      % {"name": arrival.classrooms[0].name})
-    return HttpResponseRedirect(arrival.url())
+        response = HttpResponseRedirect(reverse("lti:deep_link"))
+    else:
+        if arrival.teaching and arrival.classrooms:
+            messages.info(request, _("Your class for this course: “%(name)s”. Your learners join it when they open "
+                                     "the activity; scores sent to the LMS and the roster are under LMS courses.")
+                          % {"name": arrival.classrooms[0].name})
+        response = HttpResponseRedirect(arrival.url())
+    frames_allow(request, response, lti_launch.registration)  # this session's pages may show in its frame
+    return response
 
 
 @require_safe

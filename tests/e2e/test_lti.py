@@ -12,7 +12,7 @@ import pytest
 from lti_tool.models import LtiDeployment, LtiRegistration
 
 from quizapp.catalog.models import Section
-from quizapp.lti import frames, tool
+from quizapp.lti import tool
 from tests.lti.platform import INSTRUCTOR, LEARNER, Platform
 
 SHOTS = "test-results/lti"
@@ -24,7 +24,6 @@ def lms(live_server, starter_bank):
     registration = LtiRegistration.objects.create(**platform.registration_values())
     LtiDeployment.objects.create(registration=registration, deployment_id=platform.deployment_id, is_active=True)
     tool.key_ensure()
-    frames.forget()
     login = f"{live_server.url}/lti/login/?" + urlencode({
         "iss": platform.issuer, "login_hint": "hint", "client_id": platform.client_id,
         "target_link_uri": f"{live_server.url}/lti/launch/"})
@@ -33,7 +32,6 @@ def lms(live_server, starter_bank):
                           f'<iframe name="tool" title="quizapp" src="{login}" style="width:100%;height:80vh"></iframe>')
     yield platform
     platform.close()
-    frames.forget()
 
 
 def tool_frame(page):

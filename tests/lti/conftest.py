@@ -1,7 +1,7 @@
 import pytest
 from lti_tool.models import LtiDeployment, LtiRegistration
 
-from quizapp.lti import frames, tool
+from quizapp.lti import tool
 
 from .platform import Platform
 
@@ -24,6 +24,4 @@ def platform(lms, db):
     tool.key_ensure()
     lms.tool_jwks = tool.jwks()
     lms.registration = registration
-    frames.forget()
-    yield lms
-    frames.forget()
+    return lms

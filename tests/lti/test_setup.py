@@ -9,6 +9,7 @@ from django.utils import timezone
 from lti_tool.models import Key, LtiRegistration
 
 from quizapp.lti import frames
+from quizapp.lti.models import FrameOrigin
 
 
 def jwks_kids(client):
@@ -86,25 +87,34 @@ def test_superuser_registers_a_platform_in_the_admin(client, django_user_model, 
     assert response.status_code == 302, response.content.decode()[:2000]
     registration = LtiRegistration.objects.get()
     assert registration.deployments.get().is_active
-    assert frames.platform_origins() == ["https://moodle.school.example", "https://school.instructure.com"]
+    assert frames.registration_origins(registration) == ["https://moodle.school.example",
+                                                          "https://school.instructure.com"]
 
 
-def test_frame_ancestors_name_the_registered_platforms_and_nothing_else(client, db):
-    frames.forget()
+def test_frame_ancestors_name_the_launching_platform_and_nothing_else(client, platform, db):
     page = client.get("/accounts/login/")
     assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
     assert page["X-Frame-Options"] == "DENY"
-    registration = LtiRegistration.objects.create(
-        name="Moodle", issuer="https://moodle.school.example", client_id="c",
-        auth_url="https://auth.school.example/mod/lti/auth.php", token_url="https://moodle.school.example/t",
-        keyset_url="https://moodle.school.example/k")
-    page = client.get("/accounts/login/")
-    assert "frame-ancestors https://auth.school.example https://moodle.school.example;" in page["Content-Security-Policy"] + ";"
-    assert "X-Frame-Options" not in page
-    registration.is_active = False
-    registration.save()
+    LtiRegistration.objects.create(  # registered too, but not where this visitor came from
+        name="Other", issuer="https://other.example", client_id="c", auth_url="https://other.example/auth",
+        token_url="https://other.example/t", keyset_url="https://other.example/k")
+    FrameOrigin.objects.create(registration=platform.registration, origin="https://school.example")
+    response, _ = platform.launch(client)
+    for page in (response, client.get(response["Location"]), client.get("/")):
+        policy = page["Content-Security-Policy"] + ";"
+        assert f"frame-ancestors {platform.issuer} https://school.example;" in policy
+        assert "other.example" not in policy and "X-Frame-Options" not in page
+    client.logout()
     assert "frame-ancestors 'none'" in client.get("/accounts/login/")["Content-Security-Policy"]
-    frames.forget()
+
+
+def test_a_refusal_shows_in_the_frame_of_the_registered_platform_it_names(client, platform):
+    platform.registration.deployments.update(is_active=False)
+    response, _ = platform.launch(client)
+    assert response.status_code == 403
+    assert f"frame-ancestors {platform.issuer};" in response["Content-Security-Policy"] + ";"
+    stranger = client.post("/lti/login/", {"iss": "https://unknown.example", "login_hint": "x"})
+    assert "frame-ancestors 'none'" in stranger["Content-Security-Policy"]
 
 
 def test_a_first_launch_before_lti_keys_makes_the_key(client, platform):
