@@ -75,3 +75,35 @@ def test_a_refused_launch_shows_its_page_in_the_frame(page, live_server, lms):
     frame.wait_for_selector("[data-testid=lti-refused]")
     assert "部署" in frame.locator("[data-testid=lti-refused]").inner_text()
     page.screenshot(path=f"{SHOTS}/refused-1280.png", full_page=True)
+
+
+def test_the_teacher_sees_scores_and_their_state_at_390_px(page, live_server, lms):
+    from django.utils import timezone
+    from lti_tool.models import LtiResourceLink
+
+    from quizapp.lti.models import LinkTarget, ScorePost
+    from quizapp.quizzes import services
+    from tests.factories import UserFactory
+
+    leaf = Section.objects.leaves().order_by("order").first()
+    lms.next_launch = {"sub": "teacher-1", "roles": [INSTRUCTOR], "resource_link_id": "quiz-link",
+                       "custom": {"quizapp_target": f"section_quiz:{leaf.key}"}}
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(lms.url("/course"))
+    frame = tool_frame(page)
+    frame.wait_for_url(f"{live_server.url}/quiz/?section={leaf.key}")
+    link = LinkTarget.objects.get(resource_link=LtiResourceLink.objects.get(id_on_platform="quiz-link"))
+    learner = UserFactory(username="lms-learner", first_name="小林")
+    attempt = services.attempt_start(learner=learner, kind="section", section_ids=[leaf.pk], length=5)
+    for state, error in (("sent", ""), ("pending", "HTTP response [https://lms.example/lineitems/7/scores]: 500 - down")):
+        ScorePost.objects.create(link=link, learner=learner, lms_user_id="s1", attempt=attempt, score_given=80,
+                                 score_maximum=100, timestamp=timezone.now(), next_try_at=timezone.now(),
+                                 state=state, tries=2, last_error=error)
+        attempt = services.attempt_start(learner=learner, kind="section", section_ids=[leaf.pk], length=5)
+    frame.goto(f"{live_server.url}/lti/courses/")
+    rows = frame.locator("[data-testid=score-posts] tbody tr")
+    assert rows.count() == 2
+    assert "等待发送" in frame.locator("[data-testid=score-posts]").inner_text()
+    page.screenshot(path=f"{SHOTS}/courses-390.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=f"{SHOTS}/courses-1280.png", full_page=True)
