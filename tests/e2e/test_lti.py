@@ -68,6 +68,14 @@ def test_an_instructor_picks_what_a_new_activity_opens(page, live_server, lms):
     assert sent.value.method == "POST" and "JWT=" in (sent.value.post_data or "")
 
 
+def test_the_deep_linking_form_is_accessible(page, live_server, lms, axe):
+    lms.next_launch = {"sub": "teacher-1", "roles": [INSTRUCTOR], "message_type": "LtiDeepLinkingRequest"}
+    page.goto(lms.url("/course"))
+    tool_frame(page).wait_for_url(f"{live_server.url}/lti/deep-link/")
+    page.goto(f"{live_server.url}/lti/deep-link/")  # the same session, as a page of its own for axe
+    axe(page, "deep-linking form")
+
+
 def test_a_refused_launch_shows_its_page_in_the_frame(page, live_server, lms):
     LtiDeployment.objects.update(is_active=False)
     page.goto(lms.url("/course"))
@@ -77,7 +85,7 @@ def test_a_refused_launch_shows_its_page_in_the_frame(page, live_server, lms):
     page.screenshot(path=f"{SHOTS}/refused-1280.png", full_page=True)
 
 
-def test_the_teacher_sees_scores_and_their_state_at_390_px(page, live_server, lms):
+def test_the_teacher_sees_scores_and_their_state_at_390_px(page, live_server, lms, axe):
     from django.utils import timezone
     from lti_tool.models import LtiResourceLink
 
@@ -107,3 +115,5 @@ def test_the_teacher_sees_scores_and_their_state_at_390_px(page, live_server, lm
     page.screenshot(path=f"{SHOTS}/courses-390.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=f"{SHOTS}/courses-1280.png", full_page=True)
+    page.goto(f"{live_server.url}/lti/courses/")
+    axe(page, "LMS courses")
