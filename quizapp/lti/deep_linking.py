@@ -10,10 +10,10 @@ from pylti1p3.lineitem import LineItem
 from quizapp.catalog.models import Section
 
 from .models import LinkTarget
-from .targets import CUSTOM_PARAMETER, Target
+from .targets import CUSTOM_PARAMETER, MANY_SECTIONS, Target
 
 Kind = LinkTarget.Kind
-QUIZ_KINDS = {Kind.SECTION_QUIZ, Kind.MIXED_QUIZ}
+GRADED_KINDS = {Kind.SECTION_QUIZ, Kind.MIXED_QUIZ, Kind.MASTERY}
 SCORE_MAXIMUM = 100
 
 
@@ -21,7 +21,8 @@ class ChoiceForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("The activity opens"), choices=Kind.choices,
                              widget=forms.RadioSelect)
     section = forms.SlugField(label=gettext_lazy("Section"), required=False)
-    sections = forms.MultipleChoiceField(label=gettext_lazy("Sections of the mixed quiz"), required=False,
+    sections = forms.MultipleChoiceField(label=gettext_lazy("Sections of the mixed quiz or of the mastery grade"),
+                                         required=False,
                                          choices=(), widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, **kwargs):
@@ -31,9 +32,9 @@ class ChoiceForm(forms.Form):
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
-        if kind == Kind.MIXED_QUIZ:
+        if kind in MANY_SECTIONS:
             if not data.get("sections"):
-                raise forms.ValidationError(_("Tick at least one section for a mixed quiz."))
+                raise forms.ValidationError(_("Tick at least one section for a mixed quiz or a mastery grade."))
         elif kind:
             if not data.get("section") or not Section.objects.filter(key=data["section"]).exists():
                 raise forms.ValidationError(_("Choose a section."))
@@ -41,7 +42,7 @@ class ChoiceForm(forms.Form):
 
     def target(self) -> Target:
         kind = self.cleaned_data["kind"]
-        keys = self.cleaned_data["sections"] if kind == Kind.MIXED_QUIZ else [self.cleaned_data["section"]]
+        keys = self.cleaned_data["sections"] if kind in MANY_SECTIONS else [self.cleaned_data["section"]]
         return Target(kind=kind, section_keys=tuple(keys))
 
 
@@ -54,7 +55,7 @@ def title(target: Target) -> str:
 def response_jwt(lti_launch, *, target: Target, launch_url: str) -> str:
     resource = (DeepLinkResource().set_url(launch_url).set_title(title(target))
                 .set_custom_params({CUSTOM_PARAMETER: target.as_custom()}))
-    if target.kind in QUIZ_KINDS:  # a quiz has a score: the LMS makes a gradebook column for it
+    if target.kind in GRADED_KINDS:  # quizzes and mastery have a score: the LMS makes a gradebook column
         resource.set_lineitem(LineItem().set_score_maximum(SCORE_MAXIMUM).set_label(title(target))
                               .set_resource_id(target.as_custom()))
     return lti_launch.get_message_launch().get_deep_link().get_response_jwt([resource])

@@ -1,6 +1,8 @@
-"""Grades back to the LMS (LTI Assignment and Grade Services): a finished quiz that a quiz link of the learner's
-LMS course asked for is queued in the quiz's own transaction (ScorePost), posted after the commit, and retried
-with growing pauses while the LMS fails (`manage.py lti_send_scores`, from cron, sends what is due)."""
+"""Grades back to the LMS (LTI Assignment and Grade Services). Two kinds of link take grades: a quiz link gets
+the score of each finished quiz it opens; a mastery link gets the share of its sections the learner has
+mastered, each time an answer changes that share. Either is queued in the answer's own transaction
+(ScorePost), posted after the commit, and retried with growing pauses while the LMS fails
+(`manage.py lti_send_scores`, from cron, sends what is due)."""
 
 import logging
 from datetime import timedelta
@@ -15,7 +17,7 @@ from pylti1p3.grade import Grade
 from pylti1p3.service_connector import ServiceConnector
 
 from quizapp.catalog.models import Section
-from quizapp.quizzes.models import Attempt
+from quizapp.quizzes.models import Attempt, LearnerSkill, MasteryState
 
 from .models import LinkTarget, ScorePost
 from .services import SCORE_SCOPE
@@ -36,48 +38,77 @@ def pause_after(tries: int) -> timedelta:
     return min(FIRST_PAUSE * 2 ** max(tries - 1, 0), LONGEST_PAUSE)
 
 
-def _links_asking_for(attempt: Attempt):
-    """(link, LMS user) for every quiz link of the learner's LMS courses whose quiz this attempt is."""
-    lms_users = list(LtiUser.objects.filter(auth_user_id=attempt.learner_id).values_list("pk", "sub"))
-    if not lms_users:
+def _lms_links(learner_id, kinds):
+    """(link id, kind, section keys, the learner's sub) for the learner's LMS courses' links of these kinds that
+    may take scores."""
+    sub_of = dict(LtiUser.objects.filter(auth_user_id=learner_id).values_list("pk", "sub"))
+    if not sub_of:
         return []
-    sub_of = dict(lms_users)
-    links = (LinkTarget.objects.filter(kind__in=list(QUIZ_OF_LINK), lineitem_url__gt="",
-                                       resource_link__context__memberships__user__in=list(sub_of))
-             .values_list("pk", "kind", "section_keys", "resource_link__context__memberships__user"))
-    attempt_leaves = set(attempt.sections.values_list("pk", flat=True))
-    found = []
-    for link_id, kind, keys, lms_user_id in links:
-        if QUIZ_OF_LINK[kind] != attempt.kind:
-            continue
-        chosen = list(Section.objects.filter(key__in=keys))
-        if set(Section.objects.leaves_under(chosen).values_list("pk", flat=True)) == attempt_leaves:
-            found.append((link_id, sub_of[lms_user_id]))
-    return found
+    rows = (LinkTarget.objects.filter(kind__in=list(kinds), lineitem_url__gt="",
+                                      resource_link__context__memberships__user__in=list(sub_of))
+            .values_list("pk", "kind", "section_keys", "resource_link__context__memberships__user"))
+    return [(pk, kind, keys, sub_of[lms_user]) for pk, kind, keys, lms_user in rows]
+
+
+def _leaves(keys) -> set[int]:
+    return set(Section.objects.leaves_under(list(Section.objects.filter(key__in=keys))).values_list("pk", flat=True))
+
+
+def _queue(*, link_id, learner_id, attempt_id, sub, change, score, timestamp) -> int | None:
+    post, created = ScorePost.objects.get_or_create(
+        link_id=link_id, learner_id=learner_id, change=change,
+        defaults={"attempt_id": attempt_id, "lms_user_id": sub, "timestamp": timestamp, "score_given": round(score, 2),
+                  "score_maximum": SCORE_MAXIMUM, "next_try_at": timestamp})
+    return post.pk if created else None
+
+
+def _send_after_commit(ids):
+    if ids:
+        transaction.on_commit(lambda: score_posts_send(ids=ids))
 
 
 def score_posts_queue(*, attempt: Attempt) -> list[int]:
-    """Inside the transaction that finished `attempt`: a ScorePost per link asking for it (none twice), sent
-    once the transaction commits. Returns the new posts' ids."""
+    """Inside the transaction that finished `attempt`: a ScorePost for each quiz link that opens this quiz (same
+    kind, same sections), none twice, sent once the transaction commits. Returns the new posts' ids."""
     if attempt.status != Attempt.Status.FINISHED or not attempt.answered:
         return []
+    attempt_leaves = set(attempt.sections.values_list("pk", flat=True))
     new = []
-    for link_id, sub in _links_asking_for(attempt):
-        post, created = ScorePost.objects.get_or_create(
-            link_id=link_id, attempt=attempt,
-            defaults={"learner_id": attempt.learner_id, "lms_user_id": sub, "timestamp": attempt.finished_at,
-                      "score_given": round(SCORE_MAXIMUM * attempt.score / attempt.answered, 2),
-                      "score_maximum": SCORE_MAXIMUM, "next_try_at": attempt.finished_at})
-        if created:
-            new.append(post.pk)
-    if new:
-        transaction.on_commit(lambda: score_posts_send(ids=new))
+    for link_id, kind, keys, sub in _lms_links(attempt.learner_id, QUIZ_OF_LINK):
+        if QUIZ_OF_LINK[kind] == attempt.kind and _leaves(keys) == attempt_leaves:
+            new.append(_queue(link_id=link_id, learner_id=attempt.learner_id, attempt_id=attempt.pk, sub=sub,
+                              change=f"quiz:{attempt.pk}",
+                              score=SCORE_MAXIMUM * attempt.score / attempt.answered, timestamp=attempt.finished_at))
+    new = [pk for pk in new if pk]
+    _send_after_commit(new)
     return new
 
 
-def on_answer_recorded(sender, response, **kwargs):
-    """answer_recorded receiver (quizapp/receivers.py): the answer that finishes a quiz queues its score."""
+def mastery_posts_queue(*, response, state_after, state_before) -> list[int]:
+    """Inside the transaction of an answer that changed its section's call to or from mastered: for each mastery
+    link over that section, the share of the link's sections now mastered."""
+    if (state_after == MasteryState.MASTERED) == (state_before == MasteryState.MASTERED):
+        return []
+    new = []
+    for link_id, _kind, keys, sub in _lms_links(response.learner_id, {Kind.MASTERY}):
+        leaves = _leaves(keys)
+        if response.section_id not in leaves:
+            continue
+        mastered = LearnerSkill.objects.filter(learner_id=response.learner_id, section_id__in=leaves,
+                                               state=MasteryState.MASTERED).count()
+        new.append(_queue(link_id=link_id, learner_id=response.learner_id, attempt_id=response.attempt_id, sub=sub,
+                          change=f"answer:{response.pk}",
+                          score=SCORE_MAXIMUM * mastered / len(leaves), timestamp=response.answered_at))
+    new = [pk for pk in new if pk]
+    _send_after_commit(new)
+    return new
+
+
+def on_answer_recorded(sender, response, skill, state_before, **kwargs):
+    """answer_recorded receiver (quizapp/receivers.py): the answer that finishes a quiz queues its score; one
+    that changes a section's mastered call queues the mastery links' new share."""
     score_posts_queue(attempt=response.attempt)
+    mastery_posts_queue(response=response, state_after=skill.state, state_before=state_before)
 
 
 class TimeoutSession(requests.Session):

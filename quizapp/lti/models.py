@@ -64,10 +64,12 @@ class LinkTarget(models.Model):
         SECTION_QUIZ = "section_quiz", _("Section quiz")
         MIXED_QUIZ = "mixed_quiz", _("Mixed quiz")
         DECK = "deck", _("Flashcard reviews")
+        MASTERY = "mastery", _("Mastery of sections (the share mastered, as a grade)")
 
     resource_link = models.OneToOneField(LtiResourceLink, on_delete=models.CASCADE, related_name="target")
     kind = models.CharField(_("opens"), max_length=16, choices=Kind.choices)
-    # Section keys (the content's stable keys): one for notes, section quiz and deck; any number for a mixed quiz.
+    # Section keys (the content's stable keys): one for notes, section quiz and deck; any number for a mixed quiz
+    # and for mastery.
     section_keys = models.JSONField(_("sections"), default=list, blank=True)
     # The link's gradebook column (AGS line item), from the launch's endpoint claim when it may take scores.
     lineitem_url = models.URLField(_("gradebook column"), max_length=500, blank=True)
@@ -75,7 +77,7 @@ class LinkTarget(models.Model):
     class Meta:
         verbose_name = _("link target")
         verbose_name_plural = _("link targets")
-        constraints = [models.CheckConstraint(condition=Q(kind__in=["notes", "section_quiz", "mixed_quiz", "deck"]),
+        constraints = [models.CheckConstraint(condition=Q(kind__in=["notes", "section_quiz", "mixed_quiz", "deck", "mastery"]),
                                               name="lti_linktarget_kind_valid")]
 
     def __str__(self):
@@ -88,9 +90,10 @@ class ScorePostQuerySet(models.QuerySet):
 
 
 class ScorePost(models.Model):
-    """A quiz score on its way to an LMS gradebook: written in the transaction that finishes the quiz, so it is
-    never lost, and sent after the commit; retried with growing pauses while the LMS fails. One per (link,
-    quiz): a finished quiz is one change, posted once; its timestamp lets the LMS ignore a repeat."""
+    """A score on its way to an LMS gradebook: written in the transaction of the answer that changed it (the last
+    of a quiz, or one that changed a mastery link's count of sections mastered), so it is never lost, and sent
+    after the commit; retried with growing pauses while the LMS fails. One per change (`change`: the quiz, or
+    the answer): posted once; its timestamp lets the LMS ignore a repeat."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -100,7 +103,8 @@ class ScorePost(models.Model):
     link = models.ForeignKey(LinkTarget, on_delete=models.CASCADE, related_name="score_posts")
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     lms_user_id = models.CharField(max_length=255)  # the learner's `sub` in the LMS
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="+")
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="+")  # the quiz of the change
+    change = models.CharField(max_length=64)  # "quiz:<attempt id>" or "answer:<response id>"
     score_given = models.FloatField()
     score_maximum = models.FloatField()
     timestamp = models.DateTimeField()
@@ -117,7 +121,7 @@ class ScorePost(models.Model):
         verbose_name = _("score sent to an LMS")
         verbose_name_plural = _("scores sent to an LMS")
         constraints = [
-            models.UniqueConstraint(fields=["link", "attempt"], name="lti_scorepost_once_per_quiz"),
+            models.UniqueConstraint(fields=["link", "learner", "change"], name="lti_scorepost_once_per_change"),
             models.CheckConstraint(condition=Q(state__in=["pending", "sent", "failed"]), name="lti_scorepost_state_valid"),
             models.CheckConstraint(condition=Q(score_given__gte=0, score_given__lte=models.F("score_maximum")),
                                    name="lti_scorepost_score_in_range"),

@@ -12,6 +12,7 @@ from .models import LinkTarget
 
 CUSTOM_PARAMETER = "quizapp_target"
 Kind = LinkTarget.Kind
+MANY_SECTIONS = {Kind.MIXED_QUIZ, Kind.MASTERY}
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Target:
             return reverse("quizzes:start") + "?" + urlencode({"section": keys[0]})
         if self.kind == Kind.MIXED_QUIZ:
             return reverse("quizzes:start") + "?" + urlencode([("sections", k) for k in keys])
+        if self.kind == Kind.MASTERY:
+            return reverse("progress:dashboard")
         return reverse("cards:review") + "?" + urlencode({"section": keys[0]})
 
 
@@ -43,7 +46,7 @@ def target_parse(value: str | None) -> Target | None:
     keys = tuple(dict.fromkeys(k.strip() for k in keys_text.split(",") if k.strip()))
     if kind not in Kind.values:
         return None
-    if kind == Kind.MIXED_QUIZ:
+    if kind in MANY_SECTIONS:
         if not keys:
             return None
     elif len(keys) != 1:

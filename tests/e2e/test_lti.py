@@ -105,6 +105,7 @@ def test_the_teacher_sees_scores_and_their_state_at_390_px(page, live_server, lm
     attempt = services.attempt_start(learner=learner, kind="section", section_ids=[leaf.pk], length=5)
     for state, error in (("sent", ""), ("pending", "HTTP response [https://lms.example/lineitems/7/scores]: 500 - down")):
         ScorePost.objects.create(link=link, learner=learner, lms_user_id="s1", attempt=attempt, score_given=80,
+                                 change=f"quiz:{attempt.pk}",
                                  score_maximum=100, timestamp=timezone.now(), next_try_at=timezone.now(),
                                  state=state, tries=2, last_error=error)
         attempt = services.attempt_start(learner=learner, kind="section", section_ids=[leaf.pk], length=5)

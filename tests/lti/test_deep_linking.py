@@ -83,6 +83,14 @@ def test_mixed_quiz_over_ticked_sections(client, platform, leaves):
     assert item["custom"] == {"quizapp_target": "mixed_quiz:" + ",".join(s.key for s in leaves)}
 
 
+def test_mastery_grade_over_ticked_sections_has_a_gradebook_column(client, platform, leaves):
+    deep_link_request(client, platform)
+    answer = client.post("/lti/deep-link/", {"kind": "mastery", "sections": [s.key for s in leaves]})
+    [item] = verify_with_tool_jwks(client, returned_jwt(answer.content.decode())[1])[DL + "content_items"]
+    assert item["custom"] == {"quizapp_target": "mastery:" + ",".join(s.key for s in leaves)}
+    assert item["lineItem"]["scoreMaximum"] == 100
+
+
 def test_a_mixed_quiz_needs_a_section(client, platform, leaves):
     deep_link_request(client, platform)
     answer = client.post("/lti/deep-link/", {"kind": "mixed_quiz"})

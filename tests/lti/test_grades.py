@@ -119,3 +119,16 @@ def test_the_teacher_sees_the_sync_state(client, platform, leaf, django_capture_
 def test_courses_page_is_for_teachers(client, learner):
     client.force_login(learner)
     assert client.get("/lti/courses/").status_code == 403
+
+
+def test_a_mastery_link_posts_the_share_mastered_when_it_changes(client, platform, leaf,
+                                                                  django_capture_on_commit_callbacks):
+    other = Section.objects.leaves().exclude(pk=leaf.pk).order_by("order").first()
+    response, _ = platform.launch(client, resource_link_id="mastery-link",
+                                  custom={"quizapp_target": f"mastery:{leaf.key},{other.key}"})
+    assert response["Location"] == "/progress/"
+    finish_quiz(client, leaf, django_capture_on_commit_callbacks)  # all right: mastered after the third
+    [(path, score)] = platform.scores()  # one change: 0 of 2 sections mastered -> 1 of 2; later answers none
+    assert path == "/lineitems/mastery-link/scores"
+    assert (score["scoreGiven"], score["scoreMaximum"]) == (50, 100)
+    assert ScorePost.objects.get().change.startswith("answer:")
