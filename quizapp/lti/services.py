@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from lti_tool.lti_core.utils import normalize_role
 from lti_tool.models import LtiLaunch, LtiMembership, LtiUser
@@ -93,8 +93,12 @@ def _course_class_ensure(*, context, teacher) -> Classroom:
     if found is not None:
         return found.classroom
     name = (context.title or context.label or context.id_on_platform)[:100]
-    classroom = Classroom.objects.create(teacher=teacher, name=name)
-    CourseClass.objects.create(context=context, teacher=teacher, classroom=classroom)
+    try:
+        with transaction.atomic():  # the instructor's second tab may be making it too
+            classroom = Classroom.objects.create(teacher=teacher, name=name)
+            CourseClass.objects.create(context=context, teacher=teacher, classroom=classroom)
+    except IntegrityError:
+        return CourseClass.objects.select_related("classroom").get(context=context, teacher=teacher).classroom
     learners = (LtiMembership.objects.filter(context=context, is_learner=True, is_active=True,
                                              user__auth_user__isnull=False)
                 .select_related("user__auth_user"))
