@@ -1,7 +1,7 @@
 """Every receiver the apps connect to each other's signals, in one list: what recording an answer or a
 review writes, beyond its own app, is read here, top to bottom.
 
-Project-level wiring, like urls.py: it imports receivers from cards, progress and classes, so it sits outside
+Project-level wiring, like urls.py: it imports receivers from cards, progress, classes and lti, so it sits outside
 the layers (pyproject.toml's contract) and only the project's AppConfig (quizapp.apps) imports it. Receivers
 of one signal run in the order listed, inside the sender's transaction: progress's rollups before classes',
 which read them.
@@ -14,6 +14,7 @@ from quizapp.cards.signals import review_recorded, review_undone
 from quizapp.classes import assignments
 from quizapp.classes import rollups as classes
 from quizapp.classes.models import Membership
+from quizapp.lti import grades as lti
 from quizapp.progress import rollups as progress
 from quizapp.progress.signals import mastery_recomputed, rollups_rebuilt
 from quizapp.quizzes.signals import answer_recorded, skills_recalibrated
@@ -27,6 +28,8 @@ RECEIVERS = [
     (answer_recorded, classes.on_answer_recorded, None, "classes.answer"),
     # When a section became mastered, for "reach mastery" assignments done on time or late.
     (answer_recorded, assignments.on_answer_recorded, None, "classes.mastered_since"),
+    # The answer that finishes a quiz an LMS link asked for queues its score for the LMS gradebook.
+    (answer_recorded, lti.on_answer_recorded, None, "lti.score"),
     # A flashcard review, and its undo: the learner's rollups.
     (review_recorded, progress.on_review_recorded, None, "progress.review"),
     (review_undone, progress.on_review_undone, None, "progress.undo"),

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "quizapp.cards",
     "quizapp.progress",
     "quizapp.classes",
+    "lti_tool",  # django-lti: platform registrations, deployments, LMS users and courses, the tool's keys
+    "quizapp.lti",
     "quizapp.apps.ProjectConfig",  # last: connects the apps' receivers (quizapp/receivers.py)
     "django.contrib.admin",
     "django.contrib.auth",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSP and X-Frame-Options, so it sees responses first: registered LMSs may frame quizapp (lti/frames.py).
+    "quizapp.lti.frames.platform_frames",
     "quizapp.control_characters.refuse_control_characters",
     "quizapp.accounts.middleware.idle_session_expiry",
     "axes.middleware.AxesMiddleware",
@@ -171,6 +175,11 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+# LTI: an LMS shows quizapp in a frame on its own site, where browsers send only SameSite=None cookies, and
+# accept those only when Secure: so SameSite=None under HTTPS (LTI_CROSS_SITE_COOKIES=0 turns it off), Lax
+# over plain HTTP, where local development works as before (a launch there opens best in a new window).
+LTI_CROSS_SITE_COOKIES = HTTPS and env.bool("LTI_CROSS_SITE_COOKIES", default=True)
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "None" if LTI_CROSS_SITE_COOKIES else "Lax"
 CSRF_COOKIE_HTTPONLY = True  # the token reaches htmx through the page, never through JavaScript cookies
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)

@@ -36,6 +36,7 @@ urlpatterns = [
     path("progress/", include("quizapp.progress.urls")),
     path("classes/", include("quizapp.classes.urls")),
     path("accounts/", include("quizapp.accounts.urls")),
+    path("lti/", include("quizapp.lti.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),

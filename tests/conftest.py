@@ -50,3 +50,4 @@ def starter_bank(db):
 def full_bank(db):
     """The real question banks in content/."""
     call_command("load_content", stdout=open("/dev/null", "w"))
+

@@ -147,6 +147,25 @@ def _assignment_form(w):
             "opens_at": "2026-03-02T08:00", "due_at": "2026-03-06T23:59"}
 
 
+def _lms_course(w):
+    """Teacher A's class tied to a course of the test LMS, whose roster (one learner) the sync brings in."""
+    from lti_tool.models import LtiContext, LtiDeployment, LtiRegistration
+
+    from quizapp.lti import tool
+    from quizapp.lti.models import CourseClass
+    from tests.lti.platform import LEARNER, Platform
+
+    platform = Platform()  # its server thread is a daemon, gone with the test run
+    platform.members = [{"user_id": "lms-learner", "roles": [LEARNER], "status": "Active", "name": "林 同学"}]
+    registration = LtiRegistration.objects.create(**platform.registration_values())
+    deployment = LtiDeployment.objects.create(registration=registration, deployment_id="d-1", is_active=True)
+    context = LtiContext.objects.create(deployment=deployment, id_on_platform="course-1",
+                                        memberships_url=platform.url("/memberships"))
+    tool.key_ensure()
+    platform.tool_jwks = tool.jwks()
+    return {"pk": CourseClass.objects.create(context=context, teacher=w.teacher_a, classroom=w.classroom_a).pk}
+
+
 ROUTES: dict[str, Route] = {
     "quizzes:question": Route("learner_a", lambda w: {"attempt": w.attempt.pk}),
     "quizzes:answer": Route("learner_a", lambda w: {"attempt": w.attempt.pk},
@@ -182,6 +201,7 @@ ROUTES: dict[str, Route] = {
     "classes:items": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),
     "classes:grid_csv": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),
     "classes:items_csv": Route("teacher_a", lambda w: {"pk": w.classroom_a.pk}),
+    "lti:roster": Route("teacher_a", _lms_course, post=lambda w: {}, get=False),
 }
 
 # URLs with an argument that names nothing anyone owns; each says why it is safe to leave out.

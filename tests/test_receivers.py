@@ -19,12 +19,13 @@ def connected(signal, sender):
     return [f"{r.__module__}.{r.__name__}" for r in [*sync, *async_] if r.__module__.startswith("quizapp.")]
 
 
-def test_recording_an_answer_reaches_cards_then_progress_then_classes():
+def test_recording_an_answer_reaches_cards_then_progress_then_classes_then_lti():
     assert connected(answer_recorded, Response) == [
         "quizapp.cards.receivers.introduce_cards_after_miss",
         "quizapp.progress.rollups.on_answer_recorded",
         "quizapp.classes.rollups.on_answer_recorded",
         "quizapp.classes.assignments.on_answer_recorded",
+        "quizapp.lti.grades.on_answer_recorded",
     ]
 
 

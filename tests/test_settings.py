@@ -67,3 +67,13 @@ def test_production_reads_templates_through_the_cached_loader():
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "django.template.loaders.cached"
+
+
+def test_session_and_csrf_cookies_are_cross_site_only_under_https():
+    """An LMS frames quizapp on its own site: SameSite=None there (browsers need Secure with it, so HTTPS);
+    plain-HTTP development keeps Lax cookies that browsers accept."""
+    names = ("SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+    assert settings_of({"DEBUG": "0", "SECRET_KEY": "x" * 50, "HTTPS": "1"}, *names) == ["None", "None", "True", "True"]
+    assert settings_of({"DEBUG": "1", "HTTPS": "0"}, *names) == ["Lax", "Lax", "False", "False"]
+    assert settings_of({"DEBUG": "0", "SECRET_KEY": "x" * 50, "HTTPS": "1", "LTI_CROSS_SITE_COOKIES": "0"},
+                       *names[:2]) == ["Lax", "Lax"]
