@@ -70,6 +70,9 @@ class User(AbstractUser):
         default=settings.LEARNER_DEFAULT_TIME_ZONE,
         help_text=_("Your study day and streaks follow this time zone."),
     )
+    # The person's name as their LMS gives it (its `name` claim, whole: a Chinese name keeps its own order),
+    # for accounts made by an LMS launch, whose usernames are hashes; blank for everybody else.
+    lms_name = models.CharField(_("name in the LMS"), max_length=150, blank=True, default="")
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -80,6 +83,11 @@ class User(AbstractUser):
         if not hasattr(self, "_is_teacher"):
             self._is_teacher = self.groups.filter(name=TEACHERS_GROUP).exists()
         return self._is_teacher
+
+    @property
+    def display_name(self) -> str:
+        """What pages call this person: the LMS's name for an LMS account, else the username."""
+        return self.lms_name or self.username
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -60,7 +60,7 @@ def lms_account_ensure(lti_user: LtiUser, *, issuer: str):
     LMS's e-mail addresses are whatever its users typed, unverified."""
     lti_user = LtiUser.objects.select_for_update().get(pk=lti_user.pk)  # two tabs launching meet here
     if lti_user.auth_user is not None:
-        return lti_user.auth_user
+        return _lms_name_update(lti_user.auth_user, lti_user)
     twin = (LtiUser.objects.filter(registration__issuer=issuer, sub=lti_user.sub, auth_user__isnull=False)
             .select_related("auth_user").first())
     if twin is not None:
@@ -75,6 +75,23 @@ def lms_account_ensure(lti_user: LtiUser, *, issuer: str):
             user.save(update_fields=["password"])
     lti_user.auth_user = user
     lti_user.save(update_fields=["auth_user", "datetime_modified"])
+    return _lms_name_update(user, lti_user)
+
+
+def lms_name_of(lti_user: LtiUser) -> str:
+    """The name pages show for an LMS user: the LMS's own `name` whole (a Chinese name keeps its order, "林小"
+    or "林 小", never turned into "given family"); only without it, the given and family names it sent."""
+    name = " ".join(lti_user.name.split()) or " ".join(n for n in (lti_user.given_name, lti_user.family_name) if n)
+    return name[:150]
+
+
+def _lms_name_update(user, lti_user: LtiUser):
+    """The account shows the name the LMS sent last (people change names); an LMS that sends none (privacy
+    settings) leaves the one known, or the username."""
+    name = lms_name_of(lti_user)
+    if name and name != user.lms_name:
+        user.lms_name = name
+        user.save(update_fields=["lms_name"])
     return user
 
 
