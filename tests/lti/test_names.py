@@ -53,3 +53,12 @@ def test_other_accounts_keep_showing_their_username(client, db):
     user = User.objects.create_user("lin", password="x" * 12, first_name="小", last_name="林")
     client.force_login(user)
     assert header_name(client) == "lin"
+
+
+def test_learners_synced_from_the_roster_show_their_lms_names(client, platform):
+    platform.launch(client, sub="teacher-1", roles=[INSTRUCTOR])
+    course_class = CourseClass.objects.get()
+    platform.members = [{"user_id": "s1", "roles": [LEARNER], "status": "Active", "name": "学生 甲",
+                         "given_name": "甲", "family_name": "学生"}]
+    client.post(f"/lti/courses/{course_class.pk}/roster/")
+    assert "学生 甲" in client.get(course_class.classroom.get_absolute_url()).content.decode()
