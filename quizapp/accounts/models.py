@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from .roles import TEACHERS_GROUP
@@ -59,6 +60,12 @@ def time_zone_choices(current: str = ""):
         (_("Common time zones"), [(z, time_zone_label(z, now)) for z in extra + common]),
         (_("All time zones"), [(z, time_zone_label(z, now)) for z in rest]),
     ]
+
+
+def display_name_expression(path: str = ""):
+    """`User.display_name` in the database, to sort people as pages name them: `path` leads from the queried
+    model to the user ("learner__")."""
+    return Coalesce(NullIf(models.F(f"{path}lms_name"), models.Value("")), models.F(f"{path}username"))
 
 
 class User(AbstractUser):

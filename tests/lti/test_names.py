@@ -62,3 +62,14 @@ def test_learners_synced_from_the_roster_show_their_lms_names(client, platform):
                          "given_name": "甲", "family_name": "学生"}]
     client.post(f"/lti/courses/{course_class.pk}/roster/")
     assert "学生 甲" in client.get(course_class.classroom.get_absolute_url()).content.decode()
+
+
+def test_the_grid_sorts_learners_by_the_names_it_shows(client, platform, starter_bank):
+    for sub, name in (("s1", "Chen Yi"), ("s2", "Ann Lee"), ("s3", "Bo Zhao"), ("s4", "陈 一")):
+        platform.launch(client, sub=sub, roles=[LEARNER], name=name)
+        client.logout()
+    platform.launch(client, sub="teacher-1", roles=[INSTRUCTOR])
+    grid = client.get(CourseClass.objects.get().classroom.get_absolute_url()).content.decode()
+    assert grid.index("Ann Lee") < grid.index("Bo Zhao") < grid.index("Chen Yi")  # not the usernames' hash order
+    csv = client.get(CourseClass.objects.get().classroom.get_absolute_url() + "mastery.csv")
+    assert "陈 一" in csv.content.decode("utf-8-sig") and "lms-" not in csv.content.decode("utf-8-sig")
