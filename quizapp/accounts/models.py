@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from .roles import TEACHERS_GROUP
@@ -61,6 +62,12 @@ def time_zone_choices(current: str = ""):
     ]
 
 
+def display_name_expression(path: str = ""):
+    """`User.display_name` in the database, to sort people as pages name them: `path` leads from the queried
+    model to the user ("learner__")."""
+    return Coalesce(NullIf(models.F(f"{path}lms_name"), models.Value("")), models.F(f"{path}username"))
+
+
 class User(AbstractUser):
     """A learner, and a teacher too when in the Teachers group."""
 
@@ -70,6 +77,9 @@ class User(AbstractUser):
         default=settings.LEARNER_DEFAULT_TIME_ZONE,
         help_text=_("Your study day and streaks follow this time zone."),
     )
+    # The person's name as their LMS gives it (its `name` claim, whole: a Chinese name keeps its own order),
+    # for accounts made by an LMS launch, whose usernames are hashes; blank for everybody else.
+    lms_name = models.CharField(_("name in the LMS"), max_length=150, blank=True, default="")
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -80,6 +90,11 @@ class User(AbstractUser):
         if not hasattr(self, "_is_teacher"):
             self._is_teacher = self.groups.filter(name=TEACHERS_GROUP).exists()
         return self._is_teacher
+
+    @property
+    def display_name(self) -> str:
+        """What pages call this person: the LMS's name for an LMS account, else the username."""
+        return self.lms_name or self.username
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -33,6 +33,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from quizapp.accounts.models import display_name_expression
 from quizapp.catalog.models import Section
 from quizapp.progress.models import SectionProgress
 from quizapp.quizzes.mastery import Call
@@ -182,12 +183,14 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
         sections = [s for s in sections if s.top_id == chosen_part.pk]
     ids = [s.pk for s in sections]
     n = len(ids) or 1
-    memberships = classroom.memberships.select_related("learner")
+    # Learners sort by the name the grid shows them by (an LMS account's name, not its hashed username).
+    memberships = classroom.memberships.select_related("learner").annotate(
+        learner_name=display_name_expression("learner__"))
     by_key = {s.key: s for s in sections}
     if sort in by_key:
         memberships = memberships.annotate(sort_value=Coalesce(
             Subquery(_progress([by_key[sort].pk]).values("mastery")[:1], output_field=FloatField()), Value(0.0)))
-        order = ["sort_value", "learner__username"]
+        order = ["sort_value", "learner_name"]
     elif sort == "total":
         # By sections mastered (what the column shows), then by the estimates: who is nearest the next one.
         memberships = memberships.annotate(sort_value=Coalesce(
@@ -199,20 +202,20 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
                      output_field=FloatField()),
             Value(0.0),
         ))
-        order = ["sort_value", "sort_tiebreak", "learner__username"]
+        order = ["sort_value", "sort_tiebreak", "learner_name"]
     elif sort == "answers":
         memberships = memberships.annotate(sort_value=Coalesce(
             Subquery(_progress(ids).values("learner").annotate(t=Sum("answers")).values("t")[:1],
                      output_field=IntegerField()), Value(0)))
-        order = ["sort_value", "learner__username"]
+        order = ["sort_value", "learner_name"]
     elif sort == "last":
         # Last active in any section, as the column shows; never active sorts as the least recent.
         memberships = memberships.annotate(sort_value=Subquery(
             SectionProgress.objects.filter(learner=OuterRef("learner")).values("learner")
             .annotate(t=Max("last_activity")).values("t")[:1]))
-        order = ["sort_value", "learner__username"]
+        order = ["sort_value", "learner_name"]
     else:
-        sort, order = "name", ["learner__username"]
+        sort, order = "name", ["learner_name"]
     # The figures turn round when descending; learners with equal figures stay in name order. A learner
     # never active (no last-active figure) is the least recent either way round.
     figures, tiebreak = (order[:-1], order[-1:]) if len(order) > 1 else (order, [])

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from quizapp import spreadsheet_cells
 from quizapp.accounts.decorators import teacher_required
+from quizapp.accounts.models import display_name_expression
 from quizapp.catalog.models import Section
 from quizapp.progress.dashboard import dashboard_context
 from quizapp.quizzes.models import Attempt, Response
@@ -167,7 +168,8 @@ def class_assignment(request, pk, assignment_id):
     """One assignment's completion, learner by learner."""
     classroom = _taught(request, pk)
     assignment = _assignment(classroom, assignment_id)
-    members = list(classroom.memberships.select_related("learner").order_by("learner__username"))
+    members = list(classroom.memberships.select_related("learner")
+                   .order_by(display_name_expression("learner__"), "learner__username"))
     done = assignment_status.completions([assignment], [m.learner_id for m in members])
     rows = [(m.learner, done[(assignment.pk, m.learner_id)]) for m in members]
     counts = {status: sum(1 for _l, c in rows if c.status == status) for status in assignment_status.STATUS_LABELS}
@@ -252,7 +254,8 @@ def class_renew_code(request, pk):
 @require_POST
 def class_remove_learner(request, pk, learner_id):
     classroom = _taught(request, pk)
-    name = classroom.memberships.filter(learner_id=learner_id).values_list("learner__username", flat=True).first()
+    name = (classroom.memberships.filter(learner_id=learner_id)
+            .values_list(display_name_expression("learner__"), flat=True).first())
     try:
         removed = services.membership_remove(classroom=classroom, learner_id=learner_id)
     except services.ClassArchived as exc:
@@ -465,7 +468,7 @@ def class_grid_csv(request, pk):
         return [getattr(overview.completions.get((a.pk, learner_id)), "status", "")
                 for a in overview.assignments]
 
-    rows = ([r.learner.username] + [f"{c.mastery:.2f}" for c in r.cells] + [f"{r.total:.2f}"]
+    rows = ([r.learner.display_name] + [f"{c.mastery:.2f}" for c in r.cells] + [f"{r.total:.2f}"]
             + [value for c in r.cells for value in (c.answers, c.right, c.state)]
             + assignment_cells(r.learner.pk) for r in grid.rows)
     return _csv_response(f"class-{classroom.pk}-mastery.csv", header, rows)

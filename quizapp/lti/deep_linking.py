@@ -1,13 +1,17 @@
 """Deep linking: the instructor's choice, and the signed LtiDeepLinkingResponse that carries it to the LMS
 (signed by pylti1p3 with the tool's newest key)."""
 
+import zoneinfo
+
 from django import forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
 from quizapp.catalog.models import Section
+from quizapp.classes.models import Assignment
 
 from .models import LinkTarget
 from .targets import CUSTOM_PARAMETER, MANY_SECTIONS, Target
@@ -24,15 +28,24 @@ class ChoiceForm(forms.Form):
     sections = forms.MultipleChoiceField(label=gettext_lazy("Sections of the mixed quiz or of the mastery grade"),
                                          required=False,
                                          choices=(), widget=forms.CheckboxSelectMultiple)
+    assignment = forms.TypedChoiceField(label=gettext_lazy("Assignment of your class"), coerce=int, required=False,
+                                        choices=(), empty_value=None)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, classroom=None, **kwargs):
+        """`classroom`: the instructor's class for this LMS course, whose assignments the link may open."""
         super().__init__(*args, **kwargs)
+        self.classroom = classroom
         self.fields["sections"].choices = [(s.key, s.title) for s in Section.objects.leaves().order_by("order")]
+        self.assignments = list(classroom.assignments.order_by("due_at", "pk")) if classroom is not None else []
+        self.fields["assignment"].choices = [(a.pk, assignment_label(a)) for a in self.assignments]
 
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
-        if kind in MANY_SECTIONS:
+        if kind == Kind.ASSIGNMENT:
+            if data.get("assignment") is None:
+                raise forms.ValidationError(_("Choose one of your class's assignments."))
+        elif kind in MANY_SECTIONS:
             if not data.get("sections"):
                 raise forms.ValidationError(_("Tick at least one section for a mixed quiz or a mastery grade."))
         elif kind:
@@ -42,11 +55,24 @@ class ChoiceForm(forms.Form):
 
     def target(self) -> Target:
         kind = self.cleaned_data["kind"]
+        if kind == Kind.ASSIGNMENT:
+            return Target(kind=kind, section_keys=(), assignment_id=self.cleaned_data["assignment"],
+                          classroom_id=self.classroom.pk)
         keys = self.cleaned_data["sections"] if kind in MANY_SECTIONS else [self.cleaned_data["section"]]
         return Target(kind=kind, section_keys=tuple(keys))
 
 
+def assignment_label(assignment: Assignment) -> str:
+    """"A quiz of 10 questions, due 2026/12/10 18:00": the due time in the class's time zone."""
+    due = timezone.localtime(assignment.due_at, zoneinfo.ZoneInfo(assignment.classroom.time_zone))
+    return _("%(what)s, due %(due)s") % {"what": assignment.what,
+                                         "due": formats.date_format(due, "SHORT_DATETIME_FORMAT")}
+
+
 def title(target: Target) -> str:
+    if target.kind == Kind.ASSIGNMENT:
+        assignment = Assignment.objects.select_related("classroom").get(pk=target.assignment_id)
+        return f"quizapp: {assignment.classroom.name} · {assignment.what}"[:250]
     titles = dict(Section.objects.filter(key__in=target.section_keys).values_list("key", "title"))
     names = "、".join(titles[k] for k in target.section_keys)
     return f"quizapp: {names} · {Kind(target.kind).label}"[:250]

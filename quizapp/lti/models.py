@@ -65,22 +65,30 @@ class LinkTarget(models.Model):
         MIXED_QUIZ = "mixed_quiz", _("Mixed quiz")
         DECK = "deck", _("Flashcard reviews")
         MASTERY = "mastery", _("Mastery of sections (the share mastered, as a grade)")
+        ASSIGNMENT = "assignment", _("An assignment of your class")
 
     resource_link = models.OneToOneField(LtiResourceLink, on_delete=models.CASCADE, related_name="target")
     kind = models.CharField(_("opens"), max_length=16, choices=Kind.choices)
     # Section keys (the content's stable keys): one for notes, section quiz and deck; any number for a mixed quiz
     # and for mastery.
     section_keys = models.JSONField(_("sections"), default=list, blank=True)
+    # An assignment of the course's class (kind "assignment"): gone when the teacher deletes it, and the link's
+    # launches then show a page saying so.
+    assignment = models.ForeignKey("classes.Assignment", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("assignment"))
     # The link's gradebook column (AGS line item), from the launch's endpoint claim when it may take scores.
     lineitem_url = models.URLField(_("gradebook column"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("link target")
         verbose_name_plural = _("link targets")
-        constraints = [models.CheckConstraint(condition=Q(kind__in=["notes", "section_quiz", "mixed_quiz", "deck", "mastery"]),
+        constraints = [models.CheckConstraint(condition=Q(kind__in=["notes", "section_quiz", "mixed_quiz", "deck", "mastery",
+                                                                           "assignment"]),
                                               name="lti_linktarget_kind_valid")]
 
     def __str__(self):
+        if self.kind == self.Kind.ASSIGNMENT:
+            return f"{self.get_kind_display()}: #{self.assignment_id}"
         return f"{self.get_kind_display()}: {', '.join(self.section_keys)}"
 
 

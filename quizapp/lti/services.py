@@ -7,11 +7,12 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from lti_tool.lti_core.utils import normalize_role
+from django.utils.translation import gettext_lazy
 from lti_tool.models import LtiLaunch, LtiMembership, LtiUser
 from lti_tool.utils import sync_data_from_launch
 
 from quizapp.accounts.roles import teacher_role_grant
-from quizapp.classes.models import Classroom
+from quizapp.classes.models import Assignment, Classroom
 from quizapp.classes.services import ClassArchived, JoinError, classroom_join
 
 from .models import CourseClass, LinkTarget
@@ -34,6 +35,15 @@ def is_teaching(roles) -> bool:
     return any(normalize_role(role).startswith(TEACHING_ROLES) for role in roles or ())
 
 
+class TargetUnavailable(Exception):
+    """The link opens an assignment that was deleted, or that is not of a class of this LMS course (the custom
+    parameter can be edited in the LMS, or copied from another course): the launch changes nothing."""
+
+    def __init__(self, reason):
+        super().__init__(str(reason))
+        self.reason = reason
+
+
 @dataclass
 class Arrival:
     user: object
@@ -43,7 +53,7 @@ class Arrival:
 
     def url(self) -> str:
         if self.target is not None:
-            return self.target.url()
+            return self.target.url(teaching=self.teaching)
         if self.teaching and self.classrooms:
             return self.classrooms[0].get_absolute_url()
         return reverse("home")
@@ -60,7 +70,7 @@ def lms_account_ensure(lti_user: LtiUser, *, issuer: str):
     LMS's e-mail addresses are whatever its users typed, unverified."""
     lti_user = LtiUser.objects.select_for_update().get(pk=lti_user.pk)  # two tabs launching meet here
     if lti_user.auth_user is not None:
-        return lti_user.auth_user
+        return _lms_name_update(lti_user.auth_user, lti_user)
     twin = (LtiUser.objects.filter(registration__issuer=issuer, sub=lti_user.sub, auth_user__isnull=False)
             .select_related("auth_user").first())
     if twin is not None:
@@ -75,6 +85,24 @@ def lms_account_ensure(lti_user: LtiUser, *, issuer: str):
             user.save(update_fields=["password"])
     lti_user.auth_user = user
     lti_user.save(update_fields=["auth_user", "datetime_modified"])
+    return _lms_name_update(user, lti_user)
+
+
+def lms_name_of(lti_user: LtiUser) -> str:
+    """The name pages show for an LMS user: the LMS's own `name` whole (a Chinese name keeps its order, "林小"
+    or "林 小", never turned into "given family"); only without it, the given and family names it sent."""
+    name = " ".join((lti_user.name or "").split()) or " ".join(
+        n for n in (lti_user.given_name, lti_user.family_name) if n)
+    return name[:150]
+
+
+def _lms_name_update(user, lti_user: LtiUser):
+    """The account shows the name the LMS sent last (people change names); an LMS that sends none (privacy
+    settings) leaves the one known, or the username."""
+    name = lms_name_of(lti_user)
+    if name and name != user.lms_name:
+        user.lms_name = name
+        user.save(update_fields=["lms_name"])
     return user
 
 
@@ -128,6 +156,10 @@ def launch_accept(*, launch: LtiLaunch) -> Arrival:
             arrival.classrooms = [c.classroom for c in course_classes]
         if launch.is_resource_launch:
             arrival.target = _link_target_update(launch)
+            if (arrival.target is not None and arrival.target.kind == LinkTarget.Kind.ASSIGNMENT and teaching
+                    and not Classroom.objects.filter(pk=arrival.target.classroom_id, teacher=user).exists()):
+                raise TargetUnavailable(gettext_lazy("This activity opens an assignment of another instructor's class in "
+                                          "this course: its completion page is theirs."))
     return arrival
 
 
@@ -140,14 +172,29 @@ def _lineitem_of(launch: LtiLaunch) -> str:
     return claim.get("lineitem", "") if SCORE_SCOPE in claim.get("scope", []) else ""
 
 
+GONE = gettext_lazy("This activity opens a class assignment that was deleted, or that belongs to a class of "
+                    "another course. Ask your instructor to choose what it opens again.")
+
+
+def _assignment_of_course(assignment_id, context) -> bool:
+    return Assignment.objects.filter(pk=assignment_id, classroom__lms_course__context=context).exists()
+
+
 def _link_target_update(launch: LtiLaunch) -> Target | None:
+    """The link's target, kept up to date with its custom parameter. An assignment must still exist and be of
+    a class of this course (TargetUnavailable otherwise, and the launch's transaction changes nothing)."""
     resource_link = launch.resource_link
     chosen = target_parse(launch.get_custom_claim(CUSTOM_PARAMETER))
     found = LinkTarget.objects.filter(resource_link=resource_link).first()
     if chosen is None and found is None:
         return None
+    source = chosen if chosen is not None else found  # the parameter wins; without one, the link keeps its own
+    assignment_id = source.assignment_id
+    if source.kind == LinkTarget.Kind.ASSIGNMENT and (
+            assignment_id is None or not _assignment_of_course(assignment_id, launch.context)):
+        raise TargetUnavailable(GONE)
     defaults = {"lineitem_url": _lineitem_of(launch)}
     if chosen is not None:
-        defaults.update(kind=chosen.kind, section_keys=list(chosen.section_keys))
+        defaults.update(kind=chosen.kind, section_keys=list(chosen.section_keys), assignment_id=assignment_id)
     link_target, _created = LinkTarget.objects.update_or_create(resource_link=resource_link, defaults=defaults)
     return target_of(link_target)

@@ -19,12 +19,24 @@ MANY_SECTIONS = {Kind.MIXED_QUIZ, Kind.MASTERY}
 class Target:
     kind: str
     section_keys: tuple[str, ...]
+    # Kind "assignment": the assignment's id (the custom parameter's) and, once checked, its class's.
+    assignment_id: int | None = None
+    classroom_id: int | None = None
 
     def as_custom(self) -> str:
-        """`kind:key,key`, the value of the link's custom parameter."""
+        """`kind:key,key` (an assignment: `assignment:<id>`), the value of the link's custom parameter."""
+        if self.kind == Kind.ASSIGNMENT:
+            return f"{self.kind}:{self.assignment_id}"
         return f"{self.kind}:{','.join(self.section_keys)}"
 
-    def url(self) -> str:
+    def url(self, *, teaching: bool = False) -> str:
+        if self.kind == Kind.ASSIGNMENT:
+            # The class's teacher: its completion page; a learner: the assignment where their class list shows
+            # it, with its Start or Study button.
+            if teaching:
+                return reverse("classes:assignment", kwargs={"pk": self.classroom_id,
+                                                             "assignment_id": self.assignment_id})
+            return reverse("classes:list") + f"#assignment-{self.assignment_id}"
         keys = self.section_keys
         if self.kind == Kind.NOTES:
             return reverse("catalog:section", kwargs={"key": keys[0]})
@@ -43,6 +55,9 @@ def target_parse(value: str | None) -> Target | None:
     if not value or ":" not in value:
         return None
     kind, _sep, keys_text = value.partition(":")
+    if kind == Kind.ASSIGNMENT:  # whether it exists, and is of this course's class, the launch checks
+        number = keys_text.strip()
+        return Target(kind=kind, section_keys=(), assignment_id=int(number)) if (number.isascii() and number.isdigit() and len(number) < 18) else None
     keys = tuple(dict.fromkeys(k.strip() for k in keys_text.split(",") if k.strip()))
     if kind not in Kind.values:
         return None
@@ -59,4 +74,7 @@ def target_parse(value: str | None) -> Target | None:
 def target_of(link_target: LinkTarget | None) -> Target | None:
     if link_target is None:
         return None
+    if link_target.kind == Kind.ASSIGNMENT:
+        return Target(kind=link_target.kind, section_keys=(), assignment_id=link_target.assignment_id,
+                      classroom_id=link_target.assignment.classroom_id if link_target.assignment else None)
     return Target(kind=link_target.kind, section_keys=tuple(link_target.section_keys))

@@ -26,7 +26,7 @@ from . import deep_linking, setup, tool
 from .frames import frames_allow, origin_of, registration_origins
 from .models import CourseClass, LinkTarget, ScorePost
 from .roster import RosterUnavailable, roster_sync
-from .services import is_teaching, launch_accept
+from .services import TargetUnavailable, is_teaching, launch_accept
 
 log = logging.getLogger(__name__)
 DEEP_LINK_SESSION_KEY = "lti_deep_link_launch"
@@ -94,7 +94,13 @@ def launch(request):
         return refused(request, LtiException("deep linking is for instructors"))
     if not (lti_launch.is_resource_launch or lti_launch.is_deep_link_launch):
         return refused(request, LtiException("unsupported message type"), status=400)
-    arrival = launch_accept(launch=lti_launch)
+    try:
+        arrival = launch_accept(launch=lti_launch)
+    except TargetUnavailable as exc:  # its transaction is rolled back: no account, class or link changed
+        log.warning("LTI launch of an unavailable assignment: %s", exc)
+        response = TemplateResponse(request, "lti/unavailable.html", {"reason": exc.reason}, status=404)
+        response.lti_frame_origins = registration_origins(lti_launch.registration)
+        return response
     login(request, arrival.user, backend=BACKEND)  # a new session key: nothing of a previous visitor's stays
     if lti_launch.is_deep_link_launch:
         request.session[DEEP_LINK_SESSION_KEY] = lti_launch.get_launch_id()
@@ -131,7 +137,10 @@ def _deep_link_launch(request):
 def deep_link(request):
     """The instructor picks what the new LMS activity opens; the LMS gets it back as a signed LtiResourceLink."""
     lti_launch = _deep_link_launch(request)
-    form = deep_linking.ChoiceForm(request.POST or None)
+    course_class = (CourseClass.objects.filter(context=lti_launch.context, teacher=request.user)
+                    .select_related("classroom").first())
+    classroom = course_class.classroom if course_class is not None else None
+    form = deep_linking.ChoiceForm(request.POST or None, classroom=classroom)
     if request.method == "POST" and form.is_valid():
         target = form.target()
         jwt_value = deep_linking.response_jwt(lti_launch, target=target, launch_url=request.build_absolute_uri(
@@ -145,7 +154,7 @@ def deep_link(request):
         if origin:
             response._csp_update = {"form-action": [origin]}
         return response
-    context = {"form": form, "sections": Section.objects.order_by("order", "pk")}
+    context = {"form": form, "sections": Section.objects.order_by("order", "pk"), "classroom": classroom}
     return TemplateResponse(request, "lti/deep_link.html", context)
 
 

@@ -48,8 +48,8 @@ def test_a_learner_launches_a_section_quiz_inside_the_lms_iframe(page, live_serv
     frame.wait_for_load_state()
     assert frame.locator("main").is_visible()
     assert leaf.title in frame.locator("main").inner_text()
-    # Signed in inside the frame: the header names the new LMS account.
-    assert frame.locator(".user-name").inner_text().startswith("lms-")
+    # Signed in inside the frame: the header names the new LMS account by the LMS's name, not its username.
+    assert frame.locator(".user-name").inner_text() == "林 小"
     page.screenshot(path=f"{SHOTS}/iframe-learner-1280.png", full_page=True)
 
 
@@ -101,7 +101,7 @@ def test_the_teacher_sees_scores_and_their_state_at_390_px(page, live_server, lm
     frame = tool_frame(page)
     frame.wait_for_url(f"{live_server.url}/quiz/?section={leaf.key}")
     link = LinkTarget.objects.get(resource_link=LtiResourceLink.objects.get(id_on_platform="quiz-link"))
-    learner = UserFactory(username="lms-learner", first_name="小林")
+    learner = UserFactory(username="lms-learner", lms_name="小林")
     attempt = services.attempt_start(learner=learner, kind="section", section_ids=[leaf.pk], length=5)
     for state, error in (("sent", ""), ("pending", "HTTP response [https://lms.example/lineitems/7/scores]: 500 - down")):
         ScorePost.objects.create(link=link, learner=learner, lms_user_id="s1", attempt=attempt, score_given=80,
@@ -118,3 +118,42 @@ def test_the_teacher_sees_scores_and_their_state_at_390_px(page, live_server, lm
     page.screenshot(path=f"{SHOTS}/courses-1280.png", full_page=True)
     page.goto(f"{live_server.url}/lti/courses/")
     axe(page, "LMS courses")
+
+
+def test_an_assignment_link_from_deep_linking_to_the_learner(page, live_server, lms):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizapp.classes import services as class_services
+    from quizapp.lti.models import CourseClass
+
+    leaf = Section.objects.leaves().order_by("order").first()
+    lms.next_launch = {"sub": "teacher-1", "roles": [INSTRUCTOR], "message_type": "LtiDeepLinkingRequest"}
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(lms.url("/course"))
+    frame = tool_frame(page)
+    frame.wait_for_url(f"{live_server.url}/lti/deep-link/")
+    assert "还没有作业" in frame.locator("[data-testid=deep-link-assignments]").inner_text()
+    classroom = CourseClass.objects.get().classroom
+    assignment, _created = class_services.assignment_create(
+        classroom=classroom, kind="quiz", sections=[leaf], questions=10,
+        opens_at=timezone.now() - timedelta(hours=1), due_at=timezone.now() + timedelta(days=2))
+    frame.goto(f"{live_server.url}/lti/deep-link/")  # the instructor set one in another window, and reloads
+    frame.get_by_role("radio", name="你班级的一项作业").check()
+    frame.get_by_label("你班级“" + classroom.name + "”的作业").select_option(str(assignment.pk))
+    frame.locator("#id_assignment").scroll_into_view_if_needed()
+    page.screenshot(path=f"{SHOTS}/deep-link-assignment-390.png", full_page=True)
+    with page.expect_request(lambda request: request.url == lms.url("/deep-link-return")) as sent:
+        frame.get_by_role("button", name="添加到课程").click()
+    assert "JWT=" in (sent.value.post_data or "")
+
+    page.context.clear_cookies()
+    lms.next_launch = {"sub": "learner-1", "roles": [LEARNER], "resource_link_id": "assignment-link",
+                       "custom": {"quizapp_target": f"assignment:{assignment.pk}"}}
+    page.goto(lms.url("/course"))
+    frame = tool_frame(page)
+    frame.wait_for_url(f"{live_server.url}/classes/#assignment-{assignment.pk}")
+    row = frame.locator(f"#assignment-{assignment.pk}")
+    row.get_by_role("button", name="开始").wait_for()
+    page.screenshot(path=f"{SHOTS}/assignment-learner-390.png", full_page=True)
