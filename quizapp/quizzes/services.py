@@ -430,21 +430,23 @@ def _write(plan: _Plan) -> Recorded | None:
         attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
 
     cal = plan.state.calibration
-    skill = plan.skill
-    fields = None
-    if skill is not None:
+
+    def learn(skill: LearnerSkill) -> tuple:
+        """The answer's evidence taken into `skill` (in memory); its mastery and state before."""
         before = (skill.mastery, skill.state)
         belief = adaptive.update(skill.belief(cal), plan.state.bank.offsets[question.pk], outcome.score, cal)
         take_belief(skill, belief, adaptive.mastery(belief))
-        fields = {name: getattr(skill, name) for name in SKILL_FIELDS}
+        return before
+
+    skill = plan.skill
+    if skill is not None:
+        before = learn(skill)
     # The skill as read, unless something changed it since (a recalibration): then read it again, locked.
     if skill is None or not LearnerSkill.objects.filter(pk=skill.pk, updated_at=skill.updated_at).update(
-            **fields, updated_at=now):
+            **{name: getattr(skill, name) for name in SKILL_FIELDS}, updated_at=now):
         skill, _created = LearnerSkill.objects.select_for_update().get_or_create(
             learner=plan.learner, section_id=question.section_id)
-        before = (skill.mastery, skill.state)
-        belief = adaptive.update(skill.belief(cal), plan.state.bank.offsets[question.pk], outcome.score, cal)
-        take_belief(skill, belief, adaptive.mastery(belief))
+        before = learn(skill)
         skill.save(update_fields=[*SKILL_FIELDS, "updated_at"])
     else:
         skill.updated_at = now
