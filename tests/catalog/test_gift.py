@@ -9,26 +9,15 @@ from quizapp.catalog.exchange.gift import read_gift
 from quizapp.catalog.loading import SectionSpec, question_content
 from quizapp.catalog.models import Question, QuestionVersion, Status
 
+from .import_command import import_fails, run_import
+
 GIFT = Path(__file__).parent / "gift"
-
-
-def run_import(path, *args):
-    out, err = StringIO(), StringIO()
-    call_command("import_questions", str(path), *args, stdout=out, stderr=err)
-    return out.getvalue() + err.getvalue()
 
 
 def run(command, *args):
     out = StringIO()
     call_command(command, *map(str, args), stdout=out, stderr=out)
     return out.getvalue()
-
-
-def import_fails(path, *args):
-    err = StringIO()
-    with pytest.raises(CommandError, match="nothing was written"):
-        call_command("import_questions", str(path), *args, stdout=StringIO(), stderr=err)
-    return err.getvalue()
 
 
 def by_title(title):

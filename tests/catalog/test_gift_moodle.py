@@ -3,15 +3,15 @@ data/moodle_docs_examples.gift) imports as a quizapp type or is refused with a r
 what Moodle exports often hold (case variants of one answer, question names, a forgotten blank line) imports
 the way a teacher coming from Moodle expects."""
 
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from quizapp.catalog import authoring
 from quizapp.catalog.models import Question
+
+from .import_command import import_fails, run_import
 
 DOCS = Path(__file__).parent / "data" / "moodle_docs_examples.gift"
 
@@ -22,19 +22,6 @@ IMPORTED = {
     67: "numerical", 79: "single", 84: "fill", 88: "truefalse", 91: "single", 99: "numerical", 102: "single",
     108: "single", 119: "single", 121: "truefalse", 126: "truefalse", 131: "numerical", 133: "numerical",
 }
-
-
-def run_import(path, *args):
-    out = StringIO()
-    call_command("import_questions", str(path), *args, stdout=out, stderr=out)
-    return out.getvalue()
-
-
-def import_fails(path, *args):
-    err = StringIO()
-    with pytest.raises(CommandError, match="nothing was written"):
-        call_command("import_questions", str(path), *args, stdout=StringIO(), stderr=err)
-    return err.getvalue()
 
 
 def read(text, section="history"):
