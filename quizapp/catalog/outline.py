@@ -15,7 +15,7 @@ from .models import Section, bank_revision
 @dataclass
 class Outline:
     revision: str
-    sections: list  # every Section in course order, with n_questions and n_flashcards, parent set
+    sections: list  # every Section in course order, with n_questions, n_flashcards, number; parent set
     tops: list = field(default_factory=list)  # SectionQuerySet.outline(): parts with .subsections, .leaves
     by_key: dict = field(default_factory=dict)
 
@@ -23,6 +23,12 @@ class Outline:
     def leaves(self) -> list:
         """Every leaf section (the ones learners study), in course order."""
         return [leaf for top in self.tops for leaf in top.leaves]
+
+    def leaves_under(self, section_ids) -> list:
+        """The leaves a learner studies under these sections (a part's leaves, or a leaf itself), in course
+        order (as SectionQuerySet.leaves_under, without a query); every leaf when `section_ids` is empty."""
+        ids = set(section_ids)
+        return [s for s in self.leaves if not ids or s.pk in ids or s.parent_id in ids]
 
     def reading_order(self) -> list:
         """Every section page in course order: a part, then its leaves (as SectionQuerySet.reading_order)."""
@@ -45,9 +51,13 @@ def bank_outline(revision: str | None = None) -> Outline:
             if s.parent_id is not None:
                 s.parent = by_pk[s.parent_id]
         tops = [s for s in sections if s.parent_id is None]
-        for top in tops:
+        for i, top in enumerate(tops, 1):
             top.subsections = [s for s in sections if s.parent_id == top.pk]
             top.leaves = top.subsections or [top]
+            # Numbered as the home page's outline counts the parts: "2", and its sections "2.1", "2.2".
+            top.number = str(i)
+            for j, sub in enumerate(top.subsections, 1):
+                sub.number = f"{i}.{j}"
         outline = Outline(revision, sections, tops, {s.key: s for s in sections})
         _outline = outline
     return outline
