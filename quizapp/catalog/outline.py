@@ -7,6 +7,7 @@ first request after it commits. The sections it holds are shared by every reques
 them, never change them.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 
 from .models import Section, bank_revision
@@ -61,3 +62,9 @@ def bank_outline(revision: str | None = None) -> Outline:
         outline = Outline(revision, sections, tops, {s.key: s for s in sections})
         _outline = outline
     return outline
+
+
+def figures_digest(figures) -> str:
+    """A short digest of plain values (their repr): with the bank revision and the language, the key of a
+    cached rendering of a learner's own figures over the outline, which changes whenever any of them does."""
+    return hashlib.blake2b(repr(figures).encode(), digest_size=16).hexdigest()

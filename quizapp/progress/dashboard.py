@@ -2,7 +2,6 @@
 whatever the length of the learner's history."""
 
 import functools
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -15,7 +14,7 @@ from quizapp.accounts.study_days import study_day
 from quizapp.cards.models import CardState, Phase
 from quizapp.cards.queue import counts_today, scope_for
 from quizapp.catalog.models import Section, Status, bank_revision
-from quizapp.catalog.outline import Outline, bank_outline
+from quizapp.catalog.outline import Outline, bank_outline, figures_digest
 from quizapp.quizzes.mastery import Call
 from quizapp.quizzes.models import Attempt, MasteryState
 
@@ -139,16 +138,10 @@ def section_rows(learner, outline: Outline | None = None) -> list[SectionRow]:
     return rows
 
 
-def digest(figures) -> str:
-    """A short digest of plain values (their repr): part of a cached rendering's key, so the key changes
-    whenever any of what the rendering shows does."""
-    return hashlib.blake2b(repr(figures).encode(), digest_size=16).hexdigest()
-
-
 def mastery_version(rows: list[SectionRow]) -> str:
     """What the mastery list shows of the learner (each leaf's figures), digested: with the bank revision and
     the language, the key of its cached rendering."""
-    return digest([(r.section.pk, r.state, r.answers, r.correct, r.mastery) for r in rows])
+    return figures_digest([(r.section.pk, r.state, r.answers, r.correct, r.mastery) for r in rows])
 
 
 def group_parts(rows: list[SectionRow]) -> list[Part]:
@@ -251,7 +244,7 @@ def learner_dashboard(learner, now=None, *, outline: Outline | None = None) -> D
         parts=group_parts(rows),
         weakest=weakest_sections(rows),
         mastery_version=mastery_version(rows),
-        activity_version=digest((today, year)),
+        activity_version=figures_digest((today, year)),
         open_attempt=Attempt.objects.open().filter(learner=learner).first(),
         days=days,
         current_streak=current,
