@@ -342,14 +342,23 @@ def learner_today(learner, now=None, *, next_sections: int = 3, outline: Outline
     rollups of the quiz engine's mastery), and the streak and today's count from DailyActivity."""
     now = now or timezone.now()
     today = study_day(learner, now).date
-    year = [ActivityDay(*row) for row in DailyActivity.objects.filter(
+    active = {day: answers + reviews for day, answers, reviews in DailyActivity.objects.filter(
         learner=learner, day__gt=today - timedelta(days=HEATMAP_DAYS), day__lte=today,
-    ).values_list(*ActivityDay._fields)]
-    days = activity_days(year, today)
-    current, _longest = streaks(days)
+    ).values_list("day", "answers", "reviews") if answers + reviews}
     return Today(
         cards=counts_today(learner, scope_for(None), now),
         next_sections=weakest_sections(mastery_rows(learner, outline or bank_outline()), next_sections),
-        streak=current,
-        done_today=days[-1].count,
+        streak=current_streak(active, today),
+        done_today=active.get(today, 0),
     )
+
+
+def current_streak(active, today: date) -> int:
+    """streaks()' current run from the days with activity (a set or dict of dates), without drawing the
+    year: the days in a row up to today, or up to yesterday while today has nothing yet."""
+    day = today if today in active else today - timedelta(days=1)
+    run = 0
+    while day in active and run < HEATMAP_DAYS:
+        run += 1
+        day -= timedelta(days=1)
+    return run
