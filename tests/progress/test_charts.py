@@ -139,4 +139,3 @@ def test_a_week_with_no_right_answers_is_a_bar_not_a_gap():
     chart = charts.bars([0.0, None, 0.5], ["w1: 0%", "w2: %", "w3: 50%"], maximum=1.0, show_zero=True)
     assert [r.height > 0 for r in chart.rects] == [True, False, True]
     assert charts.bars([0, 3], ["d1: 0", "d2: 3"]).rects[0].height == 0  # no cards due stays empty
-
