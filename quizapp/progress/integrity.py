@@ -77,6 +77,8 @@ def integrity_check(*, answers_ok, reviews_ok, answers_unknown=(), reviews_unkno
         "attempt_mismatches": bad_attempts,
         "card_mismatches": bad_cards,
         "rollup_rows": report.checked,
+        "rollup_examples": [f"{d.model} {d.key} {d.field}: stored {d.stored}, expected {d.expected}"
+                            for d in report.differences[:5]],
         "unknown_committed": a["unknown_committed"] + r["unknown_committed"],
         "unknown_rolled_back": a["unknown_rolled_back"] + r["unknown_rolled_back"],
     }
