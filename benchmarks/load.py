@@ -851,8 +851,8 @@ def level_summary(level: Level) -> dict:
     }
 
 
-def verdict(summary: dict, integrity: dict) -> str:
-    """"" when the level held, else why not."""
+def verdict(summary: dict) -> str:
+    """"" when the level held (answer and rate p95 within the target, no error), else why not."""
     why = []
     for endpoint in (ANSWER, RATE):
         f = summary[endpoint]
@@ -864,9 +864,16 @@ def verdict(summary: dict, integrity: dict) -> str:
         why.append(f"{summary['errors']} errors {summary['failed_statuses']}")
     if summary["unparseable"]:
         why.append(f"{summary['unparseable']} unparseable pages")
-    if integrity["lost"] or integrity["duplicated"] or integrity["extra"] or integrity["mismatched"]:
-        why.append("integrity: " + ", ".join(f"{k} {integrity[k]}" for k in ("lost", "duplicated", "extra", "mismatched")))
     return "; ".join(why)
+
+
+def integrity_findings(integrity: dict) -> str:
+    """Integrity is not a matter of load: what it finds is reported loudly (and in the JSON) but does not end
+    the capacity search, so one bug does not hide the capacity figures."""
+    if not any(integrity[k] for k in ("lost", "duplicated", "extra", "mismatched")):
+        return ""
+    return (", ".join(f"{k} {integrity[k]}" for k in ("lost", "duplicated", "extra", "mismatched"))
+            + f"; e.g. {integrity.get('rollup_examples', [])[:3]}")
 
 
 def print_table(title: str, bare: dict, levels: dict, label: str = "capacity"):
@@ -909,6 +916,8 @@ def print_table(title: str, bare: dict, levels: dict, label: str = "capacity"):
             f"duplicated {i['duplicated']}, extra {i['extra']}, mismatched {i['mismatched']} "
             f"(rollup rows checked {i['rollup_rows']})"
         )
+        if integrity_findings(i):
+            print(f"{'':>8} INTEGRITY: {integrity_findings(i)}")
         if "held" in summary:
             print(f"{'':>8} {'HELD' if summary['held'] else 'did not hold: ' + summary['why_not']}")
         if "fault" in summary:
@@ -1010,7 +1019,9 @@ def configuration(title, env, servers, args, learners: Learners, fault_learners=
     for n in capacity_levels(args):
         _, summary = run_level(title, str(n), env, servers, args, learners, expectation, n, think=args.think,
                                warmup=args.warmup)
-        summary["why_not"] = verdict(summary, summary["integrity"])
+        summary["why_not"] = verdict(summary)
+        if integrity_findings(summary["integrity"]):
+            print(f"[{title}] INTEGRITY at {n} learners: {integrity_findings(summary['integrity'])}", file=sys.stderr)
         summary["held"] = not summary["why_not"]
         levels[str(n)] = summary
         if not summary["held"]:
