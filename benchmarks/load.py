@@ -75,6 +75,7 @@ import math
 import os
 import random
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -208,7 +209,9 @@ class Server:
         ]
         if worker_class == "gthread":
             # A learner clicks every 10 s or so: keep its connection open past one think pause.
-            cmd += ["--threads", str(threads), "--keep-alive", str(KEEP_ALIVE_S)]
+            # Every learner keeps a connection open (no proxy in front to pool them): room for 1600 of them on
+            # one worker, past gunicorn's default of 1000 per worker.
+            cmd += ["--threads", str(threads), "--keep-alive", str(KEEP_ALIVE_S), "--worker-connections", "2000"]
         with open(self.log, "ab") as log:  # Django's own log (500s and their tracebacks) goes to stderr
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
         self.killed_at: float | None = None
@@ -1272,6 +1275,9 @@ def main():
 
     args.started = datetime.now(UTC).isoformat()
     threading.stack_size(512 * 1024)  # 1600 learner threads: small stacks (they never recurse deeply)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # a socket per learner, here and in the servers
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     fault_n = 0 if args.no_fault or args.skip_postgres else args.fault_learners
     tmp = Path(tempfile.mkdtemp(prefix="quizapp-bench-"))
     static_root = tmp / "static"
