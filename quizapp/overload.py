@@ -43,8 +43,8 @@ def database_busy(exc: BaseException | None) -> bool:
     handling it."""
     seen = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, OperationalError) and (
-                getattr(exc.__cause__, "sqlstate", None) in POSTGRES_BUSY or str(exc).lower().startswith(SQLITE_BUSY)):
+        if isinstance(exc, OperationalError) and (getattr(exc.__cause__, "sqlstate", None) in POSTGRES_BUSY
+                                                  or str(exc).lower().startswith(SQLITE_BUSY)):
             return True
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__

@@ -125,7 +125,8 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         options = DATABASES["default"].setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} -c lock_timeout={int(DATABASE_BUSY_TIMEOUT * 1000)}".strip()
+        lock_timeout = f"-c lock_timeout={int(DATABASE_BUSY_TIMEOUT * 1000)}"
+        options["options"] = f"{options.get('options', '')} {lock_timeout}".strip()
 # Each worker keeps its connection between requests: opening one costs as much as a question page's
 # queries (on SQLite about 1.5 ms: the connection, Django's SQL functions, the PRAGMAs).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

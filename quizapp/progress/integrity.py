@@ -55,13 +55,15 @@ def integrity_check(*, answers_ok, reviews_ok, answers_unknown=(), reviews_unkno
     # Partial writes would show here: an attempt's counters and served items against its responses, a card's
     # review count against its log, and every rollup against a recomputation from the history.
     bad_attempts = 0
-    sums = {row["attempt"]: row for row in Response.objects.values("attempt").annotate(n=Count("pk"), s=Sum("score"))}
+    sums = {row["attempt"]: row
+            for row in Response.objects.values("attempt").annotate(n=Count("pk"), s=Sum("score"))}
     items = dict(AttemptItem.objects.values("attempt").annotate(n=Count("pk")).values_list("attempt", "n"))
     for attempt in Attempt.objects.only("pk", "answered", "score", "status"):
         row = sums.get(attempt.pk, {"n": 0, "s": 0.0})
         served = items.get(attempt.pk, 0)
         expected_served = row["n"] if attempt.status == Attempt.Status.FINISHED else row["n"] + 1
-        if attempt.answered != row["n"] or abs(attempt.score - (row["s"] or 0.0)) > 1e-6 or served != expected_served:
+        if (attempt.answered != row["n"] or abs(attempt.score - (row["s"] or 0.0)) > 1e-6
+                or served != expected_served):
             bad_attempts += 1
     logged = dict(Review.objects.values("card").annotate(n=Count("pk")).values_list("card", "n"))
     bad_cards = sum(1 for pk, reps in CardState.objects.values_list("pk", "reps") if reps != logged.get(pk, 0))
