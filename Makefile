@@ -54,10 +54,12 @@ messages: install
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
-# Load benchmark (about 10 minutes): gunicorn on SQLite, then two instances on PostgreSQL
-# (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/quizapp_bench, created and dropped),
-# 20/50/100 concurrent learners, a fault run; prints a table and one JSON line. Shorter trial runs:
-# make bench BENCH_ARGS="--duration 10".
+# Load benchmark (20 to 30 minutes): capacity at a learner's pace. Simulated learners think 10 s on average
+# between clicks, take quizzes and review due cards; levels of 50, 100, 200, 400, ... learners until answer
+# or rate p95 passes 150 ms or an error appears, on SQLite (one gunicorn) then PostgreSQL (two;
+# BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/quizapp_bench, created and dropped), a fault
+# run; prints tables and one JSON line ({"capacity": {"sqlite": n, "postgres_2_servers": n}, ...}).
+# Shorter trial runs: make bench BENCH_ARGS="--levels 50,100 --duration 20 --skip-postgres".
 bench: install
 	$(PY) benchmarks/load.py $(BENCH_ARGS)
 

@@ -1,34 +1,69 @@
-"""Load benchmark (`make bench`): quizapp under gunicorn on SQLite, then on PostgreSQL with two app servers.
+"""Load benchmark (`make bench`): how many learners, studying at a learner's pace, quizapp serves with answers
+and ratings still quick, on SQLite with one gunicorn instance and on PostgreSQL with two.
 
-What it does, in order:
+What it does, in order, for each configuration:
 
-1. SQLite: a fresh database file in a temporary folder, `migrate`, `load_content`, the learners (one password
-   hash for all, bulk-created), `collectstatic` into a temporary STATIC_ROOT; gunicorn with 2 x cores + 1
-   workers on 127.0.0.1 with production settings (DEBUG=0, HTTPS=0 because there is no TLS here).
-2. The bare view (`/healthz`: no database, returns "ok") hammered by the same thread pool, for the baseline.
-3. 20, 50 and 100 concurrent learners, fresh ones at each level, for `--duration` seconds each. Every
-   simulated learner logs in (before the measured window opens), then loops: a quiz (start it, GET the
-   question, POST an answer picked from the form, GET the next ... until the summary), then a few flashcard
-   reviews (review, reveal, rate). No think time by default: each learner sends its next request as soon as
-   the previous one is answered, so a level is a closed loop of N requests in flight that saturates the
-   servers (`--think SECONDS` adds an exponentially distributed pause before each click).
-4. After each level, the database is checked: every answer and review that got a 2xx is recorded exactly
-   once, nothing else is recorded, and the rollups, attempts and cards equal a recomputation from history.
-5. The same on PostgreSQL (a fresh `BENCH_DATABASE_URL` database) with two gunicorn instances on two ports,
-   learners spread over both. Then a fault run (50 learners): halfway through, one instance (master and
-   workers) is SIGKILLed; its learners fail over to the other one, as behind a reverse proxy; everything
-   that got a 2xx must be in the database, and what was in flight either committed fully or not at all.
+1. A fresh database (SQLite: a file in a temporary folder; PostgreSQL: `BENCH_DATABASE_URL`, created and
+   dropped), `migrate`, `load_content`, `collectstatic`; gunicorn with production settings (DEBUG=0, HTTPS=0
+   because there is no TLS on 127.0.0.1). The bare view (`/healthz`, no database) is hammered for a baseline.
+2. **Capacity at a learner's pace.** Levels of 50, 100, 200, 400, 800, ... concurrent learners (fresh ones at
+   each level), each a thread with its own cookie jar that thinks before every click, the pause drawn from an
+   exponential distribution of mean `--think` (default 10 s), so clicks arrive as a real class's do. Half the
+   learners start with a quiz (start it, GET the question, POST an answer picked from the form, GET the next
+   ... the summary), the other half with their flashcards (review, reveal, rate, up to 5), and each then goes
+   on to the other activity: every level measures answers AND ratings.
+   Arrivals ramp up over `--warmup` seconds (default 20) before the measured window (`--duration`, default
+   60 s) opens; a learner's first click comes after its first think pause. The levels go on until one does
+   not hold: answer or rate p95 over 150 ms, or any error (a request with no response or an unexpected
+   status). The capacity is the largest level that held.
+3. After each level the database is checked (`quizapp.progress.integrity`): every answer and rating that got
+   a 2xx is recorded exactly once, nothing else is recorded, and attempts, cards and rollups equal a
+   recomputation from the history (lost, duplicated, extra, mismatched).
+4. PostgreSQL only: a fault run (50 learners, closed loop, no think time): halfway through, one instance
+   (master and workers) is SIGKILLed; its learners fail over to the other one, as behind a reverse proxy;
+   what got a 2xx must be recorded, and what was in flight either committed fully or not at all.
+5. Optional (`--saturation 20,50,100`): closed-loop levels (no think time: N requests always in flight), the
+   machine's saturation throughput; printed as a second table labelled "saturation".
 
-"Answer throughput" is the answer endpoint's (POST /quiz/<id>/answer/) completed requests per second during
-the mixed run, where it competes with everything else a learner does; ratio_to_bare divides it by the bare
-view's requests per second on the same servers, hammered by the same client (`--bare-concurrency` threads).
+The learners. Each is created in the prepare step with review history, so its cards are due from the start:
+one template learner studies 10 flashcards through the real services (`cards.services.review_record`, with
+`now` set in the past: half rated Easy 30 days ago, now review cards past their due date, half rated Good 2
+days ago, now learning cards past their step), and its cards, reviews and rollups are copied for every
+learner (the copies equal what the services would have written; the integrity check recomputes them).
+Learners do not log in over HTTP: a log-in costs a PBKDF2 hash (about 0.3 s of CPU, on purpose), which for
+800 learners is minutes of both cores. Their sessions are minted in the prepare step through Django's
+session store (what `login()` stores: the user id, backend and session hash), so the measured window holds
+only studying.
+
+The servers. SQLite: one gunicorn instance; PostgreSQL: two, learners spread over both. Worker class and
+count (`--worker-class`, `--workers`, `--threads`): by default `gthread`, 2 workers x 4 threads per instance.
+Why: at a learner's pace few requests are in flight at once (800 learners at 10 s think is about 80 clicks/s),
+so what matters is CPU per request and not queueing behind a slow one. Sync workers cannot keep connections
+alive, so every click pays a TCP connect and a worker hand-off, and a sync worker waiting on SQLite's write
+lock serves nobody meanwhile. gthread keeps connections alive and lets the threads of a worker serve reads
+while one waits on the lock; two processes per instance use both cores. Measured on this machine (README,
+"Production"): see the worker-class comparison there.
+
+The client's own cost is reported per level: the CPU this process used (in cores) beside the servers' and the
+whole machine's, so a reader can tell whether the client was the limit. It keeps its work small: keep-alive
+connections where the worker class supports them, the CSRF token read once per learner, and only the element
+it needs (the question form, the next link, the reveal link, the rating form) parsed from a page.
+
+Memory: each worker's peak resident set (VmHWM), the largest over the run, as `rss_mb_per_worker`.
 
 A page the script cannot read (its forms changed under it) is not a server error: the learner stops, the
 page is counted as "unparseable" in the table and the JSON, and the run exits non-zero.
 
-Prints a table per configuration, then one JSON line (see README.md, "Production").
-Usage: python benchmarks/load.py [--duration 60] [--levels 20,50,100] [--skip-postgres] [--no-fault]
-                                 [--think 0] [--worker-class sync] [--keep]
+Prints a table per configuration, then one JSON line (see README.md, "Production"):
+{"capacity": {"sqlite": n, "postgres_2_servers": n}, "think_s": 10, "levels": {...}, "rss_mb_per_worker": x,
+ "lost": 0, "duplicated": 0, "errors": 0, ...}. `errors` counts every failed request at the levels that held,
+the baselines and the fault run; the failures at the level past capacity (where the search stopped) are
+`errors_past_capacity`, by status (503 with Retry-After is the graceful refusal, 0 is no response).
+
+Usage: python benchmarks/load.py [--think 10] [--duration 60] [--warmup 20] [--levels 50,100,200,...]
+                                 [--max-learners 1600] [--skip-sqlite] [--skip-postgres] [--no-fault]
+                                 [--saturation 20,50,100] [--worker-class gthread] [--workers 2] [--threads 4]
+                                 [--keep]
 """
 
 from __future__ import annotations
@@ -40,6 +75,7 @@ import math
 import os
 import random
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -58,28 +94,21 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 HOST = "127.0.0.1"
-PASSWORD = "bench-" + "correct horse battery staple"
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/quizapp_bench"
 FORBIDDEN_DATABASES = {"quizapp_ci", "test_quizapp_ci", "postgres", "template0", "template1"}
 ANSWER = "answer"
-LOGIN = ("login_page", "login")
+RATE = "rate"
+TARGET_P95_MS = 150  # issue 21: answer and rate p95 under 150 ms
 HTTP_TIMEOUT = 30
 MAX_REQUESTS_PER_LEVEL = 500_000  # a bound on count as well as on time
 REVIEWS_PER_ROUND = 5
 QUIZ_LENGTH = 10
+SEEDED_CARDS = 10  # due cards each learner starts with
 RATING_WEIGHTS = {1: 15, 2: 15, 3: 55, 4: 15}
-ENDPOINTS = [
-    "login_page",
-    "login",
-    "start_page",
-    "start",
-    "question",
-    ANSWER,
-    "summary",
-    "review",
-    "reveal",
-    "rate",
-]
+ENDPOINTS = ["start_page", "start", "question", ANSWER, "summary", "review", "reveal", RATE]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+KEEP_ALIVE_S = 30  # gthread workers keep an idle connection this long (a learner clicks every ~10 s) ...
+REUSE_IDLE_S = KEEP_ALIVE_S - 5  # ... and the client reuses one idle for less, as browsers do
 
 
 # --- the servers -----------------------------------------------------------------------------------
@@ -132,8 +161,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def proc_stat(pid: int) -> list[str] | None:
+    """/proc/PID/stat's fields after the command name (field 3, the state, is [0]), or None if gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = proc_stat(pid)
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK if fields else 0.0  # utime + stime
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A process's peak resident set (VmHWM), MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 class Server:
-    """One gunicorn instance: `2 x cores + 1` workers of the chosen class."""
+    """One gunicorn instance."""
 
     def __init__(self, env: dict, log_dir: Path, workers: int, worker_class: str, threads: int):
         self.port = free_port()
@@ -155,22 +208,21 @@ class Server:
             str(self.log),
         ]
         if worker_class == "gthread":
-            cmd += ["--threads", str(threads), "--keep-alive", "5"]
+            # A learner clicks every 10 s or so: keep its connection open past one think pause.
+            # Every learner keeps a connection open (no proxy in front to pool them): room for 1600 of them on
+            # one worker, past gunicorn's default of 1000 per worker.
+            cmd += ["--threads", str(threads), "--keep-alive", str(KEEP_ALIVE_S), "--worker-connections", "2000"]
         with open(self.log, "ab") as log:  # Django's own log (500s and their tracebacks) goes to stderr
-            self.proc = subprocess.Popen(
-                cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
-            )
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
         self.killed_at: float | None = None
+        self.peak_rss: dict[int, float] = {}  # worker pid -> peak RSS MB, as last seen
         self._wait_ready()
 
     def _wait_ready(self):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                sys.exit(
-                    f"gunicorn exited with {self.proc.returncode}; see {self.log}:\n"
-                    f"{self.log.read_text()[-3000:]}"
-                )
+                sys.exit(f"gunicorn exited with {self.proc.returncode}; see {self.log}:\n{self.log.read_text()[-3000:]}")
             try:
                 c = http.client.HTTPConnection(HOST, self.port, timeout=2)
                 c.request("GET", "/healthz")
@@ -194,9 +246,21 @@ class Server:
                 pids.append(int(stat.parent.name))
         return pids
 
+    def cpu_seconds(self) -> float:
+        """CPU used so far by the master and its live workers."""
+        if self.killed_at is not None:
+            return 0.0
+        return sum(cpu_seconds(pid) for pid in [self.proc.pid, *self.workers()])
+
+    def sample_memory(self):
+        if self.killed_at is None:
+            for pid in self.workers():
+                self.peak_rss[pid] = max(self.peak_rss.get(pid, 0.0), peak_rss_mb(pid))
+
     def kill(self):
         """SIGKILL the master first (so it cannot respawn anything), then each of its workers."""
         workers = self.workers()
+        self.sample_memory()
         self.killed_at = time.monotonic()
         os.kill(self.proc.pid, signal.SIGKILL)
         for pid in workers:
@@ -208,12 +272,47 @@ class Server:
 
     def stop(self):
         if self.proc.poll() is None:
+            self.sample_memory()
             os.kill(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / CLK_TCK, sum(values) / CLK_TCK
+
+
+class CpuMeter:
+    """CPU used between start() and stop(), in cores: this process (the client), the app servers, the
+    whole machine (which also runs PostgreSQL and whatever else is on it)."""
+
+    def __init__(self, servers):
+        self.servers = servers
+
+    def _read(self):
+        t = os.times()
+        return time.monotonic(), t.user + t.system, sum(s.cpu_seconds() for s in self.servers), machine_cpu()[0]
+
+    def start(self):
+        self.begin = self._read()
+
+    def stop(self) -> dict:
+        end = self._read()
+        seconds = end[0] - self.begin[0]
+        if seconds <= 0:
+            return {}
+        return {
+            "client_cores": round((end[1] - self.begin[1]) / seconds, 2),
+            "server_cores": round(max(0.0, end[2] - self.begin[2]) / seconds, 2),
+            "machine_busy_cores": round((end[3] - self.begin[3]) / seconds, 2),
+            "cores": os.cpu_count(),
+        }
 
 
 # --- recording -----------------------------------------------------------------------------------
@@ -256,24 +355,23 @@ class Stopped(Failed):
 class Browser:
     """One learner's browser: a cookie jar and a connection to its app server."""
 
-    def __init__(
-        self,
-        servers: list[Server],
-        index: int,
-        ledger: Ledger,
-        think: float = 0.0,
-        rng: random.Random | None = None,
-    ):
+    def __init__(self, servers: list, index: int, ledger: Ledger, think: float = 0.0,
+                 rng: random.Random | None = None, session: str = ""):
         self.servers = servers
         self.server = index % len(servers)
         self.ledger = ledger
-        self.cookies: dict[str, str] = {}
+        self.cookies: dict[str, str] = {"sessionid": session} if session else {}
         self.conn: http.client.HTTPConnection | None = None
         self.think = think  # mean seconds a learner reads and thinks before each click (0: none)
         self.rng = rng or random.Random(index)
         self.stop_at = math.inf
+        self.last_used = 0.0
+        self.csrf = ""  # the CSRF token, read once: it stays valid as long as the csrftoken cookie does
 
     def _connection(self):
+        if self.conn is not None and time.monotonic() - self.last_used > REUSE_IDLE_S:
+            self.close()  # the server may be closing it right now: never send a POST into that race
+        self.last_used = time.monotonic()
         if self.conn is None:
             self.conn = http.client.HTTPConnection(HOST, self.servers[self.server].port, timeout=HTTP_TIMEOUT)
         return self.conn
@@ -290,11 +388,15 @@ class Browser:
             self.conn.close()
             self.conn = None
 
-    def request(self, endpoint, method, path, data=None, *, htmx=False, expect=(200,)):
-        if self.think and endpoint not in LOGIN:
+    def pause(self):
+        """The learner reads and thinks before a click; past the end of the window the click never happens."""
+        if self.think:
             time.sleep(max(0.0, min(self.rng.expovariate(1 / self.think), self.stop_at - time.monotonic())))
-            if time.monotonic() >= self.stop_at:
-                raise Stopped  # still thinking when the time is up: the click never happens
+        if time.monotonic() >= self.stop_at:
+            raise Stopped
+
+    def request(self, endpoint, method, path, data=None, *, htmx=False, expect=(200,)):
+        self.pause()
         headers = {"Host": HOST, "Accept": "text/html"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -317,10 +419,10 @@ class Browser:
             except (OSError, http.client.HTTPException) as exc:
                 self.close()
                 # A kept-alive connection the server closed meanwhile: a browser sends a GET again at once.
-                stale = isinstance(
-                    exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
-                )
+                # (Connections idle longer than the server keeps them are not reused: see _connection.)
+                stale = isinstance(exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError))
                 if attempt == 1 and reused and stale and method == "GET":
+                    start = time.monotonic()
                     continue
                 self.ledger.samples.append(Sample(endpoint, start, time.monotonic(), 0, False, server))
                 raise NoResponse(f"{endpoint}: {type(exc).__name__}") from exc
@@ -329,16 +431,23 @@ class Browser:
             self.close()
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
+            name, value = name.strip(), rest.split(";", 1)[0]
+            if name == "csrftoken":
+                self.csrf = ""  # a new secret: read the token again from this page
             if "max-age=0" in header.lower() or not value.strip('"'):
-                self.cookies.pop(name.strip(), None)
+                self.cookies.pop(name, None)
             else:
-                self.cookies[name.strip()] = value
+                self.cookies[name] = value
         ok = response.status in expect
         self.ledger.samples.append(Sample(endpoint, start, end, response.status, ok, server))
         if not ok:
             raise Failed(f"{endpoint}: HTTP {response.status}")
         return response.status, response.getheader("Location", ""), text
+
+    def csrf_token(self, page: str) -> str:
+        if not self.csrf:
+            self.csrf = csrf(page)
+        return self.csrf
 
 
 # --- reading the pages ---------------------------------------------------------------------------
@@ -416,6 +525,19 @@ class Page(HTMLParser):
         return None
 
 
+def element(text: str, marker: str, tag: str) -> str | None:
+    """The markup of the <tag> element around the first `marker` in `text`, or None without the marker: the
+    client parses only what it needs, not the whole page (a quiz page is some 20 kB of HTML)."""
+    i = text.find(marker)
+    if i < 0:
+        return None
+    start = text.rfind(f"<{tag}", 0, i)
+    end = text.find(f"</{tag}>", i)
+    if start < 0 or end < 0:
+        raise Unparseable(f"{marker!r} is not inside a <{tag}> element")
+    return text[start : end + len(tag) + 3]
+
+
 def csrf(page: str) -> str:
     for f in Page(page).forms:
         if f.hidden.get("csrfmiddlewaretoken"):
@@ -425,7 +547,7 @@ def csrf(page: str) -> str:
 
 def answer_form(page: str, rng: random.Random) -> dict:
     """The answer POST for the question on `page`: the form's hidden fields and a random answer."""
-    form = Page(page).form("question-form")
+    form = Page(element(page, "question-form", "form") or "").form("question-form")
     data = dict(form.hidden)
     if not data.get("csrfmiddlewaretoken") or "position" not in data or "question" not in data:
         raise Unparseable("the question form lacks its CSRF token, position or question")
@@ -458,37 +580,23 @@ def answer_form(page: str, rng: random.Random) -> dict:
 
 
 class Learner:
-    def __init__(self, username: str, browser: Browser, rng: random.Random, sections: list[str]):
+    def __init__(self, username: str, browser: Browser, rng: random.Random, sections: list[str], cards_first: bool):
         self.username = username
         self.b = browser
         self.rng = rng
         self.sections = sections
+        self.cards_first = cards_first  # half the learners start with their flashcards: every level rates
         self.attempt_path = ""  # the quiz in progress, if any
 
-    def log_in(self):
-        _, _, page = self.b.request("login_page", "GET", "/accounts/login/")
-        self.b.request(
-            "login",
-            "POST",
-            "/accounts/login/",
-            {
-                "csrfmiddlewaretoken": csrf(page),
-                "username": self.username,
-                "password": PASSWORD,
-                "next": "/",
-            },
-            expect=(302,),
-        )
-
     def run(self, stop_at: float, budget: "Budget"):
+        activities = [self.review_cards, self.quiz] if self.cards_first else [self.quiz, self.review_cards]
+        turn = 0
         while time.monotonic() < stop_at and budget.take():
             try:
-                if self.attempt_path:
-                    self.quiz(stop_at, resume=True)
-                else:
-                    self.quiz(stop_at)
-                if time.monotonic() < stop_at:
-                    self.review_cards(stop_at)
+                activities[turn % 2](stop_at)
+                turn += 1
+            except Stopped:
+                return
             except NoResponse:
                 self.b.failover()
                 time.sleep(0.05)
@@ -500,8 +608,8 @@ class Learner:
                 self.b.ledger.unparseable.append(f"{type(exc).__name__}: {exc}")
                 return
 
-    def quiz(self, stop_at: float, resume: bool = False):
-        if resume:
+    def quiz(self, stop_at: float):
+        if self.attempt_path:  # resume the quiz a failed request interrupted
             status, location, page = self.b.request("question", "GET", self.attempt_path, expect=(200, 302))
             if status == 302:  # finished: the last answer was recorded
                 self.attempt_path = ""
@@ -509,7 +617,7 @@ class Learner:
         else:
             _, _, start_page = self.b.request("start_page", "GET", "/quiz/")
             kind = self.rng.choices(["section", "mixed", "weak"], weights=[5, 4, 1])[0]
-            data = {"csrfmiddlewaretoken": csrf(start_page), "kind": kind, "length": QUIZ_LENGTH}
+            data = {"csrfmiddlewaretoken": self.b.csrf_token(start_page), "kind": kind, "length": QUIZ_LENGTH}
             if kind == "section":
                 data["sections"] = self.rng.choice(self.sections)
             _, location, _ = self.b.request("start", "POST", "/quiz/", data, expect=(302,))
@@ -520,14 +628,12 @@ class Learner:
             data = answer_form(page, self.rng)
             key = (attempt, int(data["position"]))
             try:
-                _, _, feedback = self.b.request(
-                    ANSWER, "POST", self.attempt_path + "answer/", data, htmx=True
-                )
+                _, _, feedback = self.b.request(ANSWER, "POST", self.attempt_path + "answer/", data, htmx=True)
             except NoResponse:
                 self.b.ledger.answers_unknown.append(key)
                 raise
             self.b.ledger.answers_ok.append(key)
-            next_link = Page(feedback).link(id="next-link")
+            next_link = Page(element(feedback, 'id="next-link"', "a") or "").link(id="next-link")
             if next_link is None:
                 raise Unparseable("no next link in the answer's feedback")
             if "/summary/" in next_link["href"]:
@@ -541,11 +647,11 @@ class Learner:
         for _ in range(REVIEWS_PER_ROUND):
             if time.monotonic() >= stop_at:
                 return
-            reveal = Page(page).link(**{"data-testid": "reveal"})
+            reveal = Page(element(page, 'data-testid="reveal"', "a") or "").link(**{"data-testid": "reveal"})
             if reveal is None:
                 return  # done for today
             _, _, back = self.b.request("reveal", "GET", reveal["href"], htmx=True)
-            form = Page(back).form("answers")
+            form = Page(element(back, 'class="answers"', "form") or "").form("answers")
             action = re.fullmatch(r"/cards/(\d+)/rate/", form.attrs.get("action", ""))
             if not action or not form.hidden.get("csrfmiddlewaretoken") or "reps" not in form.hidden:
                 raise Unparseable("the rating form lacks its action, CSRF token or reps")
@@ -553,7 +659,7 @@ class Learner:
             data["rating"] = self.rng.choices(list(RATING_WEIGHTS), weights=list(RATING_WEIGHTS.values()))[0]
             key = (int(action.group(1)), int(data["reps"]))
             try:
-                _, _, page = self.b.request("rate", "POST", action.group(0), data, htmx=True)
+                _, _, page = self.b.request(RATE, "POST", action.group(0), data, htmx=True)
             except NoResponse:
                 self.b.ledger.reviews_unknown.append(key)
                 raise
@@ -583,6 +689,7 @@ class Level:
     window: tuple[float, float]
     ledgers: list
     kill: dict | None = None  # the fault run: {"server": index, "at": monotonic time}
+    cpu: dict = field(default_factory=dict)
 
     @property
     def samples(self):
@@ -592,55 +699,55 @@ class Level:
         return [tuple(k) for ledger in self.ledgers for k in getattr(ledger, attr)]
 
 
-def run_learners(name, servers, usernames, sections, duration, seed, kill_after=None, think=0.0) -> Level:
-    ledgers = [Ledger() for _ in usernames]
+def run_learners(name, servers, learners_sessions, sections, duration, seed, *, think, warmup,
+                 kill_after=None) -> Level:
+    """`learners_sessions`: [(username, session key)]. Arrivals are spread evenly over `warmup` seconds (in a
+    random order); the measured window opens when the last has arrived and lasts `duration` seconds. Each
+    learner's first click comes after its first think pause; with exponential pauses (memoryless) the clicks
+    are then as they would be at any later time."""
+    n = len(learners_sessions)
+    ledgers = [Ledger() for _ in range(n)]
     learners = [
         Learner(
             u,
-            Browser(servers, i, ledgers[i], think, random.Random(f"{seed}:think:{u}")),
+            Browser(servers, i, ledgers[i], think, random.Random(f"{seed}:think:{u}"), session=key),
             random.Random(f"{seed}:{u}"),
             sections,
+            cards_first=i % 2 == 0,
         )
-        for i, u in enumerate(usernames)
+        for i, (u, key) in enumerate(learners_sessions)
     ]
-    window = {}
-
-    def open_window():  # runs once everyone has logged in, before any learner goes on
-        window["start"] = time.monotonic()
-        window["end"] = window["start"] + duration
-
-    ready = threading.Barrier(len(learners) + 1, action=open_window)
+    arrivals = [warmup * k / n for k in range(n)]
+    random.Random(f"{seed}:arrivals:{name}").shuffle(arrivals)
+    t0 = time.monotonic()
+    window = (t0 + warmup, t0 + warmup + duration)
     budget = Budget(MAX_REQUESTS_PER_LEVEL // 20)
-    login_gate = threading.Semaphore(2 * len(servers))
 
-    def learner_main(learner):
-        # A log-in costs a password hash (PBKDF2, on purpose slow): a few at a time, as learners trickle in,
-        # so none waits past the timeouts; they all happen before the measured window.
-        with login_gate:
-            for _ in range(3):
-                try:
-                    learner.log_in()
-                    break
-                except Failed:
-                    time.sleep(0.5)
-        ready.wait()
-        learner.b.close()  # a connection kept alive through the wait for the others may be closed by now
-        learner.b.stop_at = window["end"]
-        learner.run(window["end"], budget)
+    def learner_main(learner, arrival):
+        time.sleep(max(0.0, t0 + arrival - time.monotonic()))
+        learner.b.stop_at = window[1]
+        learner.run(window[1], budget)
         learner.b.close()
 
-    threads = [threading.Thread(target=learner_main, args=(lr,), daemon=True) for lr in learners]
+    threads = [threading.Thread(target=learner_main, args=(lr, at), daemon=True) for lr, at in zip(learners, arrivals)]
     for t in threads:
         t.start()
-    ready.wait()  # everyone has logged in: the measured window opens
+    meter = CpuMeter(servers)
+    time.sleep(max(0.0, window[0] - time.monotonic()))
+    meter.start()
     kill = None
     if kill_after is not None:
         time.sleep(kill_after)
         servers[1].kill()
         kill = {"server": 1, "at": servers[1].killed_at}
+    time.sleep(max(0.0, window[1] - time.monotonic()))
+    cpu = meter.stop()
+    for s in servers:
+        s.sample_memory()
+    deadline = time.monotonic() + HTTP_TIMEOUT + 30
     for t in threads:
-        t.join(duration + HTTP_TIMEOUT + 30)
-    return Level(name, len(usernames), (window["start"], window["end"]), ledgers, kill)
+        t.join(max(0.1, deadline - time.monotonic()))
+    return Level(name, n, window, ledgers, kill, cpu)
 
 
 def run_bare(name, servers, concurrency, duration) -> Level:
@@ -676,12 +783,12 @@ def percentile(sorted_values, p):
 
 def is_fault(level: Level, s: Sample) -> bool:
     """A request the killed server could not answer: in flight at the kill, or sent to it afterwards."""
-    return (
-        bool(level.kill) and s.server == level.kill["server"] and s.status == 0 and s.end >= level.kill["at"]
-    )
+    return bool(level.kill) and s.server == level.kill["server"] and s.status == 0 and s.end >= level.kill["at"]
 
 
 def endpoint_figures(level: Level) -> dict:
+    """Per endpoint, over the requests sent inside the window: completed requests/s, latency percentiles of
+    those that succeeded, and the failures (any request sent from the first arrival on: the warm-up too)."""
     start, end = level.window
     seconds = end - start
     out = {}
@@ -689,19 +796,15 @@ def endpoint_figures(level: Level) -> dict:
     for s in level.samples:
         by[s.endpoint].append(s)
     for endpoint, samples in by.items():
-        # log-ins happen before the window opens: their figures cover them all
-        in_window = samples if endpoint in LOGIN else [s for s in samples if start <= s.start < end]
+        in_window = [s for s in samples if start <= s.start < end]
         done = [s for s in in_window if s.end <= end + HTTP_TIMEOUT]
         latencies = sorted((s.end - s.start) * 1000 for s in done if s.ok)
         out[endpoint] = {
             "requests": len(in_window),
-            "rps": round(sum(1 for s in in_window if s.ok and s.end <= end) / seconds, 1)
-            if endpoint not in LOGIN
-            else 0.0,
+            "rps": round(sum(1 for s in in_window if s.ok and s.end <= end) / seconds, 1),
             "p50_ms": round(percentile(latencies, 50), 1),
             "p95_ms": round(percentile(latencies, 95), 1),
             "p99_ms": round(percentile(latencies, 99), 1),
-            # every request, in the window or not (log-ins happen before it), counts for errors
             "errors": sum(1 for s in samples if not s.ok and not is_fault(level, s)),
             "fault_connection_errors": sum(1 for s in samples if is_fault(level, s)),
             "statuses": dict(Counter(s.status for s in samples)),
@@ -725,37 +828,66 @@ def bare_figures(halves: list[Level]) -> dict:
     return f
 
 
+BLANK = {"requests": 0, "rps": 0.0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "errors": 0, "statuses": {}}
+
+
 def level_summary(level: Level) -> dict:
     figures = endpoint_figures(level)
-    a = figures.get(ANSWER, {"rps": 0.0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0})
-    errors = sum(f["errors"] for f in figures.values())
-    total_rps = sum(f["rps"] for f in figures.values())
+    a, r = figures.get(ANSWER, BLANK), figures.get(RATE, BLANK)
     unreadable = Counter(reason for ledger in level.ledgers for reason in ledger.unparseable)
+    failed = Counter()
+    for f in figures.values():
+        for status, n in f["statuses"].items():
+            if status not in (200, 302):
+                failed[status] += n
     return {
+        "learners": level.learners,
+        "answer": {k: a[k] for k in ("requests", "rps", "p50_ms", "p95_ms", "p99_ms")},
+        "rate": {k: r[k] for k in ("requests", "rps", "p50_ms", "p95_ms", "p99_ms")},
+        "all_rps": round(sum(f["rps"] for f in figures.values()), 1),
+        "errors": sum(f["errors"] for f in figures.values()),
+        "failed_statuses": {str(k): v for k, v in sorted(failed.items())},  # 0: no response
         "unparseable": sum(unreadable.values()),  # learners stopped by a page this script could not read
         "unparseable_reasons": dict(unreadable),
-        "rps": a["rps"],
-        "p50_ms": a["p50_ms"],
-        "p95_ms": a["p95_ms"],
-        "p99_ms": a["p99_ms"],
-        "ratio_to_bare": 0.0,  # set once the baseline's second half has run
-        "errors": errors,
-        "all_endpoints_rps": round(total_rps, 1),
+        "cpu": level.cpu,
         "endpoints": figures,
     }
 
 
-def print_table(title: str, bare: dict, levels: dict, integrity: dict):
-    print(f"\n== {title}")
-    print(
-        f"bare view /healthz: {bare['rps']:.1f} req/s (before the learners {bare['halves'][0]}, after "
-        f"{bare['halves'][1]}), p50 {bare['p50_ms']} ms, p95 {bare['p95_ms']} ms, p99 {bare['p99_ms']} ms, "
-        f"errors {bare['errors']}"
-    )
-    header = (
-        f"{'learners':>8} {'endpoint':<11} {'req':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'errors':>6}"
-    )
+def verdict(summary: dict) -> str:
+    """"" when the level held (answer and rate p95 within the target, no error), else why not."""
+    why = []
+    for endpoint in (ANSWER, RATE):
+        f = summary[endpoint]
+        if not f["requests"]:
+            why.append(f"no {endpoint} measured")
+        elif f["p95_ms"] > TARGET_P95_MS:
+            why.append(f"{endpoint} p95 {f['p95_ms']} ms > {TARGET_P95_MS}")
+    if summary["errors"]:
+        why.append(f"{summary['errors']} errors {summary['failed_statuses']}")
+    if summary["unparseable"]:
+        why.append(f"{summary['unparseable']} unparseable pages")
+    return "; ".join(why)
+
+
+def integrity_findings(integrity: dict) -> str:
+    """Integrity is not a matter of load: what it finds is reported loudly (and in the JSON) but does not end
+    the capacity search, so one bug does not hide the capacity figures."""
+    if not any(integrity[k] for k in ("lost", "duplicated", "extra", "mismatched")):
+        return ""
+    return (", ".join(f"{k} {integrity[k]}" for k in ("lost", "duplicated", "extra", "mismatched"))
+            + f"; e.g. {integrity.get('rollup_examples', [])[:3]}")
+
+
+def print_table(title: str, bare: dict, levels: dict, label: str = "capacity"):
+    print(f"\n== {title}: {label}")
+    if bare:
+        print(
+            f"bare view /healthz: {bare['rps']:.1f} req/s (before the learners {bare['halves'][0]}, after "
+            f"{bare['halves'][1]}), p50 {bare['p50_ms']} ms, p95 {bare['p95_ms']} ms, p99 {bare['p99_ms']} ms, "
+            f"errors {bare['errors']}"
+        )
+    header = f"{'learners':>8} {'endpoint':<11} {'req':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}"
     print(header)
     print("-" * len(header))
     for name, summary in levels.items():
@@ -773,24 +905,29 @@ def print_table(title: str, bare: dict, levels: dict, integrity: dict):
                 f"{name:>8} {endpoint:<11} {f['requests']:>7} {f['rps']:>8.1f} {f['p50_ms']:>8.1f} "
                 f"{f['p95_ms']:>8.1f} {f['p99_ms']:>8.1f} {f['errors']:>6}{statuses}"
             )
+        cpu = summary.get("cpu") or {}
         print(
-            f"{name:>8} {'all':<11} {'':>7} {summary['all_endpoints_rps']:>8.1f}   answer/bare = "
-            f"{summary['ratio_to_bare']:.3f}   errors {summary['errors']}"
+            f"{name:>8} {'all':<11} {'':>7} {summary['all_rps']:>8.1f}   errors {summary['errors']}   CPU cores: "
+            f"client {cpu.get('client_cores')}, app servers {cpu.get('server_cores')}, machine "
+            f"{cpu.get('machine_busy_cores')} of {cpu.get('cores')}; load average {summary.get('load_average')}"
         )
         if summary["unparseable"]:
             print(f"{name:>8} UNPARSEABLE pages (learners stopped): {summary['unparseable_reasons']}")
-        i = integrity[name]
+        i = summary["integrity"]
         print(
             f"{'':>8} integrity: answers {i['answers_ok']} reviews {i['reviews_ok']} -> lost {i['lost']}, "
             f"duplicated {i['duplicated']}, extra {i['extra']}, mismatched {i['mismatched']} "
             f"(rollup rows checked {i['rollup_rows']})"
         )
+        if integrity_findings(i):
+            print(f"{'':>8} INTEGRITY: {integrity_findings(i)}")
+        if "held" in summary:
+            print(f"{'':>8} {'HELD' if summary['held'] else 'did not hold: ' + summary['why_not']}")
         if "fault" in summary:
             f = summary["fault"]
             print(
                 f"{'':>8} fault: server {f['killed_port']} SIGKILLed at {f['killed_after_s']} s; connection "
-                f"errors to it {f['connection_errors']}; in-flight writes committed "
-                f"{f['unknown_committed']}, "
+                f"errors to it {f['connection_errors']}; in-flight writes committed {f['unknown_committed']}, "
                 f"rolled back {f['unknown_rolled_back']}"
             )
         print("-" * len(header))
@@ -802,8 +939,10 @@ def print_table(title: str, bare: dict, levels: dict, integrity: dict):
 class Expectation:
     """The 2xx answers and reviews so far in this database (cumulative over its levels)."""
 
-    def __init__(self):
+    def __init__(self, since: str):
+        self.since = since  # history before it was seeded, not made by these clients
         self.answers_ok, self.answers_unknown, self.reviews_ok, self.reviews_unknown = [], [], [], []
+        self.last: dict = {}  # the latest check: it covers every level so far
 
     def add(self, level: Level):
         self.answers_ok += level.merged("answers_ok")
@@ -813,6 +952,7 @@ class Expectation:
 
     def payload(self):
         return {
+            "since": self.since,
             "answers_ok": self.answers_ok,
             "answers_unknown": self.answers_unknown,
             "reviews_ok": self.reviews_ok,
@@ -824,70 +964,111 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def configuration(title, env, servers, args, usernames_by_level, sections, fault_usernames=None):
+def capacity_levels(args) -> list[int]:
+    if args.levels:
+        return [int(n) for n in args.levels.split(",")]
+    levels, n = [], 50
+    while n <= args.max_learners:
+        levels.append(n)
+        n *= 2
+    return levels
+
+
+class Learners:
+    """Fresh learners for each level, created in the database (with review history and a session) just
+    before it, while the servers are idle."""
+
+    def __init__(self, env):
+        self.env = env
+        self.made = 0
+        self.sections: list[str] = []
+
+    def make(self, n: int) -> list[tuple[str, str]]:
+        out = django_task(self.env, "learners", {"first": self.made, "count": n})
+        self.made += n
+        self.sections = out["sections"]
+        return [tuple(x) for x in out["learners"]]
+
+
+def run_level(title, name, env, servers, args, learners: Learners, expectation, n, *, think, warmup,
+              kill_after=None):
+    batch = learners.make(n)
     load_before = load_average()
+    level = run_learners(name, servers, batch, learners.sections, args.duration, args.seed, think=think,
+                         warmup=warmup, kill_after=kill_after)
+    summary = level_summary(level)
+    summary["load_average"] = [load_before, load_average()]
+    expectation.add(level)
+    summary["integrity"] = expectation.last = django_task(env, "check", expectation.payload())
+    a, r = summary[ANSWER], summary[RATE]
+    print(
+        f"[{title}] {name}: {n} learners, answer {a['rps']}/s p95 {a['p95_ms']} ms, rate {r['rps']}/s p95 "
+        f"{r['p95_ms']} ms, errors {summary['errors']} {summary['failed_statuses']}, cpu {summary['cpu']}, "
+        f"integrity {summary['integrity']}",
+        file=sys.stderr,
+    )
+    return level, summary
+
+
+def configuration(title, env, servers, args, learners: Learners, fault_learners=0):
+    """The bare-view baseline, the capacity levels, the optional saturation levels, the fault run."""
     # The baseline is measured in two halves, before and after the learners, so a drift in what else runs on
     # the machine does not land on one side of the ratio only.
     run_bare("warm-up", servers, args.bare_concurrency, 2)  # every worker past its first, slower requests
     bare_levels = [run_bare("bare", servers, args.bare_concurrency, args.bare_duration / 2)]
     print(f"[{title}] bare view: {bare_figures(bare_levels)['rps']} req/s", file=sys.stderr)
-    expectation = Expectation()
-    levels, integrity = {}, {}
-    for n, usernames in usernames_by_level.items():
-        level = run_learners(str(n), servers, usernames, sections, args.duration, args.seed, think=args.think)
-        summary = level_summary(level)
-        expectation.add(level)
-        integrity[str(n)] = django_task(env, "check", expectation.payload())
+    expectation = Expectation(args.started)
+    levels, capacity, past = {}, 0, None
+    for n in capacity_levels(args):
+        _, summary = run_level(title, str(n), env, servers, args, learners, expectation, n, think=args.think,
+                               warmup=args.warmup)
+        summary["why_not"] = verdict(summary)
+        if integrity_findings(summary["integrity"]):
+            print(f"[{title}] INTEGRITY at {n} learners: {integrity_findings(summary['integrity'])}", file=sys.stderr)
+        summary["held"] = not summary["why_not"]
         levels[str(n)] = summary
-        print(
-            f"[{title}] {n} learners: answer {summary['rps']} req/s, p95 {summary['p95_ms']} ms, "
-            f"errors {summary['errors']}, unparseable {summary['unparseable']}, {integrity[str(n)]}",
-            file=sys.stderr,
-        )
+        if not summary["held"]:
+            past = str(n)
+            print(f"[{title}] {n} learners did not hold ({summary['why_not']}): capacity {capacity}", file=sys.stderr)
+            break
+        capacity = n
+    saturation = {}
+    for n in [int(x) for x in args.saturation.split(",")] if args.saturation else []:
+        _, summary = run_level(title, f"sat-{n}", env, servers, args, learners, expectation, n, think=0.0, warmup=2)
+        saturation[str(n)] = summary
     bare_levels.append(run_bare("bare", servers, args.bare_concurrency, args.bare_duration / 2))
     fault = None
-    if fault_usernames:  # last: it leaves one server dead
-        level = run_learners(
-            "fault",
-            servers,
-            fault_usernames,
-            sections,
-            args.duration,
-            args.seed,
-            kill_after=args.duration / 2,
-            think=args.think,
-        )
-        summary = level_summary(level)
-        expectation.add(level)
-        check = django_task(env, "check", expectation.payload())
+    if fault_learners:  # last: it leaves one server dead
+        level, fault = run_level(title, "fault", env, servers, args, learners, expectation, fault_learners,
+                                 think=0.0, warmup=2, kill_after=args.duration / 2)
         killed = servers[level.kill["server"]]
-        summary["fault"] = {
+        fault["fault"] = {
             "killed_port": killed.port,
             "killed_after_s": round(level.kill["at"] - level.window[0], 1),
-            "connection_errors": sum(f["fault_connection_errors"] for f in summary["endpoints"].values()),
-            "unknown_committed": check["unknown_committed"],
-            "unknown_rolled_back": check["unknown_rolled_back"],
+            "connection_errors": sum(f["fault_connection_errors"] for f in fault["endpoints"].values()),
+            "unknown_committed": fault["integrity"]["unknown_committed"],
+            "unknown_rolled_back": fault["integrity"]["unknown_rolled_back"],
         }
-        integrity["fault"] = check
-        levels["fault"] = summary
-        fault = summary
-        print(f"[{title}] fault run: {summary['fault']}, {check}", file=sys.stderr)
     bare = bare_figures(bare_levels)
-    for summary in levels.values():
-        summary["ratio_to_bare"] = round(summary["rps"] / bare["rps"], 3) if bare["rps"] else 0.0
     print(f"[{title}] bare view: {bare['rps']} req/s ({bare['halves']})", file=sys.stderr)
-    print_table(title, bare, levels, integrity)
-    print(f"load average (1 min) {load_before} before, {load_average()} after, on {os.cpu_count()} cores")
-    return bare, levels, integrity, fault
+    print_table(title, bare, levels, f"capacity at a learner's pace (think {args.think:g} s, p95 target {TARGET_P95_MS} ms)")
+    print(f"capacity: {capacity} learners" + (f" (the search stopped at {past}: {levels[past]['why_not']})" if past else ""))
+    if saturation:
+        print_table(title, {}, saturation, "saturation (closed loop, no think time: the servers' throughput, not what learners feel)")
+    if fault:
+        print_table(title, {}, {"fault": fault}, "fault run (closed loop)")
+    peak = max((mb for s in servers for mb in s.peak_rss.values()), default=0.0)
+    print(f"peak RSS per worker {peak:.0f} MB; load average (1 min) now {load_average()} on {os.cpu_count()} cores")
+    return {"bare": bare, "levels": levels, "capacity": capacity, "past": past, "saturation": saturation,
+            "fault": fault, "integrity": expectation.last}
 
 
 # --- databases -----------------------------------------------------------------------------------
 
 
-def prepare(env: dict, learners: int) -> list[str]:
+def prepare(env: dict):
     manage(env, "migrate", "--noinput")
     manage(env, "load_content")
-    return django_task(env, "learners", {"count": learners})["sections"]
 
 
 def postgres_ready(url: str):
@@ -928,89 +1109,124 @@ def recreate_database(url: str, *, drop_only: bool):
 
 # --- inside Django (run as a separate process by django_task) ------------------------------------
 
+TEMPLATE_LEARNER = "bench-template"
 
-def task_learners(payload):
-    from django.contrib.auth.hashers import make_password
+
+def template_learner():
+    """The learner whose review history every bench learner starts with, made once through the real
+    services with `now` in the past: half its cards rated Easy 30 days ago (review cards, now past due), half
+    rated Good 2 days ago (learning cards, now past their step)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
 
     from quizapp.accounts.models import User
-    from quizapp.catalog.models import Section
+    from quizapp.cards.models import CardState
+    from quizapp.cards.services import card_start, review_record
+    from quizapp.catalog.models import Flashcard, Status
 
-    password = make_password(PASSWORD)  # one hash for everyone: creating learners stays fast
-    User.objects.bulk_create(
-        [User(username=f"bench{i:04d}", password=password) for i in range(payload["count"])], batch_size=500
-    )
+    learner, created = User.objects.get_or_create(username=TEMPLATE_LEARNER)
+    if not created:
+        return learner
+    learner.set_unusable_password()
+    learner.save()
+    flashcards = list(Flashcard.objects.filter(status=Status.PUBLISHED).order_by("section_id", "pk"))
+    step = max(1, len(flashcards) // SEEDED_CARDS)
+    now = timezone.now()
+    for i, flashcard in enumerate(flashcards[::step][:SEEDED_CARDS]):
+        easy = i % 2 == 0
+        card = card_start(learner=learner, flashcard=flashcard)
+        review_record(card=card, rating=4 if easy else 3, expected_reps=0, learner=learner,
+                      now=now - timedelta(days=30 if easy else 2, minutes=i))
+    due = CardState.objects.filter(learner=learner, due__lte=now).count()
+    if due < SEEDED_CARDS:
+        raise SystemExit(f"the template learner has {due} cards due, not {SEEDED_CARDS}")
+    return learner
+
+
+def _copies(model, rows, **changes):
+    """Unsaved copies of `rows` with `changes` (field attname -> value, or a callable of the row)."""
+    fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    out = []
+    for row in rows:
+        values = {name: getattr(row, name) for name in fields}
+        values.update({k: (v(row) if callable(v) else v) for k, v in changes.items()})
+        out.append(model(**values))
+    return out
+
+
+def task_learners(payload):
+    """`count` new learners (bench00000 on from `first`), each with the template learner's review history
+    and a logged-in session minted through Django's session store; returns [(username, session key)]."""
+    from datetime import timedelta
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from quizapp.accounts.models import User
+    from quizapp.cards.models import CardState, Review, StudySettings
+    from quizapp.catalog.models import Section
+    from quizapp.progress.models import DailyActivity, SectionDay, SectionProgress
+
+    template = template_learner()
+    first, count = payload["first"], payload["count"]
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [User(username=f"bench{i:05d}", password=template.password) for i in range(first, first + count)],
+            batch_size=500,
+        )
+        for model in (StudySettings, SectionProgress, DailyActivity, SectionDay):
+            rows = list(model.objects.filter(learner=template))
+            model.objects.bulk_create([c for u in users for c in _copies(model, rows, learner_id=u.pk)], batch_size=500)
+        cards = list(CardState.objects.filter(learner=template).order_by("pk"))
+        reviews = list(Review.objects.filter(learner=template).order_by("pk"))
+        new_cards = CardState.objects.bulk_create(
+            [c for u in users for c in _copies(CardState, cards, learner_id=u.pk)], batch_size=500)
+        card_of = {(u.pk, old.pk): new_cards[i * len(cards) + j].pk
+                   for i, u in enumerate(users) for j, old in enumerate(cards)}
+        Review.objects.bulk_create(
+            [c for u in users for c in _copies(Review, reviews, learner_id=u.pk,
+                                                 card_id=lambda r, u=u: card_of[(u.pk, r.card_id)])],
+            batch_size=500,
+        )
+        # What django.contrib.auth.login() stores in a new session (no PBKDF2: the password is never checked).
+        expires = timezone.now() + timedelta(days=1)
+        store = SessionStore()
+        sessions = [
+            Session(
+                session_key=get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789"),
+                session_data=store.encode({
+                    SESSION_KEY: str(u.pk),
+                    BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                    HASH_SESSION_KEY: u.get_session_auth_hash(),
+                    "_renewed": int(time.time()),
+                }),
+                expire_date=expires,
+            )
+            for u in users
+        ]
+        Session.objects.bulk_create(sessions, batch_size=500)
     sections = list(Section.objects.leaves().values_list("key", flat=True))
-    return {"learners": payload["count"], "sections": sections}
+    return {"learners": [[u.username, s.session_key] for u, s in zip(users, sessions)], "sections": sections}
 
 
 def task_check(payload):
-    """Compare the database with what the learners were told: lost, duplicated, extra, mismatched."""
-    from django.db.models import Count, Sum
+    """Compare the database with what the learners were told (quizapp.progress.integrity)."""
+    from django.utils.dateparse import parse_datetime
 
-    from quizapp.cards.models import CardState, Review
-    from quizapp.progress.rebuild import progress_rebuild
-    from quizapp.quizzes.models import Attempt, AttemptItem, Response
+    from quizapp.progress.integrity import integrity_check
 
-    def compare(rows: Counter, ok, unknown):
-        # A write sent without a response back (its server was killed) either committed or not. If it did,
-        # the learner's next page is already the next question or card, so the same key never gets a 2xx
-        # again; a key that got one later (answered again on the other server) was rolled back.
-        ok, unknown = set(ok), set(unknown)
-        pending = unknown - ok
-        return {
-            "lost": sum(1 for k in ok if rows[k] == 0),
-            "duplicated": sum(n - 1 for n in rows.values() if n > 1),
-            "extra": sum(1 for k in rows if k not in ok and k not in unknown),
-            "unknown_committed": sum(1 for k in pending if rows[k]),
-            "unknown_rolled_back": len(unknown & ok) + sum(1 for k in pending if not rows[k]),
-        }
-
-    answers_ok = [tuple(k) for k in payload["answers_ok"]]
-    reviews_ok = [tuple(k) for k in payload["reviews_ok"]]
-    responses = Counter(Response.objects.values_list("attempt_id", "item__position"))
-    reviews = Counter(
-        (card, before["reps"]) for card, before in Review.objects.values_list("card_id", "before")
+    return integrity_check(
+        answers_ok=payload["answers_ok"],
+        answers_unknown=payload["answers_unknown"],
+        reviews_ok=payload["reviews_ok"],
+        reviews_unknown=payload["reviews_unknown"],
+        since=parse_datetime(payload["since"]),
     )
-    a = compare(responses, answers_ok, [tuple(k) for k in payload["answers_unknown"]])
-    r = compare(reviews, reviews_ok, [tuple(k) for k in payload["reviews_unknown"]])
-
-    # Partial writes would show here: an attempt's counters and served items against its responses, a
-    # card's review count against its log, and every rollup against a recomputation from the history.
-    bad_attempts = 0
-    sums = {
-        row["attempt"]: row
-        for row in Response.objects.values("attempt").annotate(n=Count("pk"), s=Sum("score"))
-    }
-    items = dict(AttemptItem.objects.values("attempt").annotate(n=Count("pk")).values_list("attempt", "n"))
-    for attempt in Attempt.objects.only("pk", "answered", "score", "status"):
-        row = sums.get(attempt.pk, {"n": 0, "s": 0.0})
-        served = items.get(attempt.pk, 0)
-        expected_served = row["n"] if attempt.status == Attempt.Status.FINISHED else row["n"] + 1
-        if (
-            attempt.answered != row["n"]
-            or abs(attempt.score - (row["s"] or 0.0)) > 1e-6
-            or served != expected_served
-        ):
-            bad_attempts += 1
-    logged = dict(Review.objects.values("card").annotate(n=Count("pk")).values_list("card", "n"))
-    bad_cards = sum(
-        1 for pk, reps in CardState.objects.values_list("pk", "reps") if reps != logged.get(pk, 0)
-    )
-    report = progress_rebuild(fix=False)
-    return {
-        "answers_ok": len(set(answers_ok)),
-        "reviews_ok": len(set(reviews_ok)),
-        "lost": a["lost"] + r["lost"],
-        "duplicated": a["duplicated"] + r["duplicated"],
-        "extra": a["extra"] + r["extra"],
-        "mismatched": len(report.differences) + bad_attempts + bad_cards,
-        "rollup_differences": len(report.differences),
-        "attempt_mismatches": bad_attempts,
-        "card_mismatches": bad_cards,
-        "rollup_rows": report.checked,
-        "unknown_committed": a["unknown_committed"] + r["unknown_committed"],
-        "unknown_rolled_back": a["unknown_rolled_back"] + r["unknown_rolled_back"],
-    }
 
 
 def django_main(task):
@@ -1029,24 +1245,25 @@ def django_main(task):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=60, help="seconds per level (default 60)")
-    parser.add_argument("--levels", default="20,50,100", help="concurrent learners per level")
+    parser.add_argument("--think", type=float, default=10.0,
+                        help="mean think time before each click, seconds, exponentially distributed (default 10)")
+    parser.add_argument("--duration", type=float, default=60, help="measured seconds per level (default 60)")
+    parser.add_argument("--warmup", type=float, default=20,
+                        help="seconds over which a level's learners arrive, before its window (default 20)")
+    parser.add_argument("--levels", default="", help="learners per level (default 50, 100, 200, ... up to "
+                        "--max-learners); the search stops at the first level that does not hold")
+    parser.add_argument("--max-learners", type=int, default=1600)
+    parser.add_argument("--saturation", default="", help="closed-loop levels after the capacity search, e.g. 20,50,100")
     parser.add_argument("--bare-duration", type=float, default=20, help="seconds of the bare-view baseline")
     parser.add_argument("--bare-concurrency", type=int, default=50, help="clients hammering the bare view")
     parser.add_argument("--fault-learners", type=int, default=50)
     parser.add_argument("--no-fault", action="store_true", help="skip the fault run")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker with gthread")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument(
-        "--think",
-        type=float,
-        default=0.0,
-        help="mean think time before each click, seconds (default 0: a closed loop that "
-        "saturates the servers)",
-    )
+    parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker with gthread (default 4)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="workers per instance (default: one per core)")
     parser.add_argument("--seed", default="bench")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, logs)")
     parser.add_argument("--django-task", help=argparse.SUPPRESS)
@@ -1054,76 +1271,54 @@ def main():
     if args.django_task:
         return django_main(args.django_task)
 
-    levels = [int(n) for n in args.levels.split(",")]
+    from datetime import UTC, datetime
+
+    args.started = datetime.now(UTC).isoformat()
+    threading.stack_size(512 * 1024)  # 1600 learner threads: small stacks (they never recurse deeply)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # a socket per learner, here and in the servers
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     fault_n = 0 if args.no_fault or args.skip_postgres else args.fault_learners
     tmp = Path(tempfile.mkdtemp(prefix="quizapp-bench-"))
     static_root = tmp / "static"
-    names = iter(f"bench{i:04d}" for i in range(sum(levels) + fault_n))
-    by_level = {n: [next(names) for _ in range(n)] for n in levels}
-    fault_names = [next(names) for _ in range(fault_n)]
-    result = {"sqlite": {}, "postgres_2_servers": {}, "bare_view_rps": {}}
+    results = {}
     load_start = load_average()
-    integrity_all = []
-    errors = 0
     servers: list[Server] = []
+    all_servers: list[Server] = []
     pg_url = ""  # the PostgreSQL database this run created, dropped at the end
     print(
         f"quizapp load benchmark: {os.cpu_count()} cores, gunicorn {args.workers} workers "
         f"({args.worker_class}{f' x {args.threads} threads' if args.worker_class == 'gthread' else ''}) per "
-        f"instance, {args.duration:g} s per level, levels {levels}, bare view {args.bare_duration:g} s at "
-        f"{args.bare_concurrency} clients; temporary files in {tmp}",
+        f"instance, think {args.think:g} s, levels {capacity_levels(args)} (until one does not hold), "
+        f"{args.warmup:g} s warm-up + {args.duration:g} s per level; temporary files in {tmp}",
         file=sys.stderr,
     )
     try:
         if not args.skip_sqlite:
             env = server_env(f"sqlite:///{tmp / 'bench.sqlite3'}", static_root)
-            sections = prepare(env, sum(levels))
+            prepare(env)
             manage(env, "collectstatic", "--noinput")
             servers = [Server(env, tmp, args.workers, args.worker_class, args.threads)]
-            bare, lv, integrity, _ = configuration(
-                "SQLite, one gunicorn", env, servers, args, by_level, sections
-            )
+            all_servers += servers
+            results["sqlite"] = configuration("SQLite, one gunicorn", env, servers, args, Learners(env))
             for s in servers:
                 s.stop()
             servers = []
-            result["bare_view_rps"]["sqlite"] = bare["rps"]
-            result["sqlite"] = lv
-            integrity_all.append(integrity[str(levels[-1])])  # cumulative: the last check covers all levels
-            errors += sum(x["errors"] for x in lv.values()) + bare["errors"]
         if not args.skip_postgres:
             url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
             postgres_ready(url)
             pg_url = url
             env = server_env(url, static_root)
-            sections = prepare(env, sum(levels) + fault_n)
+            prepare(env)
             if not static_root.exists():
                 manage(env, "collectstatic", "--noinput")
             servers = [Server(env, tmp, args.workers, args.worker_class, args.threads) for _ in range(2)]
-            bare, lv, integrity, fault = configuration(
-                "PostgreSQL, two gunicorn instances", env, servers, args, by_level, sections, fault_names
-            )
+            all_servers += servers
+            results["postgres_2_servers"] = configuration("PostgreSQL, two gunicorn instances", env, servers, args,
+                                                          Learners(env), fault_n)
             for s in servers:
                 s.stop()
             servers = []
-            result["bare_view_rps"]["postgres"] = bare["rps"]
-            fault_summary = lv.pop("fault", None)
-            result["postgres_2_servers"] = lv
-            integrity_all.append(integrity["fault"] if fault else integrity[str(levels[-1])])
-            errors += sum(x["errors"] for x in lv.values()) + bare["errors"]
-            if fault_summary:
-                errors += fault_summary["errors"]
-                result["fault_run"] = {
-                    "learners": fault_n,
-                    "answer_rps": fault_summary["rps"],
-                    "p95_ms": fault_summary["p95_ms"],
-                    "errors": fault_summary["errors"],
-                    "unparseable": fault_summary["unparseable"],
-                    **fault_summary["fault"],
-                    "lost": integrity["fault"]["lost"],
-                    "duplicated": integrity["fault"]["duplicated"],
-                    "extra": integrity["fault"]["extra"],
-                    "mismatched": integrity["fault"]["mismatched"],
-                }
     finally:
         for s in servers:
             s.stop()
@@ -1131,29 +1326,68 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
             if pg_url:
                 recreate_database(pg_url, drop_only=True)
-    unparseable = result.get("fault_run", {}).get("unparseable", 0)
-    for backend in ("sqlite", "postgres_2_servers"):
-        for summary in result[backend].values():
-            summary.pop("endpoints", None)
-            summary.pop("all_endpoints_rps", None)
-            summary.pop("unparseable_reasons", None)
+
+    def brief(summary):
+        out = {k: v for k, v in summary.items() if k not in ("endpoints", "unparseable_reasons")}
+        out["integrity"] = {k: summary["integrity"][k] for k in ("lost", "duplicated", "extra", "mismatched")}
+        return out
+
+    errors = errors_past = unparseable = 0
+    past_statuses = Counter()
+    for r in results.values():
+        for name, summary in r["levels"].items():
             unparseable += summary["unparseable"]
-    result["lost"] = sum(i["lost"] for i in integrity_all)
-    result["duplicated"] = sum(i["duplicated"] for i in integrity_all)
-    result["extra"] = sum(i["extra"] for i in integrity_all)
-    result["mismatched"] = sum(i["mismatched"] for i in integrity_all)
-    result["errors"] = errors
-    result["unparseable"] = unparseable
-    result["answer_throughput"] = "answer-endpoint completed req/s during the mixed run / bare-view req/s"
-    result["setup"] = {
+            if name == r["past"]:
+                errors_past += summary["errors"]
+                past_statuses.update(summary["failed_statuses"])
+            else:
+                errors += summary["errors"]
+        errors += r["bare"]["errors"] + sum(s["errors"] for s in r["saturation"].values())
+        unparseable += sum(s["unparseable"] for s in r["saturation"].values())
+        if r["fault"]:
+            errors += r["fault"]["errors"]
+            unparseable += r["fault"]["unparseable"]
+    checks = [r["integrity"] for r in results.values() if r["integrity"]]
+    out = {
+        "capacity": {backend: results[backend]["capacity"] if backend in results else None
+                     for backend in ("sqlite", "postgres_2_servers")},
+        "think_s": args.think,
+        "levels": {backend: {n: brief(s) for n, s in r["levels"].items()} for backend, r in results.items()},
+        "rss_mb_per_worker": round(max((mb for s in all_servers for mb in s.peak_rss.values()), default=0.0), 1),
+        "lost": sum(i["lost"] for i in checks),
+        "duplicated": sum(i["duplicated"] for i in checks),
+        "errors": errors,
+        "errors_past_capacity": errors_past,
+        "statuses_past_capacity": dict(past_statuses),
+        "extra": sum(i["extra"] for i in checks),
+        "mismatched": sum(i["mismatched"] for i in checks),
+        "unparseable": unparseable,
+        "bare_view_rps": {backend: r["bare"]["rps"] for backend, r in results.items()},
+    }
+    if any(r["saturation"] for r in results.values()):
+        out["saturation"] = {backend: {n: brief(s) for n, s in r["saturation"].items()} for backend, r in results.items()}
+    fault = results.get("postgres_2_servers", {}).get("fault")
+    if fault:
+        out["fault_run"] = {
+            "learners": fault["learners"],
+            "answer_rps": fault[ANSWER]["rps"],
+            "answer_p95_ms": fault[ANSWER]["p95_ms"],
+            "errors": fault["errors"],
+            "unparseable": fault["unparseable"],
+            **fault["fault"],
+            **{k: fault["integrity"][k] for k in ("lost", "duplicated", "extra", "mismatched")},
+        }
+    out["setup"] = {
         "cores": os.cpu_count(),
         "workers_per_instance": args.workers,
         "worker_class": args.worker_class,
+        "threads": args.threads if args.worker_class == "gthread" else 1,
+        "warmup_s": args.warmup,
         "seconds_per_level": args.duration,
-        "think_seconds": args.think,
+        "p95_target_ms": TARGET_P95_MS,
         "load_average_start_end": [load_start, load_average()],
     }
-    print(json.dumps(result))
+    print(json.dumps(out))
     if unparseable:
         sys.exit(f"{unparseable} page(s) this script could not read (see UNPARSEABLE above): the figures are "
                  "incomplete; fix the page reader in benchmarks/load.py")

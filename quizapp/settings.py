@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "quizapp.control_characters.refuse_control_characters",
     "quizapp.accounts.middleware.idle_session_expiry",
     "axes.middleware.AxesMiddleware",
+    # Last, so its process_exception sees a view's exception first: a busy database becomes a 503.
+    "quizapp.overload.RefuseWhenBusy",
 ]
 
 ROOT_URLCONF = "quizapp.urls"
@@ -103,13 +105,16 @@ TEMPLATES = [
 
 # SQLite is the zero-setup default. Its options make it hold up under concurrent writers: WAL lets
 # readers run beside the writer, IMMEDIATE transactions take the write lock up front (no deadlock-prone
-# lock upgrades), and the busy timeout makes a writer wait instead of failing.
+# lock upgrades), and the busy timeout makes a writer wait instead of failing, for a bounded time: past
+# DATABASE_BUSY_TIMEOUT seconds it is refused with a 503 and Retry-After (quizapp/overload.py), nothing
+# written. PostgreSQL gets the same bound on waiting for a row lock (lock_timeout).
+DATABASE_BUSY_TIMEOUT = env.float("DATABASE_BUSY_TIMEOUT", default=5.0)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": DATABASE_BUSY_TIMEOUT,
             # A page cache per connection of SQLITE_CACHE_MB (SQLite's default is 2 MB): the dashboards'
             # rollup pages stay in the worker's memory instead of being read again from the OS each request.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
@@ -118,6 +123,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        lock_timeout = f"-c lock_timeout={int(DATABASE_BUSY_TIMEOUT * 1000)}"
+        options["options"] = f"{options.get('options', '')} {lock_timeout}".strip()
 # Each worker keeps its connection between requests: opening one costs as much as a question page's
 # queries (on SQLite about 1.5 ms: the connection, Django's SQL functions, the PRAGMAs).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

@@ -4,7 +4,7 @@ from django.template.response import TemplateResponse
 from django.urls import include, path, register_converter
 from django.views.decorators.http import require_safe
 
-from quizapp import pages
+from quizapp import overload, pages
 from quizapp.whole_numbers import IdConverter
 
 # Before the apps' URL patterns are read (include() imports them): they name row ids `<id:...>`.
@@ -19,12 +19,16 @@ def health(request):
 
 def bad_request(request, exception):
     """Django's 400 page; for an htmx request only its message, which the page swaps in like the app's own
-    refusals (a whole page inside the quiz would repeat the header and menu)."""
+    refusals (a whole page inside the quiz would repeat the header and menu). A session that could not be
+    saved because the database was busy is a 503 with Retry-After (quizapp/overload.py), not a 400."""
+    if overload.database_busy(exception):
+        return overload.busy_response(request)
     template = "400.html#problem" if getattr(request, "htmx", False) else "400.html"
     return TemplateResponse(request, template, status=400).render()
 
 
 handler400 = bad_request
+handler500 = "quizapp.overload.server_error"  # a busy database is a 503 with Retry-After, not a 500
 
 urlpatterns = [
     path("", pages.home, name="home"),

@@ -39,6 +39,52 @@
       event.detail.isError = false;
     }
   });
+  // A busy server (503, quizapp/overload.py) or none at all: htmx swaps nothing, so the page keeps the
+  // learner's choice as it was, and nothing was recorded (or, when the 503 says so, it was saved). Say so
+  // where the learner clicked (the form's alert, such as the quiz's #answer-problem, or a notice just after
+  // the form) and to screen readers, so they can send it again. The message comes with the 503; without
+  // a response it is the announcer's data-unreachable text.
+  function busyText(xhr) {
+    if (xhr && xhr.status === 503 && xhr.responseText) {
+      var found = new DOMParser().parseFromString(xhr.responseText, "text/html").querySelector("[data-busy-message]");
+      if (found) { return found.textContent.replace(/\s+/g, " ").trim(); }
+    }
+    return announcer ? announcer.getAttribute("data-unreachable") || "" : "";
+  }
+  function showBusy(elt, text) {
+    if (!text) { return; }
+    var form = elt && (elt.closest("form") || elt);
+    var place = form && form.querySelector("[role=alert]");
+    if (!place && form && form.parentNode) {
+      place = form.parentNode.querySelector("[data-busy-notice]");
+      if (!place) {
+        place = document.createElement("div");
+        place.setAttribute("role", "alert");
+        place.setAttribute("data-busy-notice", "");
+        form.insertAdjacentElement("afterend", place);
+      }
+    }
+    if (place) {
+      var p = document.createElement("p");
+      p.className = "message error";
+      p.setAttribute("data-testid", "busy");
+      p.textContent = text;
+      place.replaceChildren(p);
+    } else if (announcer) {
+      announcer.textContent = text;
+    }
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr.status === 503) { showBusy(event.detail.elt, busyText(event.detail.xhr)); }
+  });
+  document.addEventListener("htmx:sendError", function (event) { showBusy(event.detail.elt, busyText(null)); });
+  // The next answer that goes through clears the notice.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) {
+      document.querySelectorAll("[data-testid=busy]").forEach(function (p) { p.remove(); });
+    }
+  });
+
   // In development (DEBUG on), django-htmx's debug helper replaces the whole page with any 400 response,
   // as it does with Django's error pages: keep it away from our fragments (whole error pages still reach it).
   document.body.addEventListener("htmx:beforeOnLoad", function (event) {
