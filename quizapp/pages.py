@@ -13,11 +13,12 @@ other apps' partials, which show only what they are given.
 
 import secrets
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_safe
 
-from quizapp.catalog.models import Section, outline_version
+from quizapp.catalog.models import bank_revision
+from quizapp.catalog.outline import bank_outline
 from quizapp.classes.assignments import assignments_due
 from quizapp.progress.dashboard import learner_today, section_record_context
 from quizapp.quizzes.models import Attempt
@@ -29,17 +30,18 @@ def home(request):
     today, the open quiz, the sections to practise next (one click each), class assignments due, the
     streak and today's count, then the course overview below."""
     learner = request.user
+    revision = bank_revision()  # first: what is read after it is at least as new (models.bank_revision)
     context = {
-        # The outline is the same for everyone until the content changes: rendered once per process and
-        # language, and read (a callable, so only then) when its cached rendering is missing.
-        "outline_version": "-".join(str(part) for part in outline_version()),
-        "tops": lambda: Section.objects.with_counts().order_by("order").outline(),
+        # The outline is the same for everyone until the bank changes: rendered once per process, bank
+        # revision and language, and read (a callable, so only then) when that rendering is missing.
+        "bank_revision": revision,
+        "tops": lambda: bank_outline(revision).tops,
         "open_attempt": (
             Attempt.objects.open().filter(learner=learner).first() if learner.is_authenticated else None
         ),
     }
     if learner.is_authenticated:
-        today = learner_today(learner)
+        today = learner_today(learner, outline=bank_outline(revision))
         context.update({
             "today": today,
             # One Practise button per section, each with its own one-time key (see attempt_start).
@@ -52,14 +54,17 @@ def home(request):
 
 @require_safe
 def section_detail(request, key):
-    sections = Section.objects.with_counts().order_by("order")
-    section = get_object_or_404(sections.select_related("parent"), key=key)
-    # Every section page in course order, so next and previous cross from part to part. One light query.
-    light = Section.objects.only("key", "title", "parent_id", "order").order_by("order", "pk")
-    reading = light.reading_order()
-    position = [s.key for s in reading].index(section.key)
-    children = list(sections.filter(parent=section))
+    revision = bank_revision()
+    outline = bank_outline(revision)
+    section = outline.by_key.get(key)
+    if section is None:
+        raise Http404("No such section.")
+    # Every section page in course order, so next and previous cross from part to part.
+    reading = outline.reading_order()
+    position = reading.index(section)
+    children = section.subsections if section.parent_id is None else []
     context = {
+        "bank_revision": revision,  # the page's bank part is cached under it (pages/section.html)
         "section": section,
         "children": children,
         "previous": reading[position - 1] if position > 0 else None,

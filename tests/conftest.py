@@ -14,9 +14,11 @@ def _fresh_process_caches():
     process, keyed by a fingerprint that rolled-back tests reusing ids could repeat), no cached fragments."""
     from django.core.cache import cache
 
+    from quizapp.catalog import outline
     from quizapp.quizzes import services
 
     services._bank_state = None
+    outline._outline = None
     cache.clear()
     yield
 

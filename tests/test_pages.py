@@ -99,19 +99,19 @@ def test_a_learners_pages_with_an_open_quiz_and_a_record_keep_their_query_budget
     history = Section.objects.get(key="history")
     client.force_login(learner)
     client.get("/")  # renews the idle-session expiry once
-    # Session and user, 1 for the outline, 1 for the open quiz, 10 for Today (tests/test_today.py has its
-    # budget; the tenth looks for class assignments); whatever the learner did.
-    with django_assert_max_num_queries(14):
+    # Session and user, 1 for the bank's revision, 1 for the open quiz, 7 for Today (tests/test_today.py has
+    # its budget; the last looks for class assignments); whatever the learner did.
+    with django_assert_max_num_queries(11):
         assert b'data-testid="open-quiz"' not in client.get("/").content
-    # Session and user, 3 for the section, the reading order and the children, 2 for the learner's record.
-    with django_assert_max_num_queries(7):
+    # Session and user, 1 for the bank's revision (the outline is held per process), 2 for the record.
+    with django_assert_max_num_queries(5):
         assert 'id="history-heading"' in client.get(history.get_absolute_url()).content.decode()
     quizzes.attempt_start(learner=learner, kind="section", section_ids=[history.pk], length=5)  # 4: capped
     for i in range(3):
         answer_next(learner, right=i != 1)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         assert b'data-testid="resume-quiz"' in client.get("/").content
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(5):
         html = client.get(history.get_absolute_url()).content.decode()
     assert "<svg" in html[html.index('id="history-heading"'):]  # answers per week, drawn
 
@@ -127,3 +127,71 @@ def test_a_part_with_subsections_lists_them_without_a_record(client, learner, st
     html = client.get(reverse("catalog:section", kwargs={"key": "tuning"})).content.decode()
     assert 'href="/sections/lora/"' in html and 'href="/sections/parallel/"' in html
     assert 'id="history-heading"' not in html
+
+
+# --- Cached renderings: the bank's parts are cached per bank revision and language (catalog.outline) ---
+
+LANGUAGES = [("zh-hans", "道题"), ("en", "questions")]
+
+
+@pytest.mark.parametrize("language, questions_word", LANGUAGES)
+def test_a_cached_home_page_shows_a_renamed_section_and_a_published_question_at_once(
+        client, learner, starter_bank, language, questions_word):
+    client.force_login(learner)
+    get = lambda: client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()  # noqa: E731
+    lora = Section.objects.get(key="lora")
+    before = get()
+    assert "LoRA" in before and "LoRA" in get()  # the second from the cached outline
+    # The same length, by a QuerySet.update (no signal): whatever the way, the next page shows it.
+    Section.objects.filter(pk=lora.pk).update(title="LoRB")
+    html = get()
+    assert "LoRB" in html and "LoRA" not in html
+    count = re.compile(r'href="/sections/lora/".*?<span class="meta">(\d+) ' + questions_word, re.S)
+    outline = lambda html: html[html.index('<ol class="toc">'):]  # noqa: E731
+    shown = int(count.search(outline(html)).group(1))
+    QuestionFactory(section=lora)  # published
+    assert int(count.search(outline(get())).group(1)) == shown + 1
+
+
+@pytest.mark.parametrize("language, questions_word", LANGUAGES)
+def test_a_cached_section_page_shows_new_notes_and_title_at_once(client, learner, starter_bank, language,
+                                                                 questions_word):
+    client.force_login(learner)
+    get = lambda key: client.get(f"/sections/{key}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()  # noqa: E731
+    assert "2012 年 AlexNet" in get("history")
+    Section.objects.filter(key="history").update(notes="只有新的笔记。", title="发展历史")
+    html = get("history")
+    assert "只有新的笔记。" in html and "AlexNet" not in html
+    assert '<h1 lang="zh-Hans">发展历史</h1>' in html
+    assert "发展历史" in get("tuning")  # the neighbour's pager names it anew
+
+
+@pytest.mark.parametrize("language", [lang for lang, _ in LANGUAGES])
+def test_a_cached_page_shows_the_learners_own_progress_at_once(client, learner, starter_bank, language):
+    client.force_login(learner)
+    history = Section.objects.get(key="history")
+    get = lambda path: client.get(path, HTTP_ACCEPT_LANGUAGE=language).content.decode()  # noqa: E731
+
+    def mastery_list(html):
+        return html[html.index('id="mastery-heading"'):]
+
+    right_once = "1 题中答对 1 题" if language == "zh-hans" else "1 of 1 right"
+    progress_before = get("/progress/")
+    assert mastery_list(get("/progress/")) == mastery_list(progress_before)  # the same rows: the cached one
+    assert right_once not in get(history.get_absolute_url())
+    quizzes.attempt_start(learner=learner, kind="section", section_ids=[history.pk], length=5)
+    answer_next(learner, right=True)
+    progress_after = get("/progress/")
+    assert mastery_list(progress_after) != mastery_list(progress_before)
+    assert right_once in mastery_list(progress_after)
+    assert right_once in get(history.get_absolute_url())  # the learner's record, drawn per request
+
+
+def test_two_learners_never_see_each_others_progress(client, learner, other_learner, starter_bank):
+    history = Section.objects.get(key="history")
+    quizzes.attempt_start(learner=learner, kind="section", section_ids=[history.pk], length=5)
+    answer_next(learner, right=True)
+    client.force_login(learner)
+    assert "1 题中答对 1 题" in client.get("/progress/").content.decode()
+    client.force_login(other_learner)
+    assert "1 题中答对 1 题" not in client.get("/progress/").content.decode()

@@ -97,9 +97,10 @@ def test_today_keeps_to_its_query_budget_whatever_the_history(client_in, learner
     services.attempt_start(learner=learner, kind="mixed", section_ids=[], length=5)
     assert Section.objects.count() > 15
     client_in.get("/")  # renews the idle-session expiry once
-    # Session and user, the outline, the open quiz, a year of activity, 4 for today's cards (settings, done,
-    # due, new), 3 for the next sections (leaves, rollups, cards), 1 for class assignments (none here; with
-    # some, tests/classes/test_assignments.py): 14, whatever the sections or history.
-    with django_assert_max_num_queries(14):
+    # Session and user, the bank's revision (the outline is held per process), the open quiz, a year of
+    # activity, 4 for today's cards (settings, done, due, new), 1 for the next sections (the learner's
+    # rollups), 1 for class assignments (none here; with some, tests/classes/test_assignments.py): 11,
+    # whatever the sections or history.
+    with django_assert_max_num_queries(11):
         response = client_in.get("/")
     assert response.status_code == 200 and 'data-testid="today"' in response.content.decode()

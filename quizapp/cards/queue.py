@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from quizapp.accounts.study_days import StudyDay, study_day
 from quizapp.catalog.models import Flashcard, Section, Status
+from quizapp.catalog.outline import Outline, bank_outline
 
 from .models import CardState, Phase, Review, StudySettings
 
@@ -292,21 +293,21 @@ class Deck:
         return self.section.key if self.section else ""
 
 
-def decks(learner, now: datetime | None = None) -> list[Deck]:
+def decks(learner, now: datetime | None = None, *, outline: Outline | None = None) -> list[Deck]:
     """The 'all cards' deck and one per top-level section, with today's counts, in a fixed number of
-    queries whatever the number of sections or reviews."""
+    queries whatever the number of sections or reviews. The sections and their published flashcards come
+    from the course outline (catalog.outline: held per process for the bank's revision)."""
     now = now or timezone.now()
     day = study_day(learner, now)
     settings = settings_for(learner)
     done = done_today(learner, day)
-    sections = list(Section.objects.order_by("order"))
-    top_of = {s.pk: s.top_id for s in sections}
-    tops = [s for s in sections if s.parent_id is None]
+    outline = outline or bank_outline()
+    top_of = {s.pk: s.top_id for s in outline.sections}
+    tops = outline.tops
 
     totals: dict[int, int] = {}
-    for section_id, n in (Flashcard.objects.published().values_list("section_id")
-                          .annotate(n=Count("pk")).values_list("section_id", "n")):
-        totals[top_of[section_id]] = totals.get(top_of[section_id], 0) + n
+    for s in outline.sections:
+        totals[s.top_id] = totals.get(s.top_id, 0) + s.n_flashcards
     unstarted: dict[int, int] = {}
     for section_id, n in (_unstarted(learner, Scope(), now).values_list("section_id")
                           .annotate(n=Count("pk")).values_list("section_id", "n")):

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quizapp.accounts.study_days import study_day, study_days_between
-from quizapp.catalog.models import Section
+from quizapp.catalog.models import Section, bank_revision
+from quizapp.catalog.outline import bank_outline, figures_digest
 from quizapp.whole_numbers import whole_number
 
 from . import export, queue, scheduling
@@ -144,8 +145,13 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
 @require_GET
 def decks(request):
     learner = request.user
+    revision = bank_revision()  # before the outline: see catalog.models.bank_revision
+    decks = queue.decks(learner, outline=bank_outline(revision))
     context = {
-        "decks": queue.decks(learner),
+        "decks": decks,
+        # The deck list shows the bank's sections and the learner's counts: cached under both.
+        "bank_revision": revision,
+        "decks_version": figures_digest([(d.key, d.total, d.counts) for d in decks]),
         "suspended": list(CardState.objects.filter(learner=learner, suspended=True)
                           .select_related("flashcard__section").order_by("flashcard__section__order",
                                                                          "flashcard__key")),

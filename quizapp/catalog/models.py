@@ -74,22 +74,25 @@ class SectionQuerySet(models.QuerySet):
         )
 
 
-def outline_version() -> tuple:
-    """A fingerprint of what the course outline shows (sections' keys, titles, order and nesting; how many
-    published questions and flashcards each holds), in one cheap aggregate query: a cached rendering of the
-    outline is good while it is the same."""
-    from django.db import connection
+class BankRevision(models.Model):
+    """The bank's revision: one row whose `token` the database itself sets to a new random value in the same
+    transaction as any insert, update or delete of a section, question or flashcard (triggers, migration
+    0008), whichever way the write comes (the pipeline, the admin, a QuerySet.update, a shell). A rendering
+    of the bank cached under the token is therefore good exactly while the token is the same, on every app
+    server at once. Random rather than a counter: a test database flushed back to no row starts again from
+    the same counter, never from the same random token."""
 
-    quote = connection.ops.quote_name
-    sec, q, f = (quote(m._meta.db_table) for m in (Section, Question, Flashcard))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*), SUM(LENGTH(title) * id), SUM(LENGTH(key) * id), SUM({quote('order')} * id), "
-            f"SUM(COALESCE(parent_id, 0) * id), MAX(id), "
-            f"(SELECT COUNT(*) * 1000003 + SUM(section_id * id) FROM {q} WHERE status = %s), "
-            f"(SELECT COUNT(*) * 1000003 + SUM(section_id * id) FROM {f} WHERE status = %s) FROM {sec}",
-            [Status.PUBLISHED, Status.PUBLISHED])
-        return tuple(cursor.fetchone())
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("bank revision")
+
+
+def bank_revision() -> str:
+    """The bank's revision token (one query by primary key); "" before the first write. Read it BEFORE
+    reading what you render under it: a write committed in between then files the newer content under the
+    older token, which no request reads once the newer token is visible, never the reverse."""
+    return BankRevision.objects.filter(pk=1).values_list("token", flat=True).first() or ""
 
 
 class Section(models.Model):

@@ -20,6 +20,7 @@ its number, with the title in an <abbr> and in the legend: Chinese titles never 
 A column's figures are over the learners who started the section (answered in it), with their number: a
 learner who has not begun is not a zero in the mean."""
 
+import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import NamedTuple
@@ -31,10 +32,10 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from quizapp.accounts.models import display_name_expression
-from quizapp.catalog.models import Section
+from quizapp.catalog.outline import bank_outline
 from quizapp.progress.models import SectionProgress
 from quizapp.quizzes.mastery import Call
 from quizapp.quizzes.models import MasteryState
@@ -61,6 +62,15 @@ class Cell(NamedTuple):
     def band(self) -> int:
         """0 (nothing yet) to 3 (mastered), for the cell colour: the call's band (quizzes.mastery)."""
         return self.call.band
+
+
+@functools.lru_cache(maxsize=8)
+def _cell_marks(language: str) -> tuple[str, str, str]:
+    """The marks a cell may carry, in `language`: made once, not once a row (a page has up to 50)."""
+    mark = '<span aria-hidden="true">{}</span><span class="visually-hidden">{}</span>'
+    # The state in words too, not by colour alone (a tick on screen; read out by screen readers).
+    return (format_html(mark, "↓", gettext("falling")), format_html(mark, "✓", gettext("mastered")),
+            format_html(mark, "–", gettext("not started")))
 
 
 @dataclass
@@ -94,13 +104,7 @@ class Row:
         thousands of cells, and the template engine's per-cell lookups were most of its rendering time.
         A cell shows the evidence (right answers/answers) and the call: a tick for mastered, a dash for not
         started, in text as well as colour; never the estimate (quizzes.mastery says why)."""
-        falling = format_html('<span aria-hidden="true">↓</span><span class="visually-hidden">{}</span>',
-                              gettext("falling"))
-        # The state in words too, not by colour alone (a tick on screen; read out by screen readers).
-        mastered = format_html('<span aria-hidden="true">✓</span><span class="visually-hidden">{}</span>',
-                               gettext("mastered"))
-        not_started = format_html('<span aria-hidden="true">–</span><span class="visually-hidden">{}</span>',
-                                  gettext("not started"))
+        falling, mastered, not_started = _cell_marks(get_language())
         parts = []
         for c in self.cells:
             band = c.band
@@ -152,15 +156,6 @@ def _progress(section_ids):
     return SectionProgress.objects.filter(learner=OuterRef("learner"), section_id__in=section_ids)
 
 
-def numbered_outline() -> list:
-    """Every part of the course in order, each section with `number` ("2", "2.1") as the course outline
-    counts them (catalog's home page numbers the parts the same way). One query."""
-    tops = Section.objects.order_by("order", "pk").outline()
-    for i, top in enumerate(tops, 1):
-        top.number = str(i)
-        for j, sub in enumerate(top.subsections, 1):
-            sub.number = f"{i}.{j}"
-    return tops
 
 
 SORTS = ("name", "total", "last", "answers")  # besides a section's key
@@ -173,11 +168,13 @@ def class_grid(classroom, *, sort: str = "name", descending: bool = False, page:
     membership on the rollup's (learner, section) index); everything shown is read for the page's learners
     only, so the cost follows the class size and the page, never the history."""
     now = now or timezone.now()
-    outline = numbered_outline()
-    numbered = {s.pk: s for top in outline for s in [top, *top.subsections]}
-    sections = [numbered[s.pk] for s in classroom.studied_sections()]
+    # The course outline, numbered ("2", "2.1"), as this process holds it for the bank's revision; the
+    # studied leaves picked from it as Classroom.studied_sections picks them, in course order.
+    outline = bank_outline()
+    chosen = classroom.sections.values_list("pk", flat=True)
+    sections = sorted(outline.leaves_under(chosen), key=lambda s: (s.order, s.pk))
     studied_tops = {s.top_id for s in sections}
-    parts = [top for top in outline if top.pk in studied_tops]
+    parts = [top for top in outline.tops if top.pk in studied_tops]
     chosen_part = next((p for p in parts if p.key == part), None)
     if chosen_part is not None:
         sections = [s for s in sections if s.top_id == chosen_part.pk]

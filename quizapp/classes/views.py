@@ -29,7 +29,7 @@ from . import assignments as assignment_status
 from . import services
 from .forms import AssignmentForm, ClassroomForm, JoinForm
 from .grid import SORTS, class_grid
-from .items import FLAG_LABELS, ITEM_SORTS, ITEMS_PER_PAGE, item_analysis, item_rows_arrange
+from .items import FLAG_LABELS, ITEM_SORTS, ITEMS_PER_PAGE, common_wrong_answers, item_analysis, item_rows_arrange
 from .models import Assignment, Classroom, studied_leaves
 
 
@@ -412,7 +412,7 @@ def class_items(request, pk):
     classroom = _taught(request, pk)
     everyone = request.GET.get("scope") == "all"
     learner_ids = None if everyone else list(classroom.memberships.values_list("learner_id", flat=True))
-    rows = item_analysis(learner_ids)
+    rows = item_analysis(learner_ids, wrong_answers=False)
     # The filter's choices are the sections with answers in this report, in the course's order.
     sections = sorted({r.question.section for r in rows}, key=lambda s: (s.order, s.pk))
     section = request.GET.get("section", "")
@@ -423,6 +423,7 @@ def class_items(request, pk):
     sort = sort if sort in ITEM_SORTS else ""
     shown = item_rows_arrange(rows, sort=sort, descending=descending, section=section, flag=flag)
     page = Paginator(shown, ITEMS_PER_PAGE).get_page(request.GET.get("page", 1))
+    common_wrong_answers(page.object_list, learner_ids)  # only the rows shown: describing answers is slow
     keep = {"scope": "all" if everyone else "", "section": section, "flag": flag}
     context = {
         "classroom": classroom, "everyone": everyone, "page": page, "rows": page.object_list,

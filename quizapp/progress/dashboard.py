@@ -1,6 +1,7 @@
 """What a learner's dashboard shows, read from rollups and per-card state only: a fixed number of queries,
 whatever the length of the learner's history."""
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -12,7 +13,8 @@ from django.utils import timezone
 from quizapp.accounts.study_days import study_day
 from quizapp.cards.models import CardState, Phase
 from quizapp.cards.queue import counts_today, scope_for
-from quizapp.catalog.models import Flashcard, Section, Status
+from quizapp.catalog.models import Section, Status, bank_revision
+from quizapp.catalog.outline import Outline, bank_outline, figures_digest
 from quizapp.quizzes.mastery import Call
 from quizapp.quizzes.models import Attempt, MasteryState
 
@@ -89,27 +91,35 @@ class Dashboard:
     card_states: dict
     weeks: list  # Week, oldest first
     totals: dict
+    mastery_version: str = ""  # see mastery_version(): the cached mastery list's key
+    activity_version: str = ""  # the study day and the year's DailyActivity rows: the activity charts' key
 
     @property
     def retention_percent(self) -> float | None:
         return None if self.retention is None else round(self.retention * 100, 1)
 
 
-def section_rows(learner) -> list[SectionRow]:
-    """Every leaf section in document order with the learner's rollup and card counts (3 queries)."""
-    leaves = list(Section.objects.leaves().select_related("parent").order_by("order"))
-    rows = {s.pk: SectionRow(section=s) for s in leaves}
+def mastery_rows(learner, outline: Outline) -> list[SectionRow]:
+    """Every leaf section in document order with the learner's rollup (one query): the leaves come from the
+    outline the caller holds (catalog.outline, read once per process and bank revision)."""
+    rows = {s.pk: SectionRow(section=s) for s in outline.leaves}
     for section_id, *figures in SectionProgress.objects.filter(learner=learner).values_list(
             "section_id", "mastery", "state", "answers", "correct", "lapses", "last_activity"):
         row = rows.get(section_id)
         if row:
             row.mastery, row.state, row.answers, row.correct, row.lapses, row.last_activity = figures
+    return list(rows.values())
+
+
+def section_rows(learner, outline: Outline | None = None) -> list[SectionRow]:
+    """`mastery_rows` with the learner's flashcards counted per section and state (two queries)."""
+    rows = mastery_rows(learner, outline or bank_outline())
+    by_pk = {row.section.pk: row for row in rows}
     started = Counter()
     states = (CardState.objects.filter(learner=learner, flashcard__status=Status.PUBLISHED)
               .values("flashcard__section_id", "state", "suspended").annotate(n=Count("pk")))
-    totals = dict(Flashcard.objects.published().values_list("section_id").annotate(n=Count("pk")))
     for item in states:
-        row = rows.get(item["flashcard__section_id"])
+        row = by_pk.get(item["flashcard__section_id"])
         if row is None:
             continue
         if item["suspended"]:
@@ -123,9 +133,15 @@ def section_rows(learner) -> list[SectionRow]:
         if bucket != "new":
             row.cards[bucket] += item["n"]
             started[row.section.pk] += item["n"]
-    for pk, row in rows.items():
-        row.cards["new"] = max(0, totals.get(pk, 0) - started[pk])
-    return list(rows.values())
+    for pk, row in by_pk.items():
+        row.cards["new"] = max(0, row.section.n_flashcards - started[pk])
+    return rows
+
+
+def mastery_version(rows: list[SectionRow]) -> str:
+    """What the mastery list shows of the learner (each leaf's figures), digested: with the bank revision and
+    the language, the key of its cached rendering."""
+    return figures_digest([(r.section.pk, r.state, r.answers, r.correct, r.mastery) for r in rows])
 
 
 def group_parts(rows: list[SectionRow]) -> list[Part]:
@@ -209,10 +225,10 @@ def weekly_accuracy(days_rows, today: date) -> list[Week]:
     return weeks
 
 
-def learner_dashboard(learner, now=None) -> Dashboard:
+def learner_dashboard(learner, now=None, *, outline: Outline | None = None) -> Dashboard:
     now = now or timezone.now()
     today = study_day(learner, now).date
-    rows = section_rows(learner)
+    rows = section_rows(learner, outline)
     year = [ActivityDay(*row) for row in DailyActivity.objects.filter(
         learner=learner, day__gt=today - timedelta(days=HEATMAP_DAYS), day__lte=today,
     ).values_list(*ActivityDay._fields)]
@@ -227,6 +243,8 @@ def learner_dashboard(learner, now=None) -> Dashboard:
     return Dashboard(
         parts=group_parts(rows),
         weakest=weakest_sections(rows),
+        mastery_version=mastery_version(rows),
+        activity_version=figures_digest((today, year)),
         open_attempt=Attempt.objects.open().filter(learner=learner).first(),
         days=days,
         current_streak=current,
@@ -278,24 +296,29 @@ def section_record_context(learner, section) -> dict:
 def dashboard_context(learner, *, viewer_is_learner: bool) -> dict:
     """A learner's dashboard page as its template shows it, charts drawn: for the learner's own page
     (progress) and for their teacher's view of it (classes), which show the same."""
-    board = learner_dashboard(learner)
+    revision = bank_revision()  # before the outline: see catalog.models.bank_revision
+    board = learner_dashboard(learner, outline=bank_outline(revision))
     return {
         "learner": learner,
         "board": board,
+        "bank_revision": revision,
         "viewer_is_learner": viewer_is_learner,
-        "heatmap": charts.heatmap(board.days),
         # Narrow bars: the 30 days fit a phone's width whole, without scrolling.
         "forecast_chart": charts.bars([n for _, n in board.forecast],
                                       [f"{d.isoformat()}: {n}" for d, n in board.forecast], bar=6, gap=2),
-        "accuracy_chart": charts.bars(
+        "forecast_rows": charts.table_rows((d.isoformat(), n) for d, n in board.forecast if n),
+        # The year's activity and the weekly accuracy are drawn only when their cached rendering (keyed by
+        # board.activity_version) is missing: callables, which the template calls, once each (cache).
+        "heatmap": functools.cache(lambda: charts.heatmap(board.days)),
+        "accuracy_chart": functools.cache(lambda: charts.bars(
             [w.accuracy for w in board.weeks],
             [f"{w.start.isoformat()}: {'' if w.accuracy is None else round(w.accuracy * 100)}%" for w in board.weeks],
             maximum=1.0, show_zero=True, percent=True, axis_right=True,
-        ),
-        "forecast_rows": charts.table_rows((d.isoformat(), n) for d, n in board.forecast if n),
-        "day_rows": charts.table_rows((d.date.isoformat(), d.count) for d in board.days if d.count),
-        "week_rows": charts.table_rows((w.start.isoformat(), w.answers, f"{round(w.accuracy * 100)}%")
-                                       for w in board.weeks if w.answers),
+        )),
+        "day_rows": functools.cache(lambda: charts.table_rows(
+            (d.date.isoformat(), d.count) for d in board.days if d.count)),
+        "week_rows": functools.cache(lambda: charts.table_rows(
+            (w.start.isoformat(), w.answers, f"{round(w.accuracy * 100)}%") for w in board.weeks if w.answers)),
     }
 
 
@@ -313,20 +336,29 @@ class Today:
         return self.cards.total
 
 
-def learner_today(learner, now=None, *, next_sections: int = 3) -> Today:
+def learner_today(learner, now=None, *, next_sections: int = 3, outline: Outline | None = None) -> Today:
     """The Today page's figures, in a fixed number of queries whatever the history: today's cards (the daily
     queue's counts), the weakest sections (`weakest_sections`, the same call the dashboard makes, from the
     rollups of the quiz engine's mastery), and the streak and today's count from DailyActivity."""
     now = now or timezone.now()
     today = study_day(learner, now).date
-    year = [ActivityDay(*row) for row in DailyActivity.objects.filter(
+    active = {day: answers + reviews for day, answers, reviews in DailyActivity.objects.filter(
         learner=learner, day__gt=today - timedelta(days=HEATMAP_DAYS), day__lte=today,
-    ).values_list(*ActivityDay._fields)]
-    days = activity_days(year, today)
-    current, _longest = streaks(days)
+    ).values_list("day", "answers", "reviews") if answers + reviews}
     return Today(
         cards=counts_today(learner, scope_for(None), now),
-        next_sections=weakest_sections(section_rows(learner), next_sections),
-        streak=current,
-        done_today=days[-1].count,
+        next_sections=weakest_sections(mastery_rows(learner, outline or bank_outline()), next_sections),
+        streak=current_streak(active, today),
+        done_today=active.get(today, 0),
     )
+
+
+def current_streak(active, today: date) -> int:
+    """streaks()' current run from the days with activity (a set or dict of dates), without drawing the
+    year: the days in a row up to today, or up to yesterday while today has nothing yet."""
+    day = today if today in active else today - timedelta(days=1)
+    run = 0
+    while day in active and run < HEATMAP_DAYS:
+        run += 1
+        day -= timedelta(days=1)
+    return run

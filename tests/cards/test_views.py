@@ -1,5 +1,6 @@
 """The flashcard pages, as full pages (no JavaScript) and as htmx fragments."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from quizapp.cards.models import CardState, Phase, Review, StudySettings
 from quizapp.cards.services import card_start, review_record
-from quizapp.catalog.models import Flashcard
+from quizapp.catalog.models import Flashcard, Section
 from tests.factories import FlashcardFactory, SectionFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -46,6 +47,24 @@ def test_decks_page_lists_all_cards_and_each_top_level_section_with_todays_count
     html = response.content.decode()
     assert "发展历程" in html and "微调" in html
     assert reverse("cards:export") + "?section=tuning" in html
+
+
+@pytest.mark.parametrize("language, cards_word", [("zh-hans", "张卡片"), ("en", "cards")])
+def test_a_cached_decks_page_shows_a_new_card_and_the_learners_review_at_once(client_in, starter_bank, language,
+                                                                             cards_word):
+    def deck(key):
+        html = client_in.get(reverse("cards:decks"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        html = html[html.index(f'data-testid="deck-{key}"'):]
+        html = html[:html.index("</li>")]
+        total = re.search(r'<span class="meta">(\d+) ' + cards_word, html).group(1)
+        return int(total), int(re.search(r'data-testid="count-new">(\d+)<', html).group(1))
+
+    assert deck("history") == deck("history") == (2, 2)  # the second from the cached rendering
+    FlashcardFactory(section=Section.objects.get(key="history"))  # published
+    assert deck("history") == (3, 3)
+    card, _ = shown_card(client_in, section="history")
+    rate(client_in, card, 3, section="history")
+    assert deck("history") == (3, 2)
 
 
 def test_decks_page_query_count_does_not_grow_with_sections_or_history(client_in, learner,

@@ -211,3 +211,58 @@ def test_the_statistics_page_100_questions_at_a_time(client, teacher, django_ass
     assert html.count('data-testid="item-row"') == 100
     assert 'href="?sort=answers&amp;section=many&amp;page=2" rel="next"' in html
     assert len(shown_keys(client, url + "?sort=answers&section=many&page=2")) == 1
+
+
+@pytest.fixture
+def long_report(client, teacher):
+    """A class of two learners and 103 questions (more than a page) in two sections: each learner answers
+    every question; the second learner's answers to the odd ones are wrong, with the first wrong choice."""
+    sections = [SectionFactory(key="first-part", order=1), SectionFactory(key="second-part", order=2)]
+    classroom = ClassroomFactory(teacher=teacher)
+    learners = [UserFactory(username=f"pager{i}") for i in range(2)]
+    for learner in learners:
+        Membership.objects.create(classroom=classroom, learner=learner)
+    for n in range(103):
+        question = QuestionFactory(section=sections[n % 2], key=f"q-{n:03d}")
+        first_answer(learners[0], question, correct=True)
+        first_answer(learners[1], question, correct=n % 2 == 0)
+    client.force_login(teacher)
+    return reverse("classes:items", args=[classroom.pk])
+
+
+def test_the_statistics_pages_keep_the_sort_and_filter_and_link_both_ways(client, long_report):
+    first = client.get(long_report + "?sort=facility").content.decode()
+    assert first.count('data-testid="item-row"') == 100
+    assert 'href="?sort=facility&amp;page=2" rel="next"' in first and 'rel="prev"' not in first
+    second = client.get(long_report + "?sort=facility&page=2").content.decode()
+    assert 'href="?sort=facility&amp;page=1" rel="prev"' in second and 'rel="next"' not in second
+    # Facility ascending: the 51 half-right questions (0.5) first, then the right ones (1.0) on page 2 too.
+    keys = shown_keys(client, long_report + "?sort=facility") + shown_keys(client, long_report + "?sort=facility&page=2")
+    assert len(keys) == len(set(keys)) == 103
+    assert all(int(k[2:]) % 2 == 1 for k in keys[:51]) and all(int(k[2:]) % 2 == 0 for k in keys[51:])
+    # A filter narrows the pages: one section is 52 questions, one page, no pager.
+    html = client.get(long_report + "?section=first-part").content.decode()
+    assert html.count('data-testid="item-row"') == 52 and 'rel="next"' not in html
+    # A page past the end shows the last one; a page that is not a number, the first.
+    assert shown_keys(client, long_report + "?page=99") == shown_keys(client, long_report + "?page=2")
+    assert shown_keys(client, long_report + "?page=x") == shown_keys(client, long_report)
+
+
+def test_every_page_shows_its_rows_most_chosen_wrong_answer_and_admin_link(client, long_report):
+    question = Question.objects.get(key="q-101")
+    wrong = next(c.text for c in question.choices.all() if not c.is_correct)
+    html = client.get(long_report + "?sort=facility&dir=desc&page=2").content.decode()
+    row = html[html.index('data-key="q-101"'):]
+    row = row[:row.index("</tr>")]
+    assert f'href="{reverse("admin:catalog_question_change", args=[question.pk])}"' in row
+    assert f"{wrong} <span class=\"meta\">×1</span>" in row
+
+
+def test_the_page_and_the_csv_show_the_same_figures(client, long_report):
+    html = client.get(long_report + "?section=second-part").content.decode()
+    csv = client.get(long_report.replace("/items/", "/items.csv")).content.decode("utf-8-sig")
+    for key in ("q-001", "q-099"):
+        line = next(line for line in csv.splitlines() if line.startswith(key + ","))
+        assert ",2,2,0.500," in line  # answers, first answers, facility
+        row = html[html.index(f'data-key="{key}"'):]
+        assert ">0.50</td>" in row[:row.index("</tr>")]
