@@ -7,7 +7,7 @@ import logging
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max, prefetch_related_objects
@@ -182,16 +182,26 @@ def attempt_start(*, learner, kind: str, section_ids: list[int], length: int, st
             return again
     Attempt.objects.select_for_update().filter(learner=learner, status=Attempt.Status.OPEN).update(
         status=Attempt.Status.ABANDONED, finished_at=timezone.now())
-    # None for a section not started yet: it has no mastery to compare with.
-    skills = {s.section_id: s.mastery for s in LearnerSkill.objects.filter(learner=learner, section_id__in=section_ids_all)
-              if s.answers}
-    attempt = Attempt.objects.create(
+    state = bank_state()
+    earlier = list(Response.objects.filter(learner=learner, section_id__in=section_ids_all)
+                   .order_by("-answered_at", "-pk").values_list("question_id", "correct", "answered_at")[:HISTORY_LIMIT])
+    attempt = Attempt(
         learner=learner, kind=kind, pool=sorted(pool), length=min(length, len(pool)), start_key=start_key,
-        seed=secrets.randbits(48), mastery_before={str(s): skills.get(s) for s in section_ids_all},
+        seed=secrets.randbits(48), served=[], earlier=[[q, c, at.timestamp()] for q, c, at in earlier],
     )
-    attempt.sections.set(section_ids_all)
-    if not _serve_next(attempt, position=1):
+    candidates = _pool_candidates(attempt, state.bank)
+    skills = _skills(attempt, candidates, also=section_ids_all)
+    # None for a section not started yet: it has no mastery to compare with.
+    attempt.mastery_before = {str(s): skills[s].mastery if s in skills and skills[s].answers else None
+                              for s in section_ids_all}
+    beliefs = {sid: s.belief(state.calibration) for sid, s in skills.items()}
+    first = _choose(attempt, state, candidates, beliefs, _history(attempt, 1, served=[], earlier_rows=earlier), 1)
+    if first is None:
         raise QuizError(_("There are no questions to practise here yet."))
+    attempt.served = [[first.question.pk, None]]
+    attempt.save(force_insert=True)
+    attempt.sections.set(section_ids_all)
+    _serve(attempt, first)
     return attempt
 
 
@@ -226,9 +236,23 @@ def _history(attempt: Attempt, position: int, served=None, earlier_rows=None) ->
 
 
 def _earlier(attempt: Attempt) -> list:
+    """(question id, right, answered at) of the learner's latest answers before the quiz in its sections,
+    newest first: as the quiz kept them when it started, or read (a quiz started before they were kept)."""
+    if attempt.earlier is not None:
+        return [(q, c, datetime.fromtimestamp(at, UTC)) for q, c, at in attempt.earlier]
     return list(Response.objects.filter(learner_id=attempt.learner_id, section__in=attempt.sections.values("pk"))
                 .exclude(attempt=attempt).order_by("-answered_at", "-pk")
                 .values_list("question_id", "correct", "answered_at")[:HISTORY_LIMIT])
+
+
+def _served(attempt: Attempt, position: int) -> list:
+    """(position, question id, right or None) of every question served so far, in order: as the attempt row
+    keeps them (no query) when it does and they reach `position`, else read from the items."""
+    kept = attempt.served
+    if kept is not None and len(kept) >= position:
+        return [(n, q, c) for n, (q, c) in enumerate(kept, 1)]
+    return list(AttemptItem.objects.filter(attempt=attempt).order_by("position")
+                .values_list("position", "question_id", "response__correct"))
 
 
 def attempt_bank(attempt: Attempt) -> Bank:
@@ -242,8 +266,9 @@ def _pool_candidates(attempt: Attempt, bank: Bank) -> list[adaptive.Candidate]:
     return [c for c in bank.candidates if c.question_id in pool]
 
 
-def _skills(attempt: Attempt, candidates) -> dict[int, LearnerSkill]:
-    section_ids = {c.section_id for c in candidates}
+def _skills(attempt: Attempt, candidates, also=()) -> dict[int, LearnerSkill]:
+    """The learner's skills in the candidates' sections (and the sections `also`), one query."""
+    section_ids = {c.section_id for c in candidates} | set(also)
     return {s.section_id: s for s in LearnerSkill.objects.filter(learner_id=attempt.learner_id,
                                                                  section_id__in=section_ids)}
 
@@ -280,15 +305,6 @@ def _choose(attempt: Attempt, state: BankState, candidates, beliefs, history, po
 def _serve(attempt: Attempt, chosen: Next) -> AttemptItem:
     return AttemptItem.objects.create(attempt=attempt, position=chosen.position, question=chosen.question,
                                       question_version=chosen.question.version, shown=chosen.shown)
-
-
-def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
-    """Choose the question for `position` with the engine and serve it (a frozen copy of what is asked)."""
-    state = bank_state()
-    candidates = _pool_candidates(attempt, state.bank)
-    beliefs = {sid: s.belief(state.calibration) for sid, s in _skills(attempt, candidates).items()}
-    chosen = _choose(attempt, state, candidates, beliefs, _history(attempt, position), position)
-    return _serve(attempt, chosen) if chosen else None
 
 
 def frozen_copy(question: Question, rng: random.Random) -> dict:
@@ -387,12 +403,9 @@ def _plan(learner, item: AttemptItem, given) -> _Plan:
         raise QuizError(_("That answer does not fit this question; nothing was recorded.")) from exc
     cal = state.calibration
     candidates = _pool_candidates(attempt, state.bank)
-    skills = _skills(attempt, candidates)
+    skills = _skills(attempt, candidates, also=[question.section_id])
     skill = skills.get(question.section_id)
-    if skill is None:  # a section not in the pool any more (withdrawn questions): read it on its own
-        skill = LearnerSkill.objects.filter(learner=learner, section_id=question.section_id).first()
-    served = list(AttemptItem.objects.filter(attempt=attempt).order_by("position")
-                  .values_list("position", "question_id", "response__correct"))
+    served = _served(attempt, item.position)
     earlier = _earlier(attempt)
     answered_before = any(q == item.question_id and correct is not None for _p, q, correct in served)
     if answered_before or any(q == item.question_id for q, _c, _at in earlier):
@@ -422,10 +435,21 @@ def _write(plan: _Plan) -> Recorded | None:
     changes = {"answered": F("answered") + 1, "score": F("score") + outcome.score}
     if finishing:
         changes.update(status=Attempt.Status.FINISHED, finished_at=now)
+    served = None
+    if attempt.served is not None and len(attempt.served) == item.position:
+        served = [list(row) for row in attempt.served]
+        served[item.position - 1][1] = outcome.correct
+        if not finishing:
+            served.append([plan.next.question.pk, None])
+        changes["served"] = served
+    elif attempt.served is not None:  # out of step with the items (written by hand?): read them from now on
+        changes["served"] = None
     if not Attempt.objects.filter(pk=attempt.pk, answered=attempt.answered, status=Attempt.Status.OPEN).update(
             **changes):
         return None
     attempt.answered, attempt.score = attempt.answered + 1, attempt.score + outcome.score
+    if served is not None:
+        attempt.served = served
     if finishing:
         attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
 
@@ -439,17 +463,24 @@ def _write(plan: _Plan) -> Recorded | None:
         return before
 
     skill = plan.skill
-    if skill is not None:
+    if skill is None:
+        # The learner's first answer in the section. Only an answer creates the row, and the guard above
+        # admits one answer at a time of the learner's one open quiz; a row made meanwhile all the same
+        # fails the unique constraint, and the answer is refused with nothing recorded.
+        skill = LearnerSkill(learner=plan.learner, section_id=question.section_id)
         before = learn(skill)
-    # The skill as read, unless something changed it since (a recalibration): then read it again, locked.
-    if skill is None or not LearnerSkill.objects.filter(pk=skill.pk, updated_at=skill.updated_at).update(
-            **{name: getattr(skill, name) for name in SKILL_FIELDS}, updated_at=now):
-        skill, _created = LearnerSkill.objects.select_for_update().get_or_create(
-            learner=plan.learner, section_id=question.section_id)
-        before = learn(skill)
-        skill.save(update_fields=[*SKILL_FIELDS, "updated_at"])
+        skill.save(force_insert=True)
     else:
-        skill.updated_at = now
+        before = learn(skill)
+        # The skill as read, unless something changed it since (a recalibration): then read it again, locked.
+        if LearnerSkill.objects.filter(pk=skill.pk, updated_at=skill.updated_at).update(
+                **{name: getattr(skill, name) for name in SKILL_FIELDS}, updated_at=now):
+            skill.updated_at = now
+        else:
+            skill, _created = LearnerSkill.objects.select_for_update().get_or_create(
+                learner=plan.learner, section_id=question.section_id)
+            before = learn(skill)
+            skill.save(update_fields=[*SKILL_FIELDS, "updated_at"])
     if plan.first_try:
         counter_add(QuestionStats, {"question": question.pk},
                     {"first_answers": 1, "first_right": 1 if outcome.correct else 0},
