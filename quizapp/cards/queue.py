@@ -42,6 +42,17 @@ def settings_for(learner) -> StudySettings:
         return learner._default_study_settings
 
 
+def settings_read_with(learner, card: CardState) -> None:
+    """`card` was read with its learner's settings (select_related("learner__study_settings")), and that
+    learner is `learner`: settings_for(learner) then asks the database nothing."""
+    try:
+        settings = card.learner.study_settings
+    except StudySettings.DoesNotExist:  # never changed: the defaults
+        learner._default_study_settings = StudySettings(learner=learner)
+    else:
+        StudySettings._meta.get_field("learner").remote_field.set_cached_value(learner, settings)
+
+
 # --- scope ---------------------------------------------------------------------------------------
 
 MAX_AHEAD_DAYS = 365
@@ -202,11 +213,12 @@ def _new_in_order(learner, scope: Scope, now: datetime):
     """Unstarted flashcards in the order they are introduced: those a missed quiz question put first in
     line, then those of sections the learner is already studying, then document order."""
     mine = CardState.objects.filter(learner=learner)
-    priority = mine.filter(flashcard=OuterRef("pk")).values("priority_since")[:1]
+    row = mine.filter(flashcard=OuterRef("pk"))
     studying = mine.exclude(state=Phase.NEW).filter(flashcard__section_id=OuterRef("section_id"))
     return (
         _unstarted(learner, scope, now).select_related("section")
-        .annotate(priority=Subquery(priority), studying=Exists(studying))
+        .annotate(priority=Subquery(row.values("priority_since")[:1]), card_id=Subquery(row.values("pk")[:1]),
+                  studying=Exists(studying))
         # NULLs sort first on SQLite and last on PostgreSQL: say where they go.
         .order_by(F("priority").asc(nulls_last=True), "-studying", "section__order", "key")
     )
@@ -240,7 +252,10 @@ def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: Due
     if card is None and counts.new:
         flashcard = _first_new(learner, scope, now)
         if flashcard is not None:
-            card = CardState(learner=learner, flashcard=flashcard)
+            # A new card's row, when it has one (a missed question put it first in line, or an undo took
+            # back its first review), holds nothing a review changed: its id is all the page needs of it.
+            card = CardState(pk=flashcard.card_id, learner=learner, flashcard=flashcard, state=Phase.NEW,
+                             priority_since=flashcard.priority)
     if card is None:
         ahead = states.filter(state__in=LEARNING_PHASES, due__lte=now + LEARN_AHEAD)
         card = ahead.order_by("due", "pk").first()

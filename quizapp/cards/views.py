@@ -45,7 +45,12 @@ def _review_url(scope: queue.Scope, card: CardState | None = None,
 
 
 def _own_card(request, pk) -> CardState:
-    return get_object_or_404(CardState.objects.select_related("flashcard__section"), pk=pk, learner=request.user)
+    """The learner's card with its flashcard and, in the same query, the learner's study settings."""
+    card = get_object_or_404(CardState.objects.select_related("flashcard__section", "learner__study_settings"),
+                             pk=pk, learner=request.user)
+    queue.settings_read_with(request.user, card)
+    card.learner = request.user
+    return card
 
 
 def _now_ms() -> int:
