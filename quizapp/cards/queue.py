@@ -14,7 +14,7 @@ more today leaves tomorrow's limit whole. Extra new cards today are a limit of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
@@ -132,6 +132,8 @@ class DueCounts:
     new: int
     learning: int
     due: int
+    # Of the learning cards, how many are due now (None: not counted); next_card asks for one only then.
+    learning_now: int | None = field(default=None, compare=False)
 
     @property
     def total(self) -> int:
@@ -159,19 +161,23 @@ def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: Stu
         review_until = _review_until(scope, day)
         active = _not_reviewed_today(active, day)
         agg = active.aggregate(
+            # Before `due`: an aggregate named `due` would stand for the field in the filters after it.
+            learning_now=Count("pk", filter=Q(state__in=LEARNING_PHASES, due__lte=now)),
             learning=Count("pk", filter=Q(state__in=LEARNING_PHASES, due__lt=day.end)),
             due=Count("pk", filter=Q(state=Phase.REVIEW, **({"due__lt": review_until} if review_until else {}))),
         )
         new = _unstarted(learner, scope, now).count() if scope.every_card else 0
-        return DueCounts(new=new, learning=agg["learning"], due=agg["due"])
+        return DueCounts(new=new, learning=agg["learning"], due=agg["due"], learning_now=agg["learning_now"])
     agg = active.filter(due__lt=day.end).aggregate(
+        learning_now=Count("pk", filter=Q(state__in=LEARNING_PHASES, due__lte=now)),  # before `due`, as above
         learning=Count("pk", filter=Q(state__in=LEARNING_PHASES)),
         due=Count("pk", filter=Q(state=Phase.REVIEW)),
     )
     new_left = max(0, settings.new_limit(day.date) - done.new)
     reviews_left = max(0, settings.max_reviews_per_day - done.reviews)
     new = min(new_left, _unstarted(learner, scope, now).count()) if new_left else 0
-    return DueCounts(new=new, learning=agg["learning"], due=min(agg["due"], reviews_left))
+    return DueCounts(new=new, learning=agg["learning"], due=min(agg["due"], reviews_left),
+                     learning_now=agg["learning_now"])
 
 
 def _review_until(scope: Scope, day: StudyDay) -> datetime | None:
@@ -240,7 +246,9 @@ def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: Due
     now = now or timezone.now()
     counts = counts or counts_today(learner, scope, now)
     states = scope.card_states(learner).active(now).select_related("flashcard__section")
-    card = states.filter(state__in=LEARNING_PHASES, due__lte=now).order_by("due", "pk").first()
+    card = None
+    if counts.learning_now is None or counts.learning_now:  # the counts say whether one is due now
+        card = states.filter(state__in=LEARNING_PHASES, due__lte=now).order_by("due", "pk").first()
     if card is None and counts.due:
         review_until = _review_until(scope, study_day(learner, now))
         reviews = states.filter(state=Phase.REVIEW)

@@ -61,7 +61,10 @@ def card_start(*, learner, flashcard: Flashcard) -> CardState:
 
 
 def _locked(card: CardState) -> CardState:
-    return CardState.objects.select_for_update().select_related("flashcard", "learner").get(pk=card.pk)
+    """The card's row, locked, with its flashcard and section (the study page shows them), its learner and
+    the learner's settings (queue.settings_read_with)."""
+    return (CardState.objects.select_for_update(of=("self",))
+            .select_related("flashcard__section", "learner__study_settings").get(pk=card.pk))
 
 
 def _check_answerable(card, learner, expected_reps, now, *, day, settings, done, scope, intervals_at):
@@ -175,7 +178,9 @@ def review_undo(*, learner, review_id: int) -> CardState:
         if latest is None or latest.pk != review_id:
             raise ReviewRefused(_("Only your most recent review can be undone, and only once."))
         card = _locked(CardState(pk=latest.card_id))
-        latest.card = card  # the receivers read it (and its flashcard) from the review
+        queue.settings_read_with(learner, card)  # the study page shown next needs no query for them
+        card.learner = latest.learner = learner  # the receivers read it (and its flashcard) from the review
+        latest.card = card
         card.restore(latest.before)
         card.save()
         signals.review_undone.send(sender=Review, review=latest)
