@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, Max, prefetch_related_objects
+from django.db.models import F, Max, TextField, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,7 +62,7 @@ class BankState:
     their answer rows). An edit (version, status, section, prompt), a recalibration or a section renamed
     changes the fingerprint, and the next request reads everything again."""
 
-    fingerprint: tuple
+    fingerprint: str
     bank: "Bank"
     calibration: adaptive.Calibration
     calibration_answers: int | None  # the answers the calibration in force was fitted to (None: defaults)
@@ -72,25 +73,34 @@ _bank_state: BankState | None = None
 MAX_CACHED_QUESTIONS = 5000
 
 
-def _fingerprint() -> tuple:
-    """One cheap aggregate over the questions, the sections and the newest calibration (one query)."""
+def fingerprint_sql() -> tuple[str, list]:
+    """One cheap aggregate over the questions, the sections and the newest calibration, as one text
+    ("|"-separated figures, the newest calibration's id seventh), and its parameters: a scalar subquery, so
+    the answer reads it with the served item (`served_item`), or on its own (`_fingerprint`)."""
     q, sec, cal = (connection.ops.quote_name(m._meta.db_table) for m in (Question, Section, EngineCalibration))
+    figures = ["COUNT(*)", "SUM(version)", "SUM(CASE WHEN status = %s THEN id ELSE 0 END)", "SUM(section_id * id)",
+               "MAX(updated_at)", "SUM(LENGTH(prompt))", f"(SELECT MAX(id) FROM {cal})",
+               f"(SELECT COUNT(*) + SUM(LENGTH(title)) + SUM(LENGTH(key)) FROM {sec})"]
+    text = " || '|' || ".join(f"COALESCE(CAST({f} AS TEXT), '')" for f in figures)
+    return f"(SELECT {text} FROM {q})", [Status.PUBLISHED]
+
+
+def _fingerprint() -> str:
+    sql, params = fingerprint_sql()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*), SUM(version), SUM(CASE WHEN status = %s THEN id ELSE 0 END), SUM(section_id * id), "
-            f"MAX(updated_at), SUM(LENGTH(prompt)), (SELECT MAX(id) FROM {cal}), "
-            f"(SELECT COUNT(*) + SUM(LENGTH(title)) + SUM(LENGTH(key)) FROM {sec}) FROM {q}",
-            [Status.PUBLISHED])
-        return tuple(cursor.fetchone())
+        cursor.execute(f"SELECT {sql}", params)
+        return cursor.fetchone()[0]
 
 
-def bank_state() -> BankState:
-    """The bank as the engine sees it now: one query when nothing changed since this process last read it."""
+def bank_state(fingerprint: str | None = None) -> BankState:
+    """The bank as the engine sees it now: one query when nothing changed since this process last read it,
+    none when the caller read the fingerprint already (`served_item`)."""
     global _bank_state
-    fingerprint = _fingerprint()
+    fingerprint = fingerprint or _fingerprint()
     state = _bank_state
     if state is None or state.fingerprint != fingerprint:
-        row = EngineCalibration.objects.filter(pk=fingerprint[6]).first() if fingerprint[6] else None
+        calibration_id = fingerprint.split("|")[6]
+        row = EngineCalibration.objects.filter(pk=int(calibration_id)).first() if calibration_id else None
         state = BankState(fingerprint, section_bank(Question.objects.all()),
                           row.as_calibration() if row else adaptive.DEFAULT_CALIBRATION,
                           row.answers if row else None, {})
@@ -200,7 +210,7 @@ def attempt_start(*, learner, kind: str, section_ids: list[int], length: int, st
         raise QuizError(_("There are no questions to practise here yet."))
     attempt.served = [[first.question.pk, None]]
     attempt.save(force_insert=True)
-    attempt.sections.set(section_ids_all)
+    attempt.sections.add(*section_ids_all)  # a new quiz has none: no read of the existing ones, as set() does
     _serve(attempt, first)
     return attempt
 
@@ -331,6 +341,15 @@ class Recorded:
     next_item: AttemptItem | None
 
 
+def served_item(*, learner, attempt_id: int, position: int) -> AttemptItem | None:
+    """The item served at `position` of the learner's attempt, with its attempt, its response if it has
+    one, and the bank's fingerprint (`bank_fingerprint`, for `bank_state`): one query. None when there is
+    no such item (or the attempt is someone else's)."""
+    sql, params = fingerprint_sql()
+    return (AttemptItem.objects.filter(attempt_id=attempt_id, attempt__learner=learner, position=position)
+            .select_related("attempt", "response").annotate(bank_fingerprint=RawSQL(sql, params, output_field=TextField())).first())
+
+
 def answer_record(*, learner, attempt_id: int, position: int, question_id: int, given,
                   item: AttemptItem | None = None) -> Recorded:
     """Record the answer to the question served at `position` of the learner's attempt, exactly once.
@@ -346,8 +365,7 @@ def answer_record(*, learner, attempt_id: int, position: int, question_id: int, 
     Raises QuizError (4xx) for anything that must not be recorded; raises Attempt.DoesNotExist for someone
     else's attempt. `item`: the served item with its attempt (and response, if any) as the caller read it."""
     if item is None or item.attempt.learner_id != learner.pk:
-        item = (AttemptItem.objects.select_related("attempt", "response")
-                .filter(attempt_id=attempt_id, attempt__learner=learner, position=position).first())
+        item = served_item(learner=learner, attempt_id=attempt_id, position=position)
         if item is None:
             Attempt.objects.filter(learner=learner).get(pk=attempt_id)  # DoesNotExist for someone else's
             raise QuizError(_("This question was not served in this quiz."))
@@ -395,7 +413,7 @@ class _Plan:
 
 def _plan(learner, item: AttemptItem, given) -> _Plan:
     attempt = item.attempt
-    state = bank_state()
+    state = bank_state(getattr(item, "bank_fingerprint", None))
     question = _question(state, item.question_id)
     try:
         outcome = question.check_answer(given)

@@ -125,9 +125,8 @@ def answer(request, attempt):
     question_id = whole_number(request.POST.get("question", ""), digits=11)
     # The served item with its attempt, in one query scoped to the learner; the attempt alone (or a 404) when
     # the form is incomplete or the position was never served.
-    item = None if position is None else (
-        AttemptItem.objects.filter(attempt_id=attempt, attempt__learner=request.user, position=position)
-        .select_related("attempt", "response").first())
+    item = None if position is None else services.served_item(learner=request.user, attempt_id=attempt,
+                                                                position=position)
     if item is None:
         attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
     else:
