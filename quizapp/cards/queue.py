@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from quizapp.accounts.study_days import StudyDay, study_day
@@ -220,11 +220,13 @@ def _new_in_order(learner, scope: Scope, now: datetime):
     line, then those of sections the learner is already studying, then document order."""
     mine = CardState.objects.filter(learner=learner)
     row = mine.filter(flashcard=OuterRef("pk"))
-    studying = mine.exclude(state=Phase.NEW).filter(flashcard__section_id=OuterRef("section_id"))
+    # The sections the learner studies: one list for the whole query, not a search per flashcard.
+    studied = mine.exclude(state=Phase.NEW).values("flashcard__section_id")
+    studying = ExpressionWrapper(Q(section_id__in=studied), output_field=BooleanField())
     return (
         _unstarted(learner, scope, now).select_related("section")
         .annotate(priority=Subquery(row.values("priority_since")[:1]), card_id=Subquery(row.values("pk")[:1]),
-                  studying=Exists(studying))
+                  studying=studying)
         # NULLs sort first on SQLite and last on PostgreSQL: say where they go.
         .order_by(F("priority").asc(nulls_last=True), "-studying", "section__order", "key")
     )
