@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, Subquery, Window
 from django.utils import timezone
 
 from quizapp.accounts.study_days import StudyDay, study_day
@@ -27,6 +27,7 @@ from .models import CardState, Phase, Review, StudySettings
 
 LEARN_AHEAD = timedelta(minutes=20)
 LEARNING_PHASES = (Phase.LEARNING, Phase.RELEARNING)
+UNREAD = "unread"  # DueCounts.first_new when the counts did not read it
 
 
 def settings_for(learner) -> StudySettings:
@@ -134,6 +135,9 @@ class DueCounts:
     due: int
     # Of the learning cards, how many are due now (None: not counted); next_card asks for one only then.
     learning_now: int | None = field(default=None, compare=False)
+    # The next new card (a Flashcard, or None), read in the same query as the new cards' count; UNREAD
+    # when the count was not read (no new card left today).
+    first_new: object = field(default=UNREAD, compare=False, repr=False)
 
     @property
     def total(self) -> int:
@@ -166,8 +170,9 @@ def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: Stu
             learning=Count("pk", filter=Q(state__in=LEARNING_PHASES, due__lt=day.end)),
             due=Count("pk", filter=Q(state=Phase.REVIEW, **({"due__lt": review_until} if review_until else {}))),
         )
-        new = _unstarted(learner, scope, now).count() if scope.every_card else 0
-        return DueCounts(new=new, learning=agg["learning"], due=agg["due"], learning_now=agg["learning_now"])
+        first, new = _first_new_and_count(learner, scope, now) if scope.every_card else (UNREAD, 0)
+        return DueCounts(new=new, learning=agg["learning"], due=agg["due"], learning_now=agg["learning_now"],
+                         first_new=first)
     agg = active.filter(due__lt=day.end).aggregate(
         learning_now=Count("pk", filter=Q(state__in=LEARNING_PHASES, due__lte=now)),  # before `due`, as above
         learning=Count("pk", filter=Q(state__in=LEARNING_PHASES)),
@@ -175,9 +180,9 @@ def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: Stu
     )
     new_left = max(0, settings.new_limit(day.date) - done.new)
     reviews_left = max(0, settings.max_reviews_per_day - done.reviews)
-    new = min(new_left, _unstarted(learner, scope, now).count()) if new_left else 0
-    return DueCounts(new=new, learning=agg["learning"], due=min(agg["due"], reviews_left),
-                     learning_now=agg["learning_now"])
+    first, unstarted = _first_new_and_count(learner, scope, now) if new_left else (UNREAD, 0)
+    return DueCounts(new=min(new_left, unstarted), learning=agg["learning"], due=min(agg["due"], reviews_left),
+                     learning_now=agg["learning_now"], first_new=first)
 
 
 def _review_until(scope: Scope, day: StudyDay) -> datetime | None:
@@ -237,6 +242,13 @@ def _first_new(learner, scope, now):
     return _new_in_order(learner, scope, now).first()
 
 
+def _first_new_and_count(learner, scope, now) -> tuple:
+    """The next new card and how many there are (the count a window over the whole ordered set): one
+    query, where the study page asked two (the count, then the card)."""
+    first = _new_in_order(learner, scope, now).annotate(unstarted=Window(Count("pk"))).first()
+    return (first, first.unstarted) if first is not None else (None, 0)
+
+
 def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: DueCounts | None = None):
     """The card to show next, as a CardState, or None when done for today. A card the learner never saw
     comes back unsaved (`pk` None): `services.card_start` or grading it (`services.review_record`) makes
@@ -260,7 +272,7 @@ def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: Due
             reviews = reviews.filter(due__lt=review_until)
         card = reviews.order_by("due", "pk").first()
     if card is None and counts.new:
-        flashcard = _first_new(learner, scope, now)
+        flashcard = counts.first_new if counts.first_new is not UNREAD else _first_new(learner, scope, now)
         if flashcard is not None:
             # A new card's row, when it has one (a missed question put it first in line, or an undo took
             # back its first review), holds nothing a review changed: its id is all the page needs of it.
