@@ -153,8 +153,11 @@ def _unstarted(learner, scope: Scope, now: datetime):
 
 
 def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: StudyDay | None = None,
-                 settings: StudySettings | None = None, done: Done | None = None) -> DueCounts:
-    """What is left today: new cards (within the daily limit), learning cards, and reviews due."""
+                 settings: StudySettings | None = None, done: Done | None = None,
+                 with_first_new: bool = False) -> DueCounts:
+    """What is left today: new cards (within the daily limit), learning cards, and reviews due.
+    `with_first_new`: read the next new card with the count (for next_card), else only the count (a
+    cheaper query when the page shows a card it has already)."""
     now = now or timezone.now()
     day = day or study_day(learner, now)
     settings = settings or settings_for(learner)
@@ -170,7 +173,7 @@ def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: Stu
             learning=Count("pk", filter=Q(state__in=LEARNING_PHASES, due__lt=day.end)),
             due=Count("pk", filter=Q(state=Phase.REVIEW, **({"due__lt": review_until} if review_until else {}))),
         )
-        first, new = _first_new_and_count(learner, scope, now) if scope.every_card else (UNREAD, 0)
+        first, new = _new_count(learner, scope, now, with_first_new) if scope.every_card else (UNREAD, 0)
         return DueCounts(new=new, learning=agg["learning"], due=agg["due"], learning_now=agg["learning_now"],
                          first_new=first)
     agg = active.filter(due__lt=day.end).aggregate(
@@ -180,9 +183,16 @@ def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: Stu
     )
     new_left = max(0, settings.new_limit(day.date) - done.new)
     reviews_left = max(0, settings.max_reviews_per_day - done.reviews)
-    first, unstarted = _first_new_and_count(learner, scope, now) if new_left else (UNREAD, 0)
+    first, unstarted = _new_count(learner, scope, now, with_first_new) if new_left else (UNREAD, 0)
     return DueCounts(new=min(new_left, unstarted), learning=agg["learning"], due=min(agg["due"], reviews_left),
                      learning_now=agg["learning_now"], first_new=first)
+
+
+def _new_count(learner, scope: Scope, now: datetime, with_first_new: bool) -> tuple:
+    """(the next new card or UNREAD, how many new cards there are)."""
+    if with_first_new:
+        return _first_new_and_count(learner, scope, now)
+    return UNREAD, _unstarted(learner, scope, now).count()
 
 
 def _review_until(scope: Scope, day: StudyDay) -> datetime | None:
@@ -258,7 +268,7 @@ def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: Due
     LEARN_AHEAD.
     """
     now = now or timezone.now()
-    counts = counts or counts_today(learner, scope, now)
+    counts = counts or counts_today(learner, scope, now, with_first_new=True)
     states = scope.card_states(learner).active(now).select_related("flashcard__section")
     card = None
     if counts.learning_now is None or counts.learning_now:  # the counts say whether one is due now
