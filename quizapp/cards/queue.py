@@ -14,10 +14,10 @@ more today leaves tomorrow's limit whole. Extra new cards today are a limit of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, Subquery, Window
 from django.utils import timezone
 
 from quizapp.accounts.study_days import StudyDay, study_day
@@ -28,6 +28,7 @@ from .models import CardState, Phase, Review, StudySettings
 
 LEARN_AHEAD = timedelta(minutes=20)
 LEARNING_PHASES = (Phase.LEARNING, Phase.RELEARNING)
+UNREAD = "unread"  # DueCounts.first_new when the counts did not read it
 
 
 def settings_for(learner) -> StudySettings:
@@ -41,6 +42,17 @@ def settings_for(learner) -> StudySettings:
     except StudySettings.DoesNotExist:
         learner._default_study_settings = StudySettings(learner=learner)
         return learner._default_study_settings
+
+
+def settings_read_with(learner, card: CardState) -> None:
+    """`card` was read with its learner's settings (select_related("learner__study_settings")), and that
+    learner is `learner`: settings_for(learner) then asks the database nothing."""
+    try:
+        settings = card.learner.study_settings
+    except StudySettings.DoesNotExist:  # never changed: the defaults
+        learner._default_study_settings = StudySettings(learner=learner)
+    else:
+        StudySettings._meta.get_field("learner").remote_field.set_cached_value(learner, settings)
 
 
 # --- scope ---------------------------------------------------------------------------------------
@@ -122,6 +134,11 @@ class DueCounts:
     new: int
     learning: int
     due: int
+    # Of the learning cards, how many are due now (None: not counted); next_card asks for one only then.
+    learning_now: int | None = field(default=None, compare=False)
+    # The next new card (a Flashcard, or None), read in the same query as the new cards' count; UNREAD
+    # when the count was not read (no new card left today).
+    first_new: object = field(default=UNREAD, compare=False, repr=False)
 
     @property
     def total(self) -> int:
@@ -137,8 +154,11 @@ def _unstarted(learner, scope: Scope, now: datetime):
 
 
 def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: StudyDay | None = None,
-                 settings: StudySettings | None = None, done: Done | None = None) -> DueCounts:
-    """What is left today: new cards (within the daily limit), learning cards, and reviews due."""
+                 settings: StudySettings | None = None, done: Done | None = None,
+                 with_first_new: bool = False) -> DueCounts:
+    """What is left today: new cards (within the daily limit), learning cards, and reviews due.
+    `with_first_new`: read the next new card with the count (for next_card), else only the count (a
+    cheaper query when the page shows a card it has already)."""
     now = now or timezone.now()
     day = day or study_day(learner, now)
     settings = settings or settings_for(learner)
@@ -149,19 +169,31 @@ def counts_today(learner, scope: Scope, now: datetime | None = None, *, day: Stu
         review_until = _review_until(scope, day)
         active = _not_reviewed_today(active, day)
         agg = active.aggregate(
+            # Before `due`: an aggregate named `due` would stand for the field in the filters after it.
+            learning_now=Count("pk", filter=Q(state__in=LEARNING_PHASES, due__lte=now)),
             learning=Count("pk", filter=Q(state__in=LEARNING_PHASES, due__lt=day.end)),
             due=Count("pk", filter=Q(state=Phase.REVIEW, **({"due__lt": review_until} if review_until else {}))),
         )
-        new = _unstarted(learner, scope, now).count() if scope.every_card else 0
-        return DueCounts(new=new, learning=agg["learning"], due=agg["due"])
+        first, new = _new_count(learner, scope, now, with_first_new) if scope.every_card else (UNREAD, 0)
+        return DueCounts(new=new, learning=agg["learning"], due=agg["due"], learning_now=agg["learning_now"],
+                         first_new=first)
     agg = active.filter(due__lt=day.end).aggregate(
+        learning_now=Count("pk", filter=Q(state__in=LEARNING_PHASES, due__lte=now)),  # before `due`, as above
         learning=Count("pk", filter=Q(state__in=LEARNING_PHASES)),
         due=Count("pk", filter=Q(state=Phase.REVIEW)),
     )
     new_left = max(0, settings.new_limit(day.date) - done.new)
     reviews_left = max(0, settings.max_reviews_per_day - done.reviews)
-    new = min(new_left, _unstarted(learner, scope, now).count()) if new_left else 0
-    return DueCounts(new=new, learning=agg["learning"], due=min(agg["due"], reviews_left))
+    first, unstarted = _new_count(learner, scope, now, with_first_new) if new_left else (UNREAD, 0)
+    return DueCounts(new=min(new_left, unstarted), learning=agg["learning"], due=min(agg["due"], reviews_left),
+                     learning_now=agg["learning_now"], first_new=first)
+
+
+def _new_count(learner, scope: Scope, now: datetime, with_first_new: bool) -> tuple:
+    """(the next new card or UNREAD, how many new cards there are)."""
+    if with_first_new:
+        return _first_new_and_count(learner, scope, now)
+    return UNREAD, _unstarted(learner, scope, now).count()
 
 
 def _review_until(scope: Scope, day: StudyDay) -> datetime | None:
@@ -203,11 +235,14 @@ def _new_in_order(learner, scope: Scope, now: datetime):
     """Unstarted flashcards in the order they are introduced: those a missed quiz question put first in
     line, then those of sections the learner is already studying, then document order."""
     mine = CardState.objects.filter(learner=learner)
-    priority = mine.filter(flashcard=OuterRef("pk")).values("priority_since")[:1]
-    studying = mine.exclude(state=Phase.NEW).filter(flashcard__section_id=OuterRef("section_id"))
+    row = mine.filter(flashcard=OuterRef("pk"))
+    # The sections the learner studies: one list for the whole query, not a search per flashcard.
+    studied = mine.exclude(state=Phase.NEW).values("flashcard__section_id")
+    studying = ExpressionWrapper(Q(section_id__in=studied), output_field=BooleanField())
     return (
         _unstarted(learner, scope, now).select_related("section")
-        .annotate(priority=Subquery(priority), studying=Exists(studying))
+        .annotate(priority=Subquery(row.values("priority_since")[:1]), card_id=Subquery(row.values("pk")[:1]),
+                  studying=studying)
         # NULLs sort first on SQLite and last on PostgreSQL: say where they go.
         .order_by(F("priority").asc(nulls_last=True), "-studying", "section__order", "key")
     )
@@ -216,6 +251,13 @@ def _new_in_order(learner, scope: Scope, now: datetime):
 def _first_new(learner, scope, now):
     """The next new card (one query)."""
     return _new_in_order(learner, scope, now).first()
+
+
+def _first_new_and_count(learner, scope, now) -> tuple:
+    """The next new card and how many there are (the count a window over the whole ordered set): one
+    query, where the study page asked two (the count, then the card)."""
+    first = _new_in_order(learner, scope, now).annotate(unstarted=Window(Count("pk"))).first()
+    return (first, first.unstarted) if first is not None else (None, 0)
 
 
 def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: DueCounts | None = None):
@@ -227,9 +269,11 @@ def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: Due
     LEARN_AHEAD.
     """
     now = now or timezone.now()
-    counts = counts or counts_today(learner, scope, now)
+    counts = counts or counts_today(learner, scope, now, with_first_new=True)
     states = scope.card_states(learner).active(now).select_related("flashcard__section")
-    card = states.filter(state__in=LEARNING_PHASES, due__lte=now).order_by("due", "pk").first()
+    card = None
+    if counts.learning_now is None or counts.learning_now:  # the counts say whether one is due now
+        card = states.filter(state__in=LEARNING_PHASES, due__lte=now).order_by("due", "pk").first()
     if card is None and counts.due:
         review_until = _review_until(scope, study_day(learner, now))
         reviews = states.filter(state=Phase.REVIEW)
@@ -239,9 +283,12 @@ def next_card(learner, scope: Scope, now: datetime | None = None, *, counts: Due
             reviews = reviews.filter(due__lt=review_until)
         card = reviews.order_by("due", "pk").first()
     if card is None and counts.new:
-        flashcard = _first_new(learner, scope, now)
+        flashcard = counts.first_new if counts.first_new is not UNREAD else _first_new(learner, scope, now)
         if flashcard is not None:
-            card = CardState(learner=learner, flashcard=flashcard)
+            # A new card's row, when it has one (a missed question put it first in line, or an undo took
+            # back its first review), holds nothing a review changed: its id is all the page needs of it.
+            card = CardState(pk=flashcard.card_id, learner=learner, flashcard=flashcard, state=Phase.NEW,
+                             priority_since=flashcard.priority)
     if card is None:
         ahead = states.filter(state__in=LEARNING_PHASES, due__lte=now + LEARN_AHEAD)
         card = ahead.order_by("due", "pk").first()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
+from functools import lru_cache
 
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -60,7 +61,10 @@ def card_start(*, learner, flashcard: Flashcard) -> CardState:
 
 
 def _locked(card: CardState) -> CardState:
-    return CardState.objects.select_for_update().select_related("flashcard", "learner").get(pk=card.pk)
+    """The card's row, locked, with its flashcard and section (the study page shows them), its learner and
+    the learner's settings (queue.settings_read_with)."""
+    return (CardState.objects.select_for_update(of=("self",))
+            .select_related("flashcard__section", "learner__study_settings").get(pk=card.pk))
 
 
 def _check_answerable(card, learner, expected_reps, now, *, day, settings, done, scope, intervals_at):
@@ -174,7 +178,9 @@ def review_undo(*, learner, review_id: int) -> CardState:
         if latest is None or latest.pk != review_id:
             raise ReviewRefused(_("Only your most recent review can be undone, and only once."))
         card = _locked(CardState(pk=latest.card_id))
-        latest.card = card  # the receivers read it (and its flashcard) from the review
+        queue.settings_read_with(learner, card)  # the study page shown next needs no query for them
+        card.learner = latest.learner = learner  # the receivers read it (and its flashcard) from the review
+        latest.card = card
         card.restore(latest.before)
         card.save()
         signals.review_undone.send(sender=Review, review=latest)
@@ -213,29 +219,40 @@ def section_cards_prioritize(*, learner, section, now: datetime | None = None) -
     """Put the section's flashcards the learner has not started first in line for today's new cards.
 
     Cards already started keep their schedule: a missed question never pushes a review further out.
-    Returns how many cards were put first in line.
+    One statement (it runs on every missed answer, inside the answer's transaction): a new row, first in
+    line, for each published card of the section the learner has none of; a row that exists is changed only
+    while it is new and not yet first in line. Returns how many cards it put first in line now.
     """
     now = now or timezone.now()
-    # Inside an answer's transaction (the usual caller) no savepoint: it commits or rolls back with it.
-    with transaction.atomic(savepoint=False):
-        # The section's flashcards with the learner's card state, if any (one query, no join on sections).
-        rows = list(Flashcard.objects.published().filter(section=section).order_by().annotate(
-            card_state=Subquery(CardState.objects.filter(learner=learner, flashcard=OuterRef("pk"))
-                                .values("state")[:1]),
-            card_first=Subquery(CardState.objects.filter(learner=learner, flashcard=OuterRef("pk"))
-                                .values("priority_since")[:1])).values_list("pk", "card_state", "card_first"))
-        missing = [pk for pk, state, _first in rows if state is None]
-        if missing:
-            CardState.objects.bulk_create(
-                [CardState(learner=learner, flashcard_id=pk, priority_since=now) for pk in missing],
-                ignore_conflicts=True,
-            )
-        waiting = [pk for pk, state, first in rows if state == Phase.NEW and first is None]
-        if waiting:
-            CardState.objects.filter(learner=learner, flashcard_id__in=waiting, state=Phase.NEW,
-                                     priority_since__isnull=True).update(priority_since=now)
-    started = sum(1 for _pk, state, _first in rows if state is not None and state != Phase.NEW)
-    return len(rows) - started
+    sql, fields = _prioritize_statement(connection.vendor)
+    given = {"learner": learner.pk, "priority_since": now}
+    values = [f.get_db_prep_save(given[f.name] if f.name in given else f.get_default(), connection)
+              for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, section.pk, Status.PUBLISHED, Phase.NEW])
+        return cursor.rowcount
+
+
+@lru_cache(maxsize=2)
+def _prioritize_statement(vendor: str):
+    """INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE: the SQL, and the CardState fields whose values
+    it takes (every column but the id and the flashcard, which comes from the SELECT)."""
+    quote = connection.ops.quote_name
+    meta, flashcards = CardState._meta, Flashcard._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key and f.name != "flashcard"]
+    table = quote(meta.db_table)
+
+    def column(name, model_meta=meta):
+        return quote(model_meta.get_field(name).column)
+
+    columns = ", ".join([*(quote(f.column) for f in fields), column("flashcard")])
+    select = ", ".join(["%s"] * len(fields) + [quote(flashcards.pk.column)])
+    sql = (f"INSERT INTO {table} ({columns}) SELECT {select} FROM {quote(flashcards.db_table)} "
+           f"WHERE {column('section', flashcards)} = %s AND {column('status', flashcards)} = %s "
+           f"ON CONFLICT ({column('learner')}, {column('flashcard')}) DO UPDATE SET "
+           f"{column('priority_since')} = excluded.{column('priority_since')} "
+           f"WHERE {table}.{column('state')} = %s AND {table}.{column('priority_since')} IS NULL")
+    return sql, fields
 
 
 def new_cards_extend(*, learner, extra: int, now: datetime | None = None) -> StudySettings:

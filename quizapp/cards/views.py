@@ -46,7 +46,12 @@ def _review_url(scope: queue.Scope, card: CardState | None = None,
 
 
 def _own_card(request, pk) -> CardState:
-    return get_object_or_404(CardState.objects.select_related("flashcard__section"), pk=pk, learner=request.user)
+    """The learner's card with its flashcard and, in the same query, the learner's study settings."""
+    card = get_object_or_404(CardState.objects.select_related("flashcard__section", "learner__study_settings"),
+                             pk=pk, learner=request.user)
+    queue.settings_read_with(request.user, card)
+    card.learner = request.user
+    return card
 
 
 def _now_ms() -> int:
@@ -99,9 +104,11 @@ def _study(request, scope: queue.Scope, *, card: CardState | None = None, reveal
         day = study_day(learner, now)
         settings = queue.settings_for(learner)
         done = queue.done_today(learner, day)
-    counts = queue.counts_today(learner, scope, now, day=day, settings=settings, done=done)
+    next_needed = card is None or not _reviewable(card, now)
+    counts = queue.counts_today(learner, scope, now, day=day, settings=settings, done=done,
+                                with_first_new=next_needed)
     set_aside_by = _set_aside_by(set_aside, now)
-    if card is None or not _reviewable(card, now):
+    if next_needed:
         card = queue.next_card(learner, scope, now, counts=counts)
         revealed = False  # a different card than the one asked for starts from its front
         if card is not None and card.pk is None:

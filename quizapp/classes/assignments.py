@@ -287,7 +287,9 @@ def on_answer_recorded(sender, response, skill, state_before: str, **kwargs):
     it stops being so. Only a change of call writes (a handful of times per learner and section)."""
     mastered = MasteryState.MASTERED
     if skill.state == mastered and state_before != mastered:
-        MasteredSince.objects.update_or_create(learner_id=response.learner_id, section_id=response.section_id,
-                                               defaults={"since": response.answered_at})
+        # One statement (INSERT ... ON CONFLICT DO UPDATE), no SELECT and savepoint first.
+        MasteredSince.objects.bulk_create(
+            [MasteredSince(learner_id=response.learner_id, section_id=response.section_id, since=response.answered_at)],
+            update_conflicts=True, unique_fields=["learner", "section"], update_fields=["since"])
     elif state_before == mastered and skill.state != mastered:
         MasteredSince.objects.filter(learner_id=response.learner_id, section_id=response.section_id).delete()

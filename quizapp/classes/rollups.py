@@ -47,9 +47,29 @@ def on_answer_recorded(sender, response, skill, mastery_before: float, state_bef
     if not delta and not mastered:
         return
     _lock_learner(response.learner_id)
-    classes = list(Membership.objects.filter(learner_id=response.learner_id).values_list("classroom_id", flat=True))
-    if classes:
-        _apply(classes, {response.section_id: (delta, mastered)})
+    _add_to_learners_classes(response.learner_id, response.section_id, delta, mastered)
+
+
+def _add_to_learners_classes(learner_id: int, section_id: int, mastery: float, mastered: int) -> None:
+    """Add the changes to the section's totals in every class the learner is in, creating missing rows: one
+    statement, which for a learner in no class (most answers) changes nothing. A new row starts from the
+    change (a member's first answer in a section, so not negative; `mastered` is kept at 0 or more for the
+    row's check, which a consistent total never needs); classes in ascending order, as in `_apply`."""
+    quote = connection.ops.quote_name
+    totals, members = SectionTotal._meta, Membership._meta
+    table = quote(totals.db_table)
+
+    def column(meta, name):
+        return quote(meta.get_field(name).column)
+
+    sums = ", ".join(f"{column(totals, n)} = {table}.{column(totals, n)} + %s" for n in ("mastery_sum", "mastered"))
+    sql = (f"INSERT INTO {table} ({column(totals, 'classroom')}, {column(totals, 'section')}, "
+           f"{column(totals, 'mastery_sum')}, {column(totals, 'mastered')}) "
+           f"SELECT {column(members, 'classroom')}, %s, %s, %s FROM {quote(members.db_table)} "
+           f"WHERE {column(members, 'learner')} = %s ORDER BY {column(members, 'classroom')} "
+           f"ON CONFLICT ({column(totals, 'classroom')}, {column(totals, 'section')}) DO UPDATE SET {sums}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [section_id, mastery, max(0, mastered), learner_id, mastery, mastered])
 
 
 def _count_member(classroom_id: int, learner_id: int, sign: int) -> None:

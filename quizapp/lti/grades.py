@@ -72,9 +72,12 @@ def score_posts_queue(*, attempt: Attempt) -> list[int]:
     kind, same sections), none twice, sent once the transaction commits. Returns the new posts' ids."""
     if attempt.status != Attempt.Status.FINISHED or not attempt.answered:
         return []
+    links = _lms_links(attempt.learner_id, QUIZ_OF_LINK)  # first: most learners have none (one query)
+    if not links:
+        return []
     attempt_leaves = set(attempt.sections.values_list("pk", flat=True))
     new = []
-    for link_id, kind, keys, sub in _lms_links(attempt.learner_id, QUIZ_OF_LINK):
+    for link_id, kind, keys, sub in links:
         if QUIZ_OF_LINK[kind] == attempt.kind and _leaves(keys) == attempt_leaves:
             new.append(_queue(link_id=link_id, learner_id=attempt.learner_id, attempt_id=attempt.pk, sub=sub,
                               change=f"quiz:{attempt.pk}",

@@ -39,11 +39,6 @@ def _bump(model, keys: dict, **changes) -> None:
         _update_or_create(model, keys, {name: F(name) + delta for name, delta in changes.items()})
 
 
-def _latest(moment):
-    """`last_activity` moved forward to `moment` (an empty one takes it)."""
-    return Greatest(Coalesce(F("last_activity"), Value(moment)), Value(moment))
-
-
 def brought_into(response: Response) -> float | None:
     """The learner's mastery in the response's section when the response's quiz started (None if the quiz
     did not record it)."""
@@ -54,18 +49,20 @@ def on_answer_recorded(sender, response: Response, skill: LearnerSkill, **kwargs
     learner = response.learner
     day = study_day(learner, response.answered_at).date
     right = int(response.correct)
-    _bump(DailyActivity, dict(learner=learner, day=day), answers=1, correct=right, study_ms=response.seconds * 1000)
+    counter_add(DailyActivity, dict(learner=learner, day=day),
+                dict(answers=1, correct=right, study_ms=response.seconds * 1000))
     first_of_day = counter_add(SectionDay, dict(learner=learner, section_id=response.section_id, day=day),
                                dict(answers=1, correct=right), returning="answers") == 1
-    _bump(ItemStats, dict(question_id=response.question_id, version=response.question_version), answers=1,
-          first_answers=int(response.first_try), first_right=int(response.first_try and response.correct),
-          first_score=response.score if response.first_try else 0.0)
-    changes = dict(answers=F("answers") + 1, correct=F("correct") + right, mastery=skill.mastery,
-                   state=skill.state, last_activity=_latest(response.answered_at))
+    counter_add(ItemStats, dict(question_id=response.question_id, version=response.question_version),
+                dict(answers=1, first_answers=int(response.first_try),
+                     first_right=int(response.first_try and response.correct),
+                     first_score=response.score if response.first_try else 0.0))
+    latest = dict(last_activity=response.answered_at)
     brought = brought_into(response) if first_of_day else None
     if brought is not None:  # the first answer in the section today: the level the learner starts the day at
-        changes["mastery_peak"] = Greatest(F("mastery_peak"), Value(brought))
-    _update_or_create(SectionProgress, dict(learner=learner, section_id=response.section_id), changes)
+        latest["mastery_peak"] = brought
+    counter_add(SectionProgress, dict(learner=learner, section_id=response.section_id),
+                dict(answers=1, correct=right), put=dict(mastery=skill.mastery, state=skill.state), latest=latest)
 
 
 def on_skills_recalibrated(sender, **kwargs):
@@ -105,13 +102,14 @@ def _apply_review(review: Review, sign: int):
     facts = review_facts(review, review.learner, card.flashcard.section_id)
     _bump(DailyActivity, dict(learner_id=facts.learner_id, day=facts.day), reviews=sign,
           recall_reviews=sign * facts.recall, recalled=sign * facts.recalled, study_ms=sign * facts.study_ms)
-    changes = dict(reviews=F("reviews") + sign, lapses=F("lapses") + sign * facts.lapse)
-    if sign > 0:
-        changes["last_activity"] = _latest(review.reviewed_at)
-    else:
-        changes["last_activity"] = last_activity_expression(facts.learner_id, facts.section_id,
-                                                            excluding_review=review.pk)
     keys = dict(learner_id=facts.learner_id, section_id=facts.section_id)
+    if sign > 0:
+        counter_add(SectionProgress, keys, dict(reviews=1, lapses=int(facts.lapse)),
+                    latest=dict(last_activity=review.reviewed_at))
+        return
+    changes = dict(reviews=F("reviews") + sign, lapses=F("lapses") + sign * facts.lapse,
+                   last_activity=last_activity_expression(facts.learner_id, facts.section_id,
+                                                          excluding_review=review.pk))
     _update_or_create(SectionProgress, keys, changes)
 
 

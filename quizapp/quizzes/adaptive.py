@@ -75,6 +75,7 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -157,6 +158,8 @@ class Belief:
 
     @classmethod
     def start(cls, calibration: Calibration = DEFAULT_CALIBRATION) -> Belief:
+        if cls is Belief:  # the same for every learner under one calibration: worked out once
+            return _start_belief(calibration)
         return cls(weights=tuple(float(x) for x in floored(calibration.prior)))
 
     @property
@@ -210,9 +213,25 @@ def update_weights(weights: np.ndarray, item_success: np.ndarray, score: np.ndar
 
 
 def mastered_part(prior) -> np.ndarray:
-    """The prior restricted to the mastered side of the line, normalised: where learnt skills land."""
+    """The prior restricted to the mastered side of the line, normalised: where learnt skills land (read
+    only: a calibration's is worked out once)."""
+    if isinstance(prior, tuple):
+        return _mastered_part(prior)
     part = floored(prior) * LINE_SHARE
     return part / part.sum()
+
+
+@lru_cache(maxsize=8)
+def _mastered_part(prior: tuple) -> np.ndarray:
+    part = floored(prior) * LINE_SHARE
+    part = part / part.sum()
+    part.flags.writeable = False
+    return part
+
+
+@lru_cache(maxsize=8)
+def _start_belief(calibration: Calibration) -> Belief:
+    return Belief(weights=tuple(float(x) for x in floored(calibration.prior)))
 
 
 def update(belief: Belief, offset: float, score: float, calibration: Calibration = DEFAULT_CALIBRATION) -> Belief:

@@ -140,6 +140,14 @@ class Attempt(models.Model):
     score = models.FloatField(_("score"), default=0.0)
     # {section id: mastery value when the quiz started}, for the summary's change in mastery.
     mastery_before = models.JSONField(default=dict)
+    # What the engine reads on every answer, kept on the row the answer reads anyway (None: a quiz started
+    # before these were kept; the answer then reads them from the tables). `served`: [question id, right or
+    # None while unanswered] per position, written with `answered` by the answer's guarded UPDATE, so it is
+    # always what the items and responses say for that count. `earlier`: the learner's latest answers
+    # before the quiz in its sections, [question id, right, answered at (Unix seconds)], newest first: they
+    # cannot change while the quiz is open (a learner has one open quiz).
+    served = models.JSONField(null=True, blank=True, editable=False)
+    earlier = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

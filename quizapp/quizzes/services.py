@@ -7,10 +7,11 @@ import logging
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, Max, prefetch_related_objects
+from django.db.models import F, Max, TextField, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,7 @@ SELECTION = "adaptive"
 CALIBRATE_FIRST = calibration.REFIT_FIRST
 CALIBRATE_GROWTH = calibration.REFIT_GROWTH
 CALIBRATE_MAX = 100_000
+FEW_SECTIONS = 8  # a quiz over at most this many sections reads only their skills (see _skills)
 HISTORY_LIMIT = 400  # earlier answers that spacing looks at (the latest ones)
 MAX_SECONDS = 3600
 
@@ -61,7 +63,7 @@ class BankState:
     their answer rows). An edit (version, status, section, prompt), a recalibration or a section renamed
     changes the fingerprint, and the next request reads everything again."""
 
-    fingerprint: tuple
+    fingerprint: str
     bank: "Bank"
     calibration: adaptive.Calibration
     calibration_answers: int | None  # the answers the calibration in force was fitted to (None: defaults)
@@ -72,25 +74,34 @@ _bank_state: BankState | None = None
 MAX_CACHED_QUESTIONS = 5000
 
 
-def _fingerprint() -> tuple:
-    """One cheap aggregate over the questions, the sections and the newest calibration (one query)."""
+def fingerprint_sql() -> tuple[str, list]:
+    """One cheap aggregate over the questions, the sections and the newest calibration, as one text
+    ("|"-separated figures, the newest calibration's id seventh), and its parameters: a scalar subquery, so
+    the answer reads it with the served item (`served_item`), or on its own (`_fingerprint`)."""
     q, sec, cal = (connection.ops.quote_name(m._meta.db_table) for m in (Question, Section, EngineCalibration))
+    figures = ["COUNT(*)", "SUM(version)", "SUM(CASE WHEN status = %s THEN id ELSE 0 END)", "SUM(section_id * id)",
+               "MAX(updated_at)", "SUM(LENGTH(prompt))", f"(SELECT MAX(id) FROM {cal})",
+               f"(SELECT COUNT(*) + SUM(LENGTH(title)) + SUM(LENGTH(key)) FROM {sec})"]
+    text = " || '|' || ".join(f"COALESCE(CAST({f} AS TEXT), '')" for f in figures)
+    return f"(SELECT {text} FROM {q})", [Status.PUBLISHED]
+
+
+def _fingerprint() -> str:
+    sql, params = fingerprint_sql()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*), SUM(version), SUM(CASE WHEN status = %s THEN id ELSE 0 END), SUM(section_id * id), "
-            f"MAX(updated_at), SUM(LENGTH(prompt)), (SELECT MAX(id) FROM {cal}), "
-            f"(SELECT COUNT(*) + SUM(LENGTH(title)) + SUM(LENGTH(key)) FROM {sec}) FROM {q}",
-            [Status.PUBLISHED])
-        return tuple(cursor.fetchone())
+        cursor.execute(f"SELECT {sql}", params)
+        return cursor.fetchone()[0]
 
 
-def bank_state() -> BankState:
-    """The bank as the engine sees it now: one query when nothing changed since this process last read it."""
+def bank_state(fingerprint: str | None = None) -> BankState:
+    """The bank as the engine sees it now: one query when nothing changed since this process last read it,
+    none when the caller read the fingerprint already (`served_item`)."""
     global _bank_state
-    fingerprint = _fingerprint()
+    fingerprint = fingerprint or _fingerprint()
     state = _bank_state
     if state is None or state.fingerprint != fingerprint:
-        row = EngineCalibration.objects.filter(pk=fingerprint[6]).first() if fingerprint[6] else None
+        calibration_id = fingerprint.split("|")[6]
+        row = EngineCalibration.objects.filter(pk=int(calibration_id)).first() if calibration_id else None
         state = BankState(fingerprint, section_bank(Question.objects.all()),
                           row.as_calibration() if row else adaptive.DEFAULT_CALIBRATION,
                           row.answers if row else None, {})
@@ -182,16 +193,26 @@ def attempt_start(*, learner, kind: str, section_ids: list[int], length: int, st
             return again
     Attempt.objects.select_for_update().filter(learner=learner, status=Attempt.Status.OPEN).update(
         status=Attempt.Status.ABANDONED, finished_at=timezone.now())
-    # None for a section not started yet: it has no mastery to compare with.
-    skills = {s.section_id: s.mastery for s in LearnerSkill.objects.filter(learner=learner, section_id__in=section_ids_all)
-              if s.answers}
-    attempt = Attempt.objects.create(
+    state = bank_state()
+    earlier = list(Response.objects.filter(learner=learner, section_id__in=section_ids_all)
+                   .order_by("-answered_at", "-pk").values_list("question_id", "correct", "answered_at")[:HISTORY_LIMIT])
+    attempt = Attempt(
         learner=learner, kind=kind, pool=sorted(pool), length=min(length, len(pool)), start_key=start_key,
-        seed=secrets.randbits(48), mastery_before={str(s): skills.get(s) for s in section_ids_all},
+        seed=secrets.randbits(48), served=[], earlier=[[q, c, at.timestamp()] for q, c, at in earlier],
     )
-    attempt.sections.set(section_ids_all)
-    if not _serve_next(attempt, position=1):
+    candidates = _pool_candidates(attempt, state.bank)
+    skills = _skills(attempt, candidates, also=section_ids_all)
+    # None for a section not started yet: it has no mastery to compare with.
+    attempt.mastery_before = {str(s): skills[s].mastery if s in skills and skills[s].answers else None
+                              for s in section_ids_all}
+    beliefs = {sid: s.belief(state.calibration) for sid, s in skills.items()}
+    first = _choose(attempt, state, candidates, beliefs, _history(attempt, 1, served=[], earlier_rows=earlier), 1)
+    if first is None:
         raise QuizError(_("There are no questions to practise here yet."))
+    attempt.served = [[first.question.pk, None]]
+    attempt.save(force_insert=True)
+    attempt.sections.add(*section_ids_all)  # a new quiz has none: no read of the existing ones, as set() does
+    _serve(attempt, first)
     return attempt
 
 
@@ -226,9 +247,23 @@ def _history(attempt: Attempt, position: int, served=None, earlier_rows=None) ->
 
 
 def _earlier(attempt: Attempt) -> list:
+    """(question id, right, answered at) of the learner's latest answers before the quiz in its sections,
+    newest first: as the quiz kept them when it started, or read (a quiz started before they were kept)."""
+    if attempt.earlier is not None:
+        return [(q, c, datetime.fromtimestamp(at, UTC)) for q, c, at in attempt.earlier]
     return list(Response.objects.filter(learner_id=attempt.learner_id, section__in=attempt.sections.values("pk"))
                 .exclude(attempt=attempt).order_by("-answered_at", "-pk")
                 .values_list("question_id", "correct", "answered_at")[:HISTORY_LIMIT])
+
+
+def _served(attempt: Attempt, position: int) -> list:
+    """(position, question id, right or None) of every question served so far, in order: as the attempt row
+    keeps them (no query) when it does and they reach `position`, else read from the items."""
+    kept = attempt.served
+    if kept is not None and len(kept) >= position:
+        return [(n, q, c) for n, (q, c) in enumerate(kept, 1)]
+    return list(AttemptItem.objects.filter(attempt=attempt).order_by("position")
+                .values_list("position", "question_id", "response__correct"))
 
 
 def attempt_bank(attempt: Attempt) -> Bank:
@@ -242,10 +277,15 @@ def _pool_candidates(attempt: Attempt, bank: Bank) -> list[adaptive.Candidate]:
     return [c for c in bank.candidates if c.question_id in pool]
 
 
-def _skills(attempt: Attempt, candidates) -> dict[int, LearnerSkill]:
-    section_ids = {c.section_id for c in candidates}
-    return {s.section_id: s for s in LearnerSkill.objects.filter(learner_id=attempt.learner_id,
-                                                                 section_id__in=section_ids)}
+def _skills(attempt: Attempt, candidates, also=()) -> dict[int, LearnerSkill]:
+    """The learner's skills in the candidates' sections (and the sections `also`), one query."""
+    section_ids = {c.section_id for c in candidates} | set(also)
+    skills = LearnerSkill.objects.filter(learner_id=attempt.learner_id)
+    if len(section_ids) <= FEW_SECTIONS:
+        skills = skills.filter(section_id__in=section_ids)
+    # Over many sections (a mixed quiz), all of the learner's rows (one per section at most) and a filter
+    # here: building the query's IN list of 60 ids cost more than the rows (bench: 1.1 -> 0.4 ms).
+    return {s.section_id: s for s in skills if s.section_id in section_ids}
 
 
 @dataclass(frozen=True)
@@ -282,15 +322,6 @@ def _serve(attempt: Attempt, chosen: Next) -> AttemptItem:
                                       question_version=chosen.question.version, shown=chosen.shown)
 
 
-def _serve_next(attempt: Attempt, *, position: int) -> AttemptItem | None:
-    """Choose the question for `position` with the engine and serve it (a frozen copy of what is asked)."""
-    state = bank_state()
-    candidates = _pool_candidates(attempt, state.bank)
-    beliefs = {sid: s.belief(state.calibration) for sid, s in _skills(attempt, candidates).items()}
-    chosen = _choose(attempt, state, candidates, beliefs, _history(attempt, position), position)
-    return _serve(attempt, chosen) if chosen else None
-
-
 def frozen_copy(question: Question, rng: random.Random) -> dict:
     """What a quiz serves of a question (AttemptItem.shown): the prompt and section, and the type's part
     (question_types: choices shuffled except true/false's, ordering items never in the right order, matching
@@ -315,6 +346,15 @@ class Recorded:
     next_item: AttemptItem | None
 
 
+def served_item(*, learner, attempt_id: int, position: int) -> AttemptItem | None:
+    """The item served at `position` of the learner's attempt, with its attempt, its response if it has
+    one, and the bank's fingerprint (`bank_fingerprint`, for `bank_state`): one query. None when there is
+    no such item (or the attempt is someone else's)."""
+    sql, params = fingerprint_sql()
+    return (AttemptItem.objects.filter(attempt_id=attempt_id, attempt__learner=learner, position=position)
+            .select_related("attempt", "response").annotate(bank_fingerprint=RawSQL(sql, params, output_field=TextField())).first())
+
+
 def answer_record(*, learner, attempt_id: int, position: int, question_id: int, given,
                   item: AttemptItem | None = None) -> Recorded:
     """Record the answer to the question served at `position` of the learner's attempt, exactly once.
@@ -330,8 +370,7 @@ def answer_record(*, learner, attempt_id: int, position: int, question_id: int, 
     Raises QuizError (4xx) for anything that must not be recorded; raises Attempt.DoesNotExist for someone
     else's attempt. `item`: the served item with its attempt (and response, if any) as the caller read it."""
     if item is None or item.attempt.learner_id != learner.pk:
-        item = (AttemptItem.objects.select_related("attempt", "response")
-                .filter(attempt_id=attempt_id, attempt__learner=learner, position=position).first())
+        item = served_item(learner=learner, attempt_id=attempt_id, position=position)
         if item is None:
             Attempt.objects.filter(learner=learner).get(pk=attempt_id)  # DoesNotExist for someone else's
             raise QuizError(_("This question was not served in this quiz."))
@@ -379,7 +418,7 @@ class _Plan:
 
 def _plan(learner, item: AttemptItem, given) -> _Plan:
     attempt = item.attempt
-    state = bank_state()
+    state = bank_state(getattr(item, "bank_fingerprint", None))
     question = _question(state, item.question_id)
     try:
         outcome = question.check_answer(given)
@@ -387,12 +426,9 @@ def _plan(learner, item: AttemptItem, given) -> _Plan:
         raise QuizError(_("That answer does not fit this question; nothing was recorded.")) from exc
     cal = state.calibration
     candidates = _pool_candidates(attempt, state.bank)
-    skills = _skills(attempt, candidates)
+    skills = _skills(attempt, candidates, also=[question.section_id])
     skill = skills.get(question.section_id)
-    if skill is None:  # a section not in the pool any more (withdrawn questions): read it on its own
-        skill = LearnerSkill.objects.filter(learner=learner, section_id=question.section_id).first()
-    served = list(AttemptItem.objects.filter(attempt=attempt).order_by("position")
-                  .values_list("position", "question_id", "response__correct"))
+    served = _served(attempt, item.position)
     earlier = _earlier(attempt)
     answered_before = any(q == item.question_id and correct is not None for _p, q, correct in served)
     if answered_before or any(q == item.question_id for q, _c, _at in earlier):
@@ -422,10 +458,21 @@ def _write(plan: _Plan) -> Recorded | None:
     changes = {"answered": F("answered") + 1, "score": F("score") + outcome.score}
     if finishing:
         changes.update(status=Attempt.Status.FINISHED, finished_at=now)
+    served = None
+    if attempt.served is not None and len(attempt.served) == item.position:
+        served = [list(row) for row in attempt.served]
+        served[item.position - 1][1] = outcome.correct
+        if not finishing:
+            served.append([plan.next.question.pk, None])
+        changes["served"] = served
+    elif attempt.served is not None:  # out of step with the items (written by hand?): read them from now on
+        changes["served"] = None
     if not Attempt.objects.filter(pk=attempt.pk, answered=attempt.answered, status=Attempt.Status.OPEN).update(
             **changes):
         return None
     attempt.answered, attempt.score = attempt.answered + 1, attempt.score + outcome.score
+    if served is not None:
+        attempt.served = served
     if finishing:
         attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
 
@@ -439,17 +486,24 @@ def _write(plan: _Plan) -> Recorded | None:
         return before
 
     skill = plan.skill
-    if skill is not None:
+    if skill is None:
+        # The learner's first answer in the section. Only an answer creates the row, and the guard above
+        # admits one answer at a time of the learner's one open quiz; a row made meanwhile all the same
+        # fails the unique constraint, and the answer is refused with nothing recorded.
+        skill = LearnerSkill(learner=plan.learner, section_id=question.section_id)
         before = learn(skill)
-    # The skill as read, unless something changed it since (a recalibration): then read it again, locked.
-    if skill is None or not LearnerSkill.objects.filter(pk=skill.pk, updated_at=skill.updated_at).update(
-            **{name: getattr(skill, name) for name in SKILL_FIELDS}, updated_at=now):
-        skill, _created = LearnerSkill.objects.select_for_update().get_or_create(
-            learner=plan.learner, section_id=question.section_id)
-        before = learn(skill)
-        skill.save(update_fields=[*SKILL_FIELDS, "updated_at"])
+        skill.save(force_insert=True)
     else:
-        skill.updated_at = now
+        before = learn(skill)
+        # The skill as read, unless something changed it since (a recalibration): then read it again, locked.
+        if LearnerSkill.objects.filter(pk=skill.pk, updated_at=skill.updated_at).update(
+                **{name: getattr(skill, name) for name in SKILL_FIELDS}, updated_at=now):
+            skill.updated_at = now
+        else:
+            skill, _created = LearnerSkill.objects.select_for_update().get_or_create(
+                learner=plan.learner, section_id=question.section_id)
+            before = learn(skill)
+            skill.save(update_fields=[*SKILL_FIELDS, "updated_at"])
     if plan.first_try:
         counter_add(QuestionStats, {"question": question.pk},
                     {"first_answers": 1, "first_right": 1 if outcome.correct else 0},

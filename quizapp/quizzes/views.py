@@ -22,6 +22,10 @@ from .models import Attempt, AttemptItem, LearnerSkill, MasteryState, Response
 from .presenting import feedback_context, question_context
 
 
+# What only the answer's engine reads of an attempt (up to a few hundred entries of JSON): pages leave it.
+ENGINE_ONLY = ("served", "earlier")
+
+
 def _partial(request, template, name):
     return f"{template}#{name}" if request.htmx else template
 
@@ -102,7 +106,7 @@ def question(request, attempt):
     """The question being asked (or, once it is answered, its feedback). ?answered=<position> is where an
     answer sent without JavaScript lands: the feedback of that answer, as the htmx swap shows it, until the
     learner answers the next question (the answer that finishes the quiz included)."""
-    attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
+    attempt = get_object_or_404(Attempt.objects.defer(*ENGINE_ONLY), pk=attempt, learner=request.user)
     answered = _just_answered(attempt, request.GET.get("answered", ""))
     if answered is not None:
         context = {"attempt": attempt, **feedback_context(answered.response, attempt)}
@@ -125,9 +129,8 @@ def answer(request, attempt):
     question_id = whole_number(request.POST.get("question", ""), digits=11)
     # The served item with its attempt, in one query scoped to the learner; the attempt alone (or a 404) when
     # the form is incomplete or the position was never served.
-    item = None if position is None else (
-        AttemptItem.objects.filter(attempt_id=attempt, attempt__learner=request.user, position=position)
-        .select_related("attempt", "response").first())
+    item = None if position is None else services.served_item(learner=request.user, attempt_id=attempt,
+                                                                position=position)
     if item is None:
         attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
     else:
@@ -173,7 +176,7 @@ def _refused(request, attempt, item, exc):
 @login_required
 @require_safe
 def summary(request, attempt):
-    attempt = get_object_or_404(Attempt, pk=attempt, learner=request.user)
+    attempt = get_object_or_404(Attempt.objects.defer(*ENGINE_ONLY), pk=attempt, learner=request.user)
     responses = list(Response.objects.filter(attempt=attempt).select_related("item").order_by("item__position"))
     touched = {r.section_id for r in responses}
     section_ids = [int(s) for s in attempt.mastery_before if int(s) in touched]

@@ -289,3 +289,25 @@ def test_two_submits_that_both_read_the_question_unanswered_record_once(learner,
     assert attempt.answered == 1 and attempt.items.count() == 2
     assert Response.objects.count() == 1
     assert LearnerSkill.objects.get(learner=learner, section_id=first.response.section_id).answers == 1
+
+
+def test_the_attempt_keeps_what_was_served_and_how_each_was_answered(client_in, learner, starter_bank):
+    """The answer reads the quiz's served questions from the attempt row instead of its items: that copy is
+    what the items and responses say, after every answer, right or wrong."""
+    attempt = services.attempt_start(learner=learner, kind=Attempt.Kind.MIXED, section_ids=[], length=6)
+    for n in range(4):
+        client_in.post(answer_url(attempt), answer_data(current_item(attempt), right=n % 2 == 0))
+        attempt.refresh_from_db()
+        from_tables = [[item.question_id, item.response.correct if hasattr(item, "response") else None]
+                       for item in attempt.items.select_related("response").order_by("position")]
+        assert attempt.served == from_tables and len(from_tables) == n + 2
+
+
+def test_a_quiz_started_before_attempts_kept_their_lists_is_answered_to_the_end(client_in, learner, starter_bank):
+    attempt = services.attempt_start(learner=learner, kind=Attempt.Kind.MIXED, section_ids=[], length=5)
+    Attempt.objects.filter(pk=attempt.pk).update(served=None, earlier=None)
+    for _ in range(5):
+        assert client_in.post(answer_url(attempt), answer_data(current_item(attempt))).status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.FINISHED and attempt.responses.count() == 5
+    assert attempt.served is None  # it goes on reading the items; nothing half-kept
