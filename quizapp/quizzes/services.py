@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, Max, TextField, prefetch_related_objects
+from django.db.models import F, Max, Subquery, TextField, prefetch_related_objects
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quizapp.catalog.answers import InvalidAnswer
-from quizapp.catalog.models import Question, Section, Status
+from quizapp.catalog.models import BankRevision, Question, Section, Status
 from quizapp.counters import counter_add
 
 from . import adaptive, calibration
@@ -68,6 +70,7 @@ class BankState:
     calibration: adaptive.Calibration
     calibration_answers: int | None  # the answers the calibration in force was fitted to (None: defaults)
     questions: dict
+    calibration_id: int | None = None  # the EngineCalibration row in force (None: the defaults)
 
 
 _bank_state: BankState | None = None
@@ -75,15 +78,13 @@ MAX_CACHED_QUESTIONS = 5000
 
 
 def fingerprint_sql() -> tuple[str, list]:
-    """One cheap aggregate over the questions, the sections and the newest calibration, as one text
-    ("|"-separated figures, the newest calibration's id seventh), and its parameters: a scalar subquery, so
-    the answer reads it with the served item (`served_item`), or on its own (`_fingerprint`)."""
-    q, sec, cal = (connection.ops.quote_name(m._meta.db_table) for m in (Question, Section, EngineCalibration))
-    figures = ["COUNT(*)", "SUM(version)", "SUM(CASE WHEN status = %s THEN id ELSE 0 END)", "SUM(section_id * id)",
-               "MAX(updated_at)", "SUM(LENGTH(prompt))", f"(SELECT MAX(id) FROM {cal})",
-               f"(SELECT COUNT(*) + SUM(LENGTH(title)) + SUM(LENGTH(key)) FROM {sec})"]
-    text = " || '|' || ".join(f"COALESCE(CAST({f} AS TEXT), '')" for f in figures)
-    return f"(SELECT {text} FROM {q})", [Status.PUBLISHED]
+    """The bank's revision token (set by the database on every write to sections, questions and flashcards:
+    catalog.models.BankRevision) and the newest calibration's id, as one text "token|id", and its parameters:
+    a scalar subquery, so the answer reads it with the served item (`served_item`), or on its own
+    (`_fingerprint`). Two lookups by key, whatever the bank's size."""
+    rev, cal = (connection.ops.quote_name(m._meta.db_table) for m in (BankRevision, EngineCalibration))
+    return (f"(SELECT COALESCE((SELECT token FROM {rev} WHERE id = 1), '') || '|' || "
+            f"COALESCE(CAST((SELECT MAX(id) FROM {cal}) AS TEXT), ''))"), []
 
 
 def _fingerprint() -> str:
@@ -100,11 +101,11 @@ def bank_state(fingerprint: str | None = None) -> BankState:
     fingerprint = fingerprint or _fingerprint()
     state = _bank_state
     if state is None or state.fingerprint != fingerprint:
-        calibration_id = fingerprint.split("|")[6]
-        row = EngineCalibration.objects.filter(pk=int(calibration_id)).first() if calibration_id else None
+        calibration_id = int(fingerprint.split("|")[1] or 0) or None
+        row = EngineCalibration.objects.filter(pk=calibration_id).first() if calibration_id else None
         state = BankState(fingerprint, section_bank(Question.objects.all()),
                           row.as_calibration() if row else adaptive.DEFAULT_CALIBRATION,
-                          row.answers if row else None, {})
+                          row.answers if row else None, {}, calibration_id)
         _bank_state = state
     return state
 
@@ -380,12 +381,18 @@ def answer_record(*, learner, attempt_id: int, position: int, question_id: int, 
         raise QuizError(_("This answer is for a different question than the one served."))
     if not item.attempt.is_open:
         raise QuizError(_("This quiz is over; its answers can no longer change."), status=409)
-    plan = _plan(learner, item, given)
-    try:
-        with transaction.atomic():
-            recorded = _write(plan)
-    except IntegrityError:
-        recorded = None  # a concurrent submit won the race past the guard (a backstop): return its row
+    for _tries in range(PLAN_TRIES):
+        plan = _plan(learner, item, given)
+        try:
+            with transaction.atomic():
+                recorded = _write(plan)
+        except IntegrityError:
+            recorded = None  # a concurrent submit won the race past the guard (a backstop): return its row
+        except _Replan:
+            recorded = None  # rolled back: planned again below
+        if recorded is not None or not _recalibrated_since(plan):
+            break
+        item.bank_fingerprint = None  # planned under a calibration no longer in force: read the bank again
     if recorded is None:
         response = (Response.objects.select_related("item", "attempt")
                     .filter(learner=learner, attempt_id=item.attempt_id, item__position=item.position).first())
@@ -399,6 +406,18 @@ def answer_record(*, learner, attempt_id: int, position: int, question_id: int, 
     transaction.on_commit(lambda: calibration_refit_if_due(newest=recorded.response.pk,
                                                            last=plan.state.calibration_answers))
     return recorded
+
+
+PLAN_TRIES = 3  # an answer planned again after a recalibration (refits are minutes apart at the least)
+
+
+class _Replan(Exception):
+    """The answer's writes rolled back: it was planned under a calibration no longer in force."""
+
+
+def _recalibrated_since(plan) -> bool:
+    return (EngineCalibration.objects.order_by("-pk").values_list("pk", flat=True).first()
+            != plan.state.calibration_id)
 
 
 @dataclass
@@ -467,8 +486,13 @@ def _write(plan: _Plan) -> Recorded | None:
         changes["served"] = served
     elif attempt.served is not None:  # out of step with the items (written by hand?): read them from now on
         changes["served"] = None
-    if not Attempt.objects.filter(pk=attempt.pk, answered=attempt.answered, status=Attempt.Status.OPEN).update(
-            **changes):
+    # The guard: the attempt as read (answered count, open) and the calibration the plan was worked out
+    # under still in force. A recalibration committed since the plan was read fails it, and the answer is
+    # planned again under the new calibration (answer_record), so the belief written is the one a replay of
+    # the answers gives. (On PostgreSQL a refit locks the attempts table first: see calibration_refit.)
+    in_force = Coalesce(Subquery(EngineCalibration.objects.order_by("-pk").values("pk")[:1]), 0)
+    if not Attempt.objects.filter(Exact(in_force, plan.state.calibration_id or 0), pk=attempt.pk,
+                                  answered=attempt.answered, status=Attempt.Status.OPEN).update(**changes):
         return None
     attempt.answered, attempt.score = attempt.answered + 1, attempt.score + outcome.score
     if served is not None:
@@ -500,6 +524,8 @@ def _write(plan: _Plan) -> Recorded | None:
                 **{name: getattr(skill, name) for name in SKILL_FIELDS}, updated_at=now):
             skill.updated_at = now
         else:
+            if _recalibrated_since(plan):  # PostgreSQL: a refit committed while this waited for the row
+                raise _Replan
             skill, _created = LearnerSkill.objects.select_for_update().get_or_create(
                 learner=plan.learner, section_id=question.section_id)
             before = learn(skill)
@@ -596,9 +622,16 @@ def calibration_refit(models: EngineModels = EngineModels()) -> calibration.Fit:
     transaction.
 
     Every LearnerSkill row is locked first, so an answer recorded meanwhile waits and then applies on top
-    of the replayed belief, under the new calibration."""
+    of the replayed belief, under the new calibration. On PostgreSQL the attempts table is locked against
+    writes first (SHARE ROW EXCLUSIVE): the refit waits for the answers being written to commit, so it
+    replays them too, and an answer arriving meanwhile waits at its guard (`_write`), then sees the new
+    calibration and is planned again under it. (SQLite's write transactions run one at a time anyway.)"""
     m = models
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Attempt._meta.db_table)} "
+                               "IN SHARE ROW EXCLUSIVE MODE")
         list(m.LearnerSkill.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
         answers = _all_answers(m)
         items = section_bank(m.Question.objects.all()).items
@@ -609,13 +642,14 @@ def calibration_refit(models: EngineModels = EngineModels()) -> calibration.Fit:
             [m.QuestionStats(question_id=q, difficulty=offset) for q, offset in fit.offsets.items()],
             update_conflicts=True, unique_fields=["question"], update_fields=["difficulty"], batch_size=1000)
         replayed = {r.pair: r for r in calibration.replay(items, answers, cal, fit.offsets)}
-        changed = []
+        changed, now = [], timezone.now()
         for skill in m.LearnerSkill.objects.all().iterator(5000):
             r = replayed.get((skill.learner_id, skill.section_id))
             belief = r.belief if r else adaptive.Belief.start(cal)
             take_belief(skill, belief, adaptive.mastery(belief))
+            skill.updated_at = now  # bulk_update sets no auto_now field: an answer's guard on it must see the change
             changed.append(skill)
-        m.LearnerSkill.objects.bulk_update(changed, SKILL_FIELDS, batch_size=1000)
+        m.LearnerSkill.objects.bulk_update(changed, [*SKILL_FIELDS, "updated_at"], batch_size=1000)
         if m.LearnerSkill is LearnerSkill:
             skills_recalibrated.send(sender=LearnerSkill)
     return fit

@@ -154,3 +154,29 @@ def test_calibrate_engine_and_learner_mastery_commands(answered_site, full_bank)
                             for v in answered.values())
     assert all(v == {"state": "not_started", "estimate": 0.0, "answers": 0}
                for k, v in data["sections"].items() if k not in answered)
+
+
+def test_an_answer_read_before_a_recalibration_and_written_after_it_is_learnt_under_the_new_one(
+        answered_site, client, monkeypatch):
+    """Another app server refits between this answer's reads and its writes (the bench found learners whose
+    mastery differed from a replay after every refit): the answer is recorded once, and every learner's
+    belief is what a replay of the recorded answers under the calibration in force gives."""
+    learner = answered_site[0]
+    sections = list({q.section for q in QuestionFactory._meta.model.objects.all()})
+    attempt = services.attempt_start(learner=learner, kind="mixed", section_ids=[s.pk for s in sections], length=6)
+    item = current_item(attempt)
+    write, refits = services._write, []
+
+    def refit_first(plan):
+        if not refits:
+            refits.append(services.calibration_refit())
+        return write(plan)
+
+    monkeypatch.setattr(services, "_write", refit_first)
+    client.force_login(learner)
+    assert client.post(f"/quiz/{attempt.pk}/answer/", answer_data(item, right=False)).status_code == 302
+    assert refits and EngineCalibration.objects.count() == 1
+    assert attempt.responses.count() == 1
+    attempt.refresh_from_db()
+    assert attempt.answered == 1
+    assert progress_rebuild(fix=False).differences == []
