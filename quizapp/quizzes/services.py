@@ -601,9 +601,12 @@ class EngineModels:
     EngineCalibration: type = EngineCalibration
 
 
-def _all_answers(m: EngineModels = EngineModels()) -> list[calibration.Answer]:
+def _all_answers(m: EngineModels = EngineModels(), *, learners: set | None = None) -> list[calibration.Answer]:
+    """The recorded answers in replay order (by learner and section, then as answered): all of them, or the
+    given learners'."""
+    rows = m.Response.objects.all() if learners is None else m.Response.objects.filter(learner_id__in=learners)
     return [calibration.Answer((learner_id, section_id), question_id, score)
-            for learner_id, section_id, question_id, score in m.Response.objects.order_by(
+            for learner_id, section_id, question_id, score in rows.order_by(
                 "learner_id", "section_id", "answered_at", "pk").values_list(
                 "learner_id", "section_id", "question_id", "score").iterator(5000)]
 
@@ -618,32 +621,41 @@ def replayed_skills() -> dict[tuple[int, int], calibration.Replayed]:
 
 def calibration_refit(models: EngineModels = EngineModels()) -> calibration.Fit:
     """Fit the engine's parameters to every recorded answer, store them, and recompute every learner's
-    belief, estimate and call from their answers under the new fit (`calibration.replay`), in one
-    transaction.
+    belief, estimate and call from their answers under the new fit (`calibration.replay`).
 
-    Every LearnerSkill row is locked first, so an answer recorded meanwhile waits and then applies on top
-    of the replayed belief, under the new calibration. On PostgreSQL the attempts table is locked against
-    writes first (SHARE ROW EXCLUSIVE): the refit waits for the answers being written to commit, so it
-    replays them too, and an answer arriving meanwhile waits at its guard (`_write`), then sees the new
-    calibration and is planned again under it. (SQLite's write transactions run one at a time anyway.)"""
+    The fit (most of the cost: 0.7 s for 1,300 answers, 16 s for 100,000 on this 2-core machine) and the
+    replay are worked out from the answers recorded so far before the write transaction, so answers keep
+    being recorded meanwhile. The transaction then replays again only the (learner, section) pairs answered
+    since, and writes. On PostgreSQL it first locks the attempts table against writes (SHARE ROW EXCLUSIVE):
+    it waits for the answers being written to commit, so it sees them, and an answer arriving meanwhile
+    waits at its guard (`_write`), then finds the new calibration in force and is planned again under it.
+    (SQLite's write transactions run one at a time anyway.)"""
     m = models
+    answers = _all_answers(m)
+    items = section_bank(m.Question.objects.all()).items
+    fit = calibration.fit(items, answers)
+    cal = fit.calibration
+    replayed = {r.pair: r for r in calibration.replay(items, answers, cal, fit.offsets)}
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Attempt._meta.db_table)} "
                                "IN SHARE ROW EXCLUSIVE MODE")
-        list(m.LearnerSkill.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
-        answers = _all_answers(m)
-        items = section_bank(m.Question.objects.all()).items
-        fit = calibration.fit(items, answers)
-        cal = fit.calibration
+        skills = list(m.LearnerSkill.objects.all().iterator(5000))
+        # A pair whose answers the read above did not hold in full (answered while the fit ran, or on
+        # PostgreSQL committed just after the read): its skill row counts them, written in the same
+        # transaction as each answer. Those pairs are replayed again from all their answers.
+        late = {(s.learner_id, s.section_id) for s in skills
+                if (r := replayed.get((s.learner_id, s.section_id))) is None or r.belief.answers != s.answers}
+        if late:
+            late_answers = [a for a in _all_answers(m, learners={learner for learner, _s in late}) if a.pair in late]
+            replayed.update((r.pair, r) for r in calibration.replay(items, late_answers, cal, fit.offsets))
         m.EngineCalibration.objects.create(prior=list(cal.prior), learn=cal.learn, answers=fit.answers)
         m.QuestionStats.objects.bulk_create(
             [m.QuestionStats(question_id=q, difficulty=offset) for q, offset in fit.offsets.items()],
             update_conflicts=True, unique_fields=["question"], update_fields=["difficulty"], batch_size=1000)
-        replayed = {r.pair: r for r in calibration.replay(items, answers, cal, fit.offsets)}
         changed, now = [], timezone.now()
-        for skill in m.LearnerSkill.objects.all().iterator(5000):
+        for skill in skills:
             r = replayed.get((skill.learner_id, skill.section_id))
             belief = r.belief if r else adaptive.Belief.start(cal)
             take_belief(skill, belief, adaptive.mastery(belief))

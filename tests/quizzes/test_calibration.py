@@ -180,3 +180,26 @@ def test_an_answer_read_before_a_recalibration_and_written_after_it_is_learnt_un
     attempt.refresh_from_db()
     assert attempt.answered == 1
     assert progress_rebuild(fix=False).differences == []
+
+
+def test_answers_recorded_while_the_engine_is_fitted_are_replayed_under_the_new_calibration(
+        answered_site, client, monkeypatch):
+    """The fit runs before the refit's write transaction (seconds on a big site), so answers keep being
+    recorded meanwhile; the refit still gives every learner the belief a replay of all their answers gives."""
+    learner = answered_site[1]
+    sections = list({q.section for q in QuestionFactory._meta.model.objects.all()})
+    attempt = services.attempt_start(learner=learner, kind="mixed", section_ids=[s.pk for s in sections], length=6)
+    client.force_login(learner)
+    fit = calibration.fit
+
+    def answer_during_fit(items, answers, **kwargs):
+        for _ in range(3):
+            item = current_item(attempt)
+            client.post(f"/quiz/{attempt.pk}/answer/", answer_data(item, right=True))
+        return fit(items, answers, **kwargs)
+
+    monkeypatch.setattr(calibration, "fit", answer_during_fit)
+    result = services.calibration_refit()
+    assert attempt.responses.count() == 3
+    assert result.answers == sum(s.answers for s in LearnerSkill.objects.all()) - 3  # fitted without them
+    assert progress_rebuild(fix=False).differences == []
