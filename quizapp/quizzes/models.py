@@ -104,6 +104,15 @@ class EngineCalibration(models.Model):
         return adaptive.Calibration(prior=tuple(prior), learn=self.learn)
 
 
+class RefitClaim(models.Model):
+    """Who is recalibrating the engine (services.calibration_refit_if_due): one row, claimed by a single
+    UPDATE that one request wins, before the fit, which takes seconds on a big site. Every answer recorded
+    meanwhile also finds a refit due; without the claim each would start its own fit, and the fits would
+    take the CPU from everyone. A claim older than REFIT_CLAIM_TTL (its process died) is free again."""
+
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+
 class AttemptQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=Attempt.Status.OPEN)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, Max, Subquery, TextField, prefetch_related_objects
+from django.db.models import F, Max, Q, Subquery, TextField, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 from django.db.models.expressions import RawSQL
@@ -22,8 +22,8 @@ from quizapp.catalog.models import BankRevision, Question, Section, Status
 from quizapp.counters import counter_add
 
 from . import adaptive, calibration
-from .models import (SKILL_FIELDS, Attempt, AttemptItem, EngineCalibration, LearnerSkill, QuestionStats, Response,
-                     take_belief)
+from .models import (SKILL_FIELDS, Attempt, AttemptItem, EngineCalibration, LearnerSkill, QuestionStats, RefitClaim,
+                     Response, take_belief)
 from .signals import answer_recorded, skills_recalibrated
 
 logger = logging.getLogger(__name__)
@@ -582,12 +582,37 @@ def calibration_refit_if_due(*, newest: int | None = None, last: int | None = No
     answers = Response.objects.count()
     if answers > CALIBRATE_MAX or answers < CALIBRATE_FIRST or (last is not None and answers < last * CALIBRATE_GROWTH):
         return False
+    claimed = _refit_claim()
+    if claimed is None:
+        return False  # another request is refitting
     try:
+        last = EngineCalibration.objects.order_by("-pk").values_list("answers", flat=True).first()
+        if last is not None and answers < last * CALIBRATE_GROWTH:
+            return False  # done by another request between the reads above and the claim
         calibration_refit()
     except DatabaseError:
         logger.warning("recalibration failed; it is tried again after the next answer", exc_info=True)
         return False
+    finally:
+        RefitClaim.objects.filter(pk=1, claimed_at=claimed).update(claimed_at=None)
     return True
+
+
+REFIT_CLAIM_TTL = timedelta(minutes=30)
+
+
+def _refit_claim():
+    """Claim the one refit at a time (RefitClaim): the claim's time, or None when another holds it."""
+    now = timezone.now()
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - REFIT_CLAIM_TTL)
+    if RefitClaim.objects.filter(free, pk=1).update(claimed_at=now):
+        return now
+    try:
+        with transaction.atomic():
+            RefitClaim.objects.create(pk=1, claimed_at=now)  # the first refit of a new database
+    except IntegrityError:
+        return None
+    return now
 
 
 @dataclass(frozen=True)

@@ -203,3 +203,23 @@ def test_answers_recorded_while_the_engine_is_fitted_are_replayed_under_the_new_
     assert attempt.responses.count() == 3
     assert result.answers == sum(s.answers for s in LearnerSkill.objects.all()) - 3  # fitted without them
     assert progress_rebuild(fix=False).differences == []
+
+
+def test_one_refit_at_a_time_and_a_claim_left_by_a_dead_process_expires(answered_site, monkeypatch):
+    """Every answer recorded while a fit runs finds a refit due: only the request holding the claim fits
+    (the others would each take seconds of CPU); a claim its process never released is free after a while."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizapp.quizzes.models import RefitClaim
+
+    monkeypatch.setattr(services, "CALIBRATE_FIRST", 10)
+    RefitClaim.objects.create(pk=1, claimed_at=timezone.now())  # another request is fitting
+    assert services.calibration_refit_if_due() is False
+    assert not EngineCalibration.objects.exists()
+    RefitClaim.objects.filter(pk=1).update(claimed_at=timezone.now() - services.REFIT_CLAIM_TTL - timedelta(1))
+    assert services.calibration_refit_if_due() is True
+    assert EngineCalibration.objects.count() == 1
+    assert RefitClaim.objects.get(pk=1).claimed_at is None  # released
+    assert progress_rebuild(fix=False).differences == []
