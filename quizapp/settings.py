@@ -109,6 +109,9 @@ TEMPLATES = [
 # DATABASE_BUSY_TIMEOUT seconds it is refused with a 503 and Retry-After (quizapp/overload.py), nothing
 # written. PostgreSQL gets the same bound on waiting for a row lock (lock_timeout).
 DATABASE_BUSY_TIMEOUT = env.float("DATABASE_BUSY_TIMEOUT", default=5.0)
+# The quiz engine's recalibration (seconds of CPU, quizzes.services.calibration_refit_if_due) runs in a
+# process of its own, started by the answer that finds one due; False runs it in that request (the tests).
+CALIBRATE_IN_BACKGROUND = env.bool("CALIBRATE_IN_BACKGROUND", default=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(

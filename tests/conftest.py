@@ -23,6 +23,12 @@ def _fresh_process_caches():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _recalibrate_in_the_request(settings):
+    """The test database is not reachable from another process: a due recalibration runs in the request."""
+    settings.CALIBRATE_IN_BACKGROUND = False
+
+
 @pytest.fixture
 def learner(db):
     return UserFactory(username="lin")

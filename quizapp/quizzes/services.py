@@ -6,9 +6,12 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max, Q, Subquery, TextField, prefetch_related_objects
 from django.db.models.functions import Coalesce
@@ -585,17 +588,37 @@ def calibration_refit_if_due(*, newest: int | None = None, last: int | None = No
     claimed = _refit_claim()
     if claimed is None:
         return False  # another request is refitting
+    last = EngineCalibration.objects.order_by("-pk").values_list("answers", flat=True).first()
+    if last is not None and answers < last * CALIBRATE_GROWTH:
+        refit_release(claimed)  # done by another request between the reads above and the claim
+        return False
+    if settings.CALIBRATE_IN_BACKGROUND:
+        # The fit takes seconds of CPU at the least; in this worker it would hold the learner who
+        # triggered it and, holding the GIL, slow the worker's other threads. A process of its own uses a
+        # core the web workers leave idle; it releases the claim when done (calibrate_engine --claimed).
+        try:
+            subprocess.Popen([sys.executable, str(settings.BASE_DIR / "manage.py"), "calibrate_engine",
+                              "--claimed", claimed.isoformat()], cwd=settings.BASE_DIR, start_new_session=True,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        except OSError:
+            logger.warning("could not start the recalibration; it is tried again after the next answer",
+                           exc_info=True)
+            refit_release(claimed)
+            return False
+        return True
     try:
-        last = EngineCalibration.objects.order_by("-pk").values_list("answers", flat=True).first()
-        if last is not None and answers < last * CALIBRATE_GROWTH:
-            return False  # done by another request between the reads above and the claim
         calibration_refit()
     except DatabaseError:
         logger.warning("recalibration failed; it is tried again after the next answer", exc_info=True)
         return False
     finally:
-        RefitClaim.objects.filter(pk=1, claimed_at=claimed).update(claimed_at=None)
+        refit_release(claimed)
     return True
+
+
+def refit_release(claimed) -> None:
+    """Give back the refit claim taken at `claimed` (unless it expired and another took it since)."""
+    RefitClaim.objects.filter(pk=1, claimed_at=claimed).update(claimed_at=None)
 
 
 REFIT_CLAIM_TTL = timedelta(minutes=30)

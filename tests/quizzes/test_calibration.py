@@ -223,3 +223,18 @@ def test_one_refit_at_a_time_and_a_claim_left_by_a_dead_process_expires(answered
     assert EngineCalibration.objects.count() == 1
     assert RefitClaim.objects.get(pk=1).claimed_at is None  # released
     assert progress_rebuild(fix=False).differences == []
+
+
+def test_calibrate_engine_started_by_the_app_gives_its_claim_back(answered_site):
+    """The app claims the refit, then starts `calibrate_engine --claimed <time>` in a process of its own;
+    the command recalibrates and frees the claim for the next one."""
+    from django.utils import timezone
+
+    from quizapp.quizzes.models import RefitClaim
+
+    claimed = timezone.now()
+    RefitClaim.objects.create(pk=1, claimed_at=claimed)
+    call_command("calibrate_engine", "--claimed", claimed.isoformat(), stdout=StringIO())
+    assert EngineCalibration.objects.count() == 1
+    assert RefitClaim.objects.get(pk=1).claimed_at is None
+    assert progress_rebuild(fix=False).differences == []
