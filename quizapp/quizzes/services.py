@@ -659,6 +659,21 @@ def _all_answers(m: EngineModels = EngineModels(), *, learners: set | None = Non
                 "learner_id", "section_id", "question_id", "score").iterator(5000)]
 
 
+def _skills_write(model, skills, names) -> None:
+    """UPDATE ... WHERE id = ? for each row, sent as one batch (executemany). bulk_update's CASE WHEN per
+    row and field made SQLite compare every row with every other in its batch of 1,000: the refit held the
+    write lock for seconds with a few thousand skills."""
+    fields = [model._meta.get_field(name) for name in names]
+    qn = connection.ops.quote_name
+    sql = (f"UPDATE {qn(model._meta.db_table)} SET " + ", ".join(f"{qn(f.column)} = %s" for f in fields)
+           + f" WHERE {qn(model._meta.pk.column)} = %s")
+    rows = [[f.get_db_prep_save(getattr(skill, f.attname), connection) for f in fields] + [skill.pk]
+            for skill in skills]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start:start + 5000])
+
+
 def replayed_skills() -> dict[tuple[int, int], calibration.Replayed]:
     """What every (learner, section)'s belief is, replayed from the recorded answers under the calibration
     in force: what LearnerSkill should hold (`rebuild_progress` compares)."""
@@ -702,14 +717,13 @@ def calibration_refit(models: EngineModels = EngineModels()) -> calibration.Fit:
         m.QuestionStats.objects.bulk_create(
             [m.QuestionStats(question_id=q, difficulty=offset) for q, offset in fit.offsets.items()],
             update_conflicts=True, unique_fields=["question"], update_fields=["difficulty"], batch_size=1000)
-        changed, now = [], timezone.now()
+        now = timezone.now()
         for skill in skills:
             r = replayed.get((skill.learner_id, skill.section_id))
             belief = r.belief if r else adaptive.Belief.start(cal)
             take_belief(skill, belief, adaptive.mastery(belief))
-            skill.updated_at = now  # bulk_update sets no auto_now field: an answer's guard on it must see the change
-            changed.append(skill)
-        m.LearnerSkill.objects.bulk_update(changed, [*SKILL_FIELDS, "updated_at"], batch_size=1000)
+            skill.updated_at = now  # an answer's guard on it must see the change
+        _skills_write(m.LearnerSkill, skills, [*SKILL_FIELDS, "updated_at"])
         if m.LearnerSkill is LearnerSkill:
             skills_recalibrated.send(sender=LearnerSkill)
     return fit
